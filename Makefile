@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# unionfs - top-level entry points. `make help` lists them.
+#
+#   make            build unionfs.ko against Debian's kernel headers (cached by
+#                   scripts/setup.sh; override with KDIR=/path/to/build)
+#   make demo       set everything up and run the article's example in a guest
+#   make check      set everything up and run every test (host + guest)
+
+KERNEL  ?= 6.1
+KDIR    ?= $(shell scripts/kernel-env.sh --kernel $(KERNEL) KDIR)
+UFS_CXX ?= g++
+PWD     := $(shell pwd)
+
+.PHONY: all module setup check check-unit check-vm demo clean help
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(PWD) UFS_CXX=$(UFS_CXX) modules
+	scripts/check-module-abi.sh unionfs.ko
+
+setup:
+	scripts/setup.sh --kernel $(KERNEL)
+
+# Each step gets its own sub-make so KDIR is read after setup has fetched it.
+check: setup
+	$(MAKE) module
+	scripts/check.sh --kernel $(KERNEL)
+
+check-unit:
+	$(MAKE) -C core/tests run
+
+check-vm: module
+	test/vm/run --kernel $(KERNEL)
+
+demo: setup
+	$(MAKE) module
+	test/vm/run --kernel $(KERNEL) --script test/vm/demo.sh
+
+clean:
+	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(PWD) clean
+	$(MAKE) -C core/tests clean
+	rm -rf build
+
+help:
+	@sed -n 's/^#   //p' Makefile

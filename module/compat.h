@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * compat.h - the few VFS interfaces that differ between the kernels we
+ * support (Debian 12's 6.1 LTS and 6.12 LTS). Everything version-dependent
+ * goes here so the other files read as plain VFS code.
+ */
+#ifndef _UFS_COMPAT_H
+#define _UFS_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/fs.h>
+
+/* 6.3 replaced the user namespace argument of inode operations by an idmap. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define UFS_IDMAP_PARAM struct mnt_idmap *idmap
+#define UFS_IDMAP_ARG idmap
+#define UFS_NOP_IDMAP (&nop_mnt_idmap)
+#else
+#define UFS_IDMAP_PARAM struct user_namespace *idmap
+#define UFS_IDMAP_ARG idmap
+#define UFS_NOP_IDMAP (&init_user_ns)
+#endif
+
+/* 6.5 added copy_splice_read() and vfs_splice_read() and dropped generic_file_splice_read(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define ufs_splice_read_lower(file, ppos, pipe, len, flags) \
+	vfs_splice_read(file, ppos, pipe, len, flags)
+#else
+#define ufs_splice_read_lower(file, ppos, pipe, len, flags) \
+	generic_file_splice_read(file, ppos, pipe, len, flags)
+#endif
+
+#endif /* _UFS_COMPAT_H */

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * inode.c - union inodes: one per top lower inode (so hard links on a
+ * branch stay one inode), attributes mirrored from it, and the inode
+ * operations a read-only union needs: getattr, permission, get_link.
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/fs_stack.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include "ufs.h"
+
+static struct kmem_cache *ufs_inode_cachep;
+
+static void ufs_inode_init_once(void *obj)
+{
+	struct ufs_inode_info *ui = obj;
+
+	inode_init_once(&ui->vfs_inode);
+}
+
+int ufs_init_inode_cache(void)
+{
+	ufs_inode_cachep = kmem_cache_create("ufs_inode_cache", sizeof(struct ufs_inode_info), 0,
+					     SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
+					     ufs_inode_init_once);
+	return ufs_inode_cachep ? 0 : -ENOMEM;
+}
+
+void ufs_destroy_inode_cache(void)
+{
+	/* Inodes are freed after an RCU grace period: wait for them first. */
+	rcu_barrier();
+	kmem_cache_destroy(ufs_inode_cachep);
+}
+
+struct inode *ufs_alloc_inode(struct super_block *sb)
+{
+	struct ufs_inode_info *ui = alloc_inode_sb(sb, ufs_inode_cachep, GFP_KERNEL);
+
+	if (!ui)
+		return NULL;
+	ui->lower = NULL;
+	ui->branch = -1;
+	return &ui->vfs_inode;
+}
+
+void ufs_free_inode(struct inode *inode)
+{
+	kmem_cache_free(ufs_inode_cachep, UFS_I(inode));
+}
+
+void ufs_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	iput(UFS_I(inode)->lower);
+	UFS_I(inode)->lower = NULL;
+}
+
+/* ---- inode operations ---- */
+
+/*
+ * Permission is the lower object's own decision (its mode, ACLs and
+ * security labels), taken by the lower inode with the caller's credentials.
+ */
+static int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask)
+{
+	struct inode *lower = UFS_I(inode)->lower;
+
+	/* Fine in RCU walk too: the lower handles MAY_NOT_BLOCK itself. */
+	return inode_permission(UFS_NOP_IDMAP, lower, mask);
+}
+
+static int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
+		       u32 request_mask, unsigned int flags)
+{
+	struct dentry *dentry = path->dentry;
+	const struct ufs_dentry_info *info = UFS_D(dentry);
+	struct inode *inode = d_inode(dentry);
+	struct path lower_path;
+	int err;
+
+	ufs_top_lower_path(dentry, &lower_path);
+	err = ufs_do_getattr(&lower_path, stat, request_mask, flags);
+	if (err)
+		return err;
+	fsstack_copy_attr_all(inode, d_inode(lower_path.dentry));
+
+	stat->dev = dentry->d_sb->s_dev;
+	stat->ino = inode->i_ino;
+	/*
+	 * A merged directory's subdirectories are spread over branches: a link
+	 * count of 1 tells find(1) and friends not to count on nlink - 2.
+	 */
+	if (S_ISDIR(inode->i_mode) && info->end > info->start)
+		stat->nlink = 1;
+	return 0;
+}
+
+/* Returns the target from the lower symlink; the delayed call frees it. */
+static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
+				struct delayed_call *done)
+{
+	if (!dentry)
+		return ERR_PTR(-ECHILD);	/* lower get_link may sleep */
+	return vfs_get_link(ufs_top_lower(dentry), done);
+}
+
+static const struct inode_operations ufs_dir_iops = {
+	.lookup = ufs_lookup,
+	.permission = ufs_permission,
+	.getattr = ufs_getattr,
+};
+
+static const struct inode_operations ufs_file_iops = {
+	.permission = ufs_permission,
+	.getattr = ufs_getattr,
+};
+
+static const struct inode_operations ufs_symlink_iops = {
+	.get_link = ufs_get_link,
+	.permission = ufs_permission,
+	.getattr = ufs_getattr,
+};
+
+/* ---- inode cache ---- */
+
+static int ufs_inode_test(struct inode *inode, void *lower)
+{
+	return UFS_I(inode)->lower == lower;
+}
+
+/* Called under the inode hash lock: must not fail or sleep. */
+static int ufs_inode_set(struct inode *inode, void *lower)
+{
+	ihold(lower);	/* our lower dentry keeps it alive until now */
+	UFS_I(inode)->lower = lower;
+	return 0;
+}
+
+static void ufs_init_new_inode(struct inode *inode, struct inode *lower, unsigned int fs_index)
+{
+	inode->i_ino = ufs_union_ino(fs_index, lower->i_ino);
+	inode->i_mode = lower->i_mode;
+	fsstack_copy_attr_all(inode, lower);
+	fsstack_copy_inode_size(inode, lower);
+
+	switch (lower->i_mode & S_IFMT) {
+	case S_IFDIR:
+		inode->i_op = &ufs_dir_iops;
+		inode->i_fop = &ufs_dir_fops;
+		break;
+	case S_IFLNK:
+		inode->i_op = &ufs_symlink_iops;
+		break;
+	case S_IFREG:
+		inode->i_op = &ufs_file_iops;
+		inode->i_fop = &ufs_file_fops;
+		break;
+	default:
+		inode->i_op = &ufs_file_iops;
+		init_special_inode(inode, lower->i_mode, lower->i_rdev);
+		break;
+	}
+}
+
+/* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
+struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct inode *lower = d_inode(info->lower[info->start]);
+	const struct ufs_branch *tb = ufs_branch_table_get(sbi->table, info->start);
+	struct inode *inode;
+
+	inode = iget5_locked(sb, (unsigned long)lower, ufs_inode_test, ufs_inode_set, lower);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (!(inode->i_state & I_NEW))
+		return inode;
+
+	UFS_I(inode)->branch = info->start;
+	ufs_init_new_inode(inode, lower, tb->fs_index);
+	unlock_new_inode(inode);
+	return inode;
+}

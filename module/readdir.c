@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * readdir.c - merged directory listings. The core builds the listing (each
+ * name once, whiteouts applied) as an ordered snapshot when a reader starts
+ * at the beginning; the directory offset is an index into that snapshot, so
+ * telldir/seekdir and reads spread over many getdents calls stay exact.
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/slab.h>
+#include "ufs.h"
+
+/* Offsets 0 and 1 are "." and ".."; entry i of the snapshot is at offset i + 2. */
+#define UFS_DIR_FIRST_ENTRY 2
+
+static int ufs_dir_open(struct inode *inode, struct file *file)
+{
+	struct ufs_dir_info *di = kzalloc(sizeof(*di), GFP_KERNEL);
+
+	if (!di)
+		return -ENOMEM;
+	file->private_data = di;
+	return 0;
+}
+
+static int ufs_dir_release(struct inode *inode, struct file *file)
+{
+	struct ufs_dir_info *di = file->private_data;
+
+	if (di->list)
+		ufs_dirlist_destroy(di->list);
+	kfree(di);
+	return 0;
+}
+
+/* Takes a fresh snapshot of the merged listing. */
+static int ufs_dir_snapshot(struct file *file, struct ufs_dir_info *di)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct ufs_dentry_info *info = UFS_D(dentry);
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct ufs_lower_set set = {
+		.start = info->start,
+		.end = info->end,
+		.kind = info->kind,
+		.handles = (void **)info->lower,
+	};
+	struct ufs_dirlist *list;
+	int err;
+
+	err = ufs_dirlist_build(sbi->table, &ufs_lower_ops, sbi, &set, &list);
+	if (err)
+		return err;
+	if (di->list)
+		ufs_dirlist_destroy(di->list);
+	di->list = list;
+	return 0;
+}
+
+/* Caller (getdents) holds f_pos_lock, which serialises readers of one open file. */
+static int ufs_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct ufs_dir_info *di = file->private_data;
+	unsigned int count, i;
+	int err;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (ctx->pos == UFS_DIR_FIRST_ENTRY || !di->list) {
+		err = ufs_dir_snapshot(file, di);
+		if (err)
+			return err;
+	}
+
+	count = ufs_dirlist_count(di->list);
+	if (ctx->pos - UFS_DIR_FIRST_ENTRY >= count)
+		return 0;	/* at the end, or a seekdir past it */
+	for (i = ctx->pos - UFS_DIR_FIRST_ENTRY; i < count; i++) {
+		const char *name;
+		unsigned int len, dtype;
+		unsigned long long ino;
+
+		ufs_dirlist_entry(di->list, i, &name, &len, &ino, &dtype);
+		if (!dir_emit(ctx, name, len, ino, dtype))
+			break;
+		ctx->pos++;
+	}
+	return 0;
+}
+
+const struct file_operations ufs_dir_fops = {
+	.open = ufs_dir_open,
+	.release = ufs_dir_release,
+	.llseek = generic_file_llseek,
+	.read = generic_read_dir,
+	.iterate_shared = ufs_iterate,
+};

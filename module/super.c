@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * super.c - the union superblock (fill_super, super_operations) and module
+ * init/exit.
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include "ufs.h"
+
+/* Drops everything a (possibly half-built) sb_info holds. */
+void ufs_free_sb_info(struct ufs_sb_info *sbi)
+{
+	unsigned int i;
+
+	for (i = 0; i < sbi->nbranches; i++)
+		path_put(&sbi->branches[i].path);
+	kfree(sbi->branches);
+	if (sbi->table)
+		ufs_branch_table_destroy(sbi->table);
+	kfree(sbi);
+}
+
+/* The branch statfs reports: the highest-priority writable one, else the first. */
+static const struct path *ufs_statfs_branch(const struct ufs_sb_info *sbi)
+{
+	int writable = ufs_branch_table_first_writable(sbi->table);
+
+	return &sbi->branches[writable >= 0 ? writable : 0].path;
+}
+
+static int ufs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	int err = vfs_statfs(ufs_statfs_branch(UFS_SB(dentry->d_sb)), buf);
+
+	if (!err)
+		buf->f_type = UNIONFS_SUPER_MAGIC;
+	return err;
+}
+
+/* Prints "dirs=/a=rw:/b=ro" with branch paths resolved, so /proc/mounts round-trips. */
+static int ufs_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct ufs_sb_info *sbi = UFS_SB(root->d_sb);
+	unsigned int i;
+
+	seq_puts(m, ",dirs=");
+	for (i = 0; i < sbi->nbranches; i++) {
+		if (i)
+			seq_putc(m, ':');
+		/* Escape what would split the option string apart. */
+		seq_path(m, &sbi->branches[i].path, ",:= \t\n\\");
+		seq_printf(m, "=%s", ufs_branch_mode_name(sbi->branches[i].mode));
+	}
+	if (sbi->delete_mode != UFS_DELETE_ALL)
+		seq_printf(m, ",delete=%s", ufs_delete_mode_name(sbi->delete_mode));
+	return 0;
+}
+
+static const struct super_operations ufs_super_ops = {
+	.alloc_inode = ufs_alloc_inode,
+	.free_inode = ufs_free_inode,
+	.evict_inode = ufs_evict_inode,
+	.statfs = ufs_statfs,
+	.show_options = ufs_show_options,
+};
+
+/* The root's lower objects are the branch roots themselves. */
+static struct ufs_dentry_info *ufs_root_info(struct super_block *sb)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info = ufs_alloc_dentry_info(sb);
+	unsigned int i;
+
+	if (!info)
+		return NULL;
+	for (i = 0; i < sbi->nbranches; i++)
+		info->lower[i] = dget(sbi->branches[i].path.dentry);
+	info->start = 0;
+	info->end = sbi->nbranches - 1;
+	info->kind = UFS_KIND_DIR;
+	return info;
+}
+
+static int ufs_set_stack_depth(struct super_block *sb)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	unsigned int i;
+
+	for (i = 0; i < sbi->nbranches; i++)
+		sb->s_stack_depth = max(sb->s_stack_depth,
+					sbi->branches[i].path.dentry->d_sb->s_stack_depth + 1);
+	return sb->s_stack_depth > FILESYSTEM_MAX_STACK_DEPTH ? -EINVAL : 0;
+}
+
+int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info;
+	struct inode *root;
+	int err;
+
+	err = ufs_resolve_branches(sbi, ufs_fc_options(fc), fc);
+	if (err)
+		return err;
+	if (ufs_set_stack_depth(sb))
+		return invalfc(fc, "branches are stacked too deep");
+
+	sb->s_magic = UNIONFS_SUPER_MAGIC;
+	sb->s_op = &ufs_super_ops;
+	sb->s_d_op = &ufs_dentry_ops;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	/* This release serves unions read-only: the VFS answers every write with EROFS. */
+	sb->s_flags |= SB_RDONLY;
+
+	info = ufs_root_info(sb);
+	if (!info)
+		return -ENOMEM;
+	root = ufs_iget(sb, info);
+	if (IS_ERR(root)) {
+		ufs_free_dentry_info(info, sbi->nbranches);
+		return PTR_ERR(root);
+	}
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root) {
+		ufs_free_dentry_info(info, sbi->nbranches);
+		return -ENOMEM;
+	}
+	sb->s_root->d_fsdata = info;
+	return 0;
+}
+
+static void ufs_kill_sb(struct super_block *sb)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+
+	kill_anon_super(sb);
+	if (sbi)
+		ufs_free_sb_info(sbi);
+}
+
+struct file_system_type ufs_fs_type = {
+	.owner = THIS_MODULE,
+	.name = UFS_NAME,
+	.init_fs_context = ufs_init_fs_context,
+	.kill_sb = ufs_kill_sb,
+};
+MODULE_ALIAS_FS(UFS_NAME);
+
+static int __init ufs_init(void)
+{
+	int err = ufs_init_inode_cache();
+
+	if (err)
+		return err;
+	err = register_filesystem(&ufs_fs_type);
+	if (err)
+		ufs_destroy_inode_cache();
+	return err;
+}
+
+static void __exit ufs_exit(void)
+{
+	unregister_filesystem(&ufs_fs_type);
+	ufs_destroy_inode_cache();
+}
+
+module_init(ufs_init);
+module_exit(ufs_exit);
+
+MODULE_DESCRIPTION("Union filesystem: merges directories (branches) into one view");
+MODULE_LICENSE("GPL");

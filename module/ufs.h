@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ufs.h - map of the shim: each file's entry points under its name.
+ * Structures and accessors are in ufs_types.h.
+ */
+#ifndef _UFS_H
+#define _UFS_H
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include "ufs_types.h"
+#include "compat.h"
+
+#define UFS_NAME "unionfs"
+
+/* super.c */
+extern struct file_system_type ufs_fs_type;
+int ufs_fill_super(struct super_block *sb, struct fs_context *fc);
+void ufs_free_sb_info(struct ufs_sb_info *sbi);
+
+/* params.c */
+int ufs_init_fs_context(struct fs_context *fc);
+const struct ufs_options *ufs_fc_options(const struct fs_context *fc);
+int ufs_resolve_branches(struct ufs_sb_info *sbi, const struct ufs_options *opts,
+			 struct fs_context *fc);
+
+/* lower.c: calls into branch filesystems, and the core's branch operations */
+extern const struct ufs_branch_ops ufs_lower_ops;
+struct file *ufs_do_open(const struct path *path, int flags);
+int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
+		   unsigned int flags);
+int ufs_do_iterate(struct file *dir, struct dir_context *ctx);
+
+/* namei.c */
+extern const struct dentry_operations ufs_dentry_ops;
+struct ufs_dentry_info *ufs_alloc_dentry_info(struct super_block *sb);
+void ufs_free_dentry_info(struct ufs_dentry_info *info, unsigned int nbranches);
+struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
+
+/* inode.c */
+struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info);
+int ufs_init_inode_cache(void);
+void ufs_destroy_inode_cache(void);
+struct inode *ufs_alloc_inode(struct super_block *sb);
+void ufs_free_inode(struct inode *inode);
+void ufs_evict_inode(struct inode *inode);
+
+/* file.c */
+extern const struct file_operations ufs_file_fops;
+
+/* readdir.c */
+extern const struct file_operations ufs_dir_fops;
+
+#endif /* _UFS_H */
