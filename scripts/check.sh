@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [--kernel SERIES] - every test: the core's host unit tests
+# (Catch2, ASan/UBSan) and the guest suite (test/vm/run). Each part's
+# output is shown as it runs; the last line sums both:
+#   N passed, N failed
+set -uo pipefail
+
+kernel=6.1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	*) echo "usage: check.sh [--kernel SERIES]" >&2; exit 2 ;;
+	esac
+done
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+logdir=$top/build/check
+mkdir -p "$logdir"
+
+# Runs one part, teeing its output; prints "passed failed" counted from it.
+run_part() {
+	local name=$1; shift
+	local log=$logdir/$name.log status
+	echo "=== $name: $*"
+	"$@" 2>&1 | tee "$log"
+	status=${PIPESTATUS[0]}
+	count_results "$log" "$status" >"$logdir/$name.counts"
+}
+
+# TAP/KTAP result lines are counted; a part that failed without reporting a
+# failure (crash, build error) counts as one failure so it cannot pass silently.
+count_results() {
+	local log=$1 status=$2 passed failed
+	passed=$(grep -cE '^ *ok [0-9]+' "$log")
+	failed=$(grep -cE '^ *not ok [0-9]+' "$log")
+	if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+	fi
+	if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1	# ran no test at all
+	fi
+	echo "$passed $failed"
+}
+
+run_part unit make -C "$top/core/tests" run
+run_part vm "$top/test/vm/run" --kernel "$kernel"
+
+total_passed=0
+total_failed=0
+for part in unit vm; do
+	read -r p f <"$logdir/$part.counts"
+	echo "$part: $p passed, $f failed"
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
+done
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
