@@ -61,9 +61,21 @@ enum ufs_kind {
 
 /* ---- Environment: provided by the kernel shim or the host tests ---- */
 
-/* Returns NULL on failure; the core handles that. Memory need not be zeroed. */
+/*
+ * Returns NULL on failure; the core handles that. Memory need not be zeroed,
+ * must be 8-byte aligned, and may be large (a directory listing's arrays).
+ * The core never passes NULL to ufs_env_free().
+ */
 void *ufs_env_alloc(unsigned long size);
 void ufs_env_free(void *ptr);
+/*
+ * Called on a broken invariant inside the core that it cannot report as an
+ * error (a pure virtual call, an allocation failure in a C++ new-expression).
+ * Should not return (BUG()); if it does, the core traps. Deliberately not
+ * declared noreturn: objtool then sees a trap after every call, which both
+ * the 6.1 (per-object) and 6.12 (whole-module) checks accept.
+ */
+void ufs_env_bug(const char *what);
 
 /* ---- Mount options ---- */
 
@@ -116,12 +128,18 @@ struct ufs_branch {
 	unsigned fs_index;
 };
 
+/* capacity is reserved up front; inserts past it grow the table (or ENOMEM). */
 struct ufs_branch_table *ufs_branch_table_create(unsigned capacity);	/* NULL on ENOMEM */
 void ufs_branch_table_destroy(struct ufs_branch_table *table);
-/* Insert at index (0 = highest priority; index == count appends). */
+/*
+ * Insert at index (0 = highest priority; index == count appends).
+ * -UFS_EINVAL for index > count, an unknown mode, or a full table
+ * (UFS_MAX_BRANCHES); -UFS_ENOMEM.
+ */
 int ufs_branch_table_insert(struct ufs_branch_table *table, unsigned index,
 			    const struct ufs_branch *branch);
 unsigned ufs_branch_table_count(const struct ufs_branch_table *table);
+/* NULL past the end; the pointer stays valid until the next insert. */
 const struct ufs_branch *ufs_branch_table_get(const struct ufs_branch_table *table,
 					      unsigned index);
 /* Highest-priority branch whose mode is rw, or -1 when every branch is read-only. */
@@ -178,7 +196,9 @@ struct ufs_lower_set {
  *     (which is hidden);
  *   - a negative name at a branch that holds ".wh.NAME" ends the descent.
  * 'out->handles' must have room for every branch and is filled with new
- * references (all NULL on error). Returns 0 or a negative errno from ops.
+ * references (all NULL on error). Returns 0 or a negative errno from ops;
+ * -UFS_EINVAL when 'parent' is not a range of the table holding at least
+ * one lower directory. Allocates nothing.
  */
 int ufs_lookup_resolve(const struct ufs_branch_table *table, const struct ufs_branch_ops *ops,
 		       void *env, const struct ufs_lower_set *parent, const char *name,
@@ -189,7 +209,8 @@ int ufs_name_is_hidden(const char *name, unsigned len);
 
 /*
  * Writes ".wh." + name into buf (NUL-terminated). Returns the length, or
- * -UFS_ENAMETOOLONG when the whiteout name would exceed UFS_NAME_MAX.
+ * -UFS_ENAMETOOLONG when the whiteout name would exceed UFS_NAME_MAX, or
+ * -UFS_EINVAL when buf is too small (UFS_NAME_MAX + 1 bytes always suffice).
  */
 int ufs_whiteout_name(const char *name, unsigned len, char *buf, unsigned long buf_size);
 
@@ -206,6 +227,9 @@ struct ufs_dirlist;	/* owned by the core: a stable, ordered snapshot */
  * ".wh.*" names hidden, and names whited out on a branch hidden from every
  * lower branch. '.' and '..' are not included. Order: branch by branch in
  * priority order, each branch in its own order. d_ino is ufs_union_ino().
+ * *out is NULL on error: a negative errno from ops, -UFS_ENOMEM,
+ * -UFS_ENOTDIR when dir->kind is not UFS_KIND_DIR, -UFS_EINVAL for a range
+ * outside the table.
  */
 int ufs_dirlist_build(const struct ufs_branch_table *table, const struct ufs_branch_ops *ops,
 		      void *env, const struct ufs_lower_set *dir, struct ufs_dirlist **out);

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lookup_test.cpp - lookup resolution across branches.
+ *
+ * The article's examples first (Fruits/Vegetables, Green), then whiteouts,
+ * opacity, type conflicts, negative names, hidden names, and every failure
+ * the branches can produce.
+ */
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "env_host.h"
+#include "test_util.h"
+
+using memfs::Fault;
+using memfs::Op;
+
+namespace {
+
+/* /Fruits = branch 0: Apple, Tomato; /Vegetables = branch 1: Carrots, Tomato. */
+void add_fruits_and_vegetables(memfs::Fs &fs)
+{
+	fs.add_file(0, "/Apple");
+	fs.add_file(0, "/Tomato");
+	fs.add_file(1, "/Carrots");
+	fs.add_file(1, "/Tomato");
+}
+
+/* Green in both branches: Lime on branch 0, Lettuce on branch 1. */
+void add_green(memfs::Fs &fs)
+{
+	fs.add_file(0, "/Green/Lime");
+	fs.add_file(1, "/Green/Lettuce");
+}
+
+} /* namespace */
+
+TEST_CASE("lookup: a file comes from the highest-priority branch that has it")
+{
+	TestUnion u(2);
+	add_fruits_and_vegetables(u.fs);
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "Tomato", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 0);
+	REQUIRE(out.node(0) == u.fs.find(0, "/Tomato"));
+	REQUIRE(out.node(1) == nullptr);
+	/* found first: no need to look further */
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Tomato"});
+
+	REQUIRE(resolve(u, root, "Apple", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.node(0) == u.fs.find(0, "/Apple"));
+
+	u.fs.reset_log();
+	REQUIRE(resolve(u, root, "Carrots", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.start() == 1);
+	REQUIRE(out.end() == 1);
+	REQUIRE(out.node(0) == nullptr);
+	REQUIRE(out.node(1) == u.fs.find(1, "/Carrots"));
+	REQUIRE(u.fs.lookup_log() ==
+		std::vector<std::string>{"0:Carrots", "0:.wh.Carrots", "1:Carrots"});
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: a directory in several branches is their merge")
+{
+	TestUnion u(2);
+	add_green(u.fs);
+	Lower root(u.fs, Lower::kRoots), green(u.fs), out(u.fs);
+
+	REQUIRE(resolve(u, root, "Green", green) == 0);
+	REQUIRE(green.kind() == UFS_KIND_DIR);
+	REQUIRE(green.start() == 0);
+	REQUIRE(green.end() == 1);
+	REQUIRE(green.node(0) == u.fs.find(0, "/Green"));
+	REQUIRE(green.node(1) == u.fs.find(1, "/Green"));
+
+	REQUIRE(resolve(u, green, "Lime", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.node(0) == u.fs.find(0, "/Green/Lime"));
+
+	REQUIRE(resolve(u, green, "Lettuce", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.start() == 1);
+	REQUIRE(out.node(1) == u.fs.find(1, "/Green/Lettuce"));
+
+	REQUIRE(resolve(u, green, "Kiwi", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 0);
+	REQUIRE_BALANCED(u.fs, root.held() + green.held() + out.held());
+}
+
+TEST_CASE("lookup: directories merge across gaps in the middle branches")
+{
+	TestUnion u(3);
+	u.fs.mkdir(0, "/d");
+	u.fs.mkdir(2, "/d");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "d", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 2);
+	REQUIRE(out.node(0) == u.fs.find(0, "/d"));
+	REQUIRE(out.node(1) == nullptr);
+	REQUIRE(out.node(2) == u.fs.find(2, "/d"));
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: a negative name is created where the parent is topmost")
+{
+	TestUnion u(3);
+	u.fs.mkdir(1, "/d");
+	u.fs.mkdir(2, "/d");
+	Lower root(u.fs, Lower::kRoots), d(u.fs), out(u.fs);
+
+	REQUIRE(resolve(u, root, "d", d) == 0);
+	REQUIRE(d.start() == 1);
+	REQUIRE(d.end() == 2);
+
+	REQUIRE(resolve(u, d, "new", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 1);
+	REQUIRE(out.end() == 1);
+	REQUIRE(out.held() == 0);
+
+	REQUIRE(resolve(u, root, "nothing", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 0);
+	REQUIRE_BALANCED(u.fs, root.held() + d.held());
+}
+
+TEST_CASE("lookup: a whiteout hides the name on lower branches")
+{
+	TestUnion u(3);
+	u.fs.add_whiteout(0, "/Tomato");
+	u.fs.add_file(1, "/Tomato");
+	u.fs.add_file(1, "/.wh.Carrots");
+	u.fs.add_file(2, "/Carrots");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "Tomato", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 0);
+
+	/* a whiteout in a middle branch: nothing above, hidden below */
+	u.fs.reset_log();
+	REQUIRE(resolve(u, root, "Carrots", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 0);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Carrots", "0:.wh.Carrots",
+							      "1:Carrots", "1:.wh.Carrots"});
+	REQUIRE_BALANCED(u.fs, root.held());
+}
+
+TEST_CASE("lookup: a whiteout does not hide its own branch or higher ones")
+{
+	TestUnion u(3);
+	/* same branch: the object wins over its own whiteout */
+	u.fs.add_file(0, "/Tomato");
+	u.fs.add_whiteout(0, "/Tomato");
+	u.fs.add_file(1, "/Tomato");
+	/* whiteout below the object */
+	u.fs.add_file(0, "/Apple");
+	u.fs.add_whiteout(1, "/Apple");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "Tomato", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.node(0) == u.fs.find(0, "/Tomato"));
+
+	REQUIRE(resolve(u, root, "Apple", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.node(0) == u.fs.find(0, "/Apple"));
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: a whiteout beside a directory stops the merge there")
+{
+	TestUnion u(3);
+	u.fs.mkdir(0, "/Green");
+	u.fs.mkdir(1, "/Green");
+	u.fs.add_whiteout(1, "/Green");
+	u.fs.mkdir(2, "/Green");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "Green", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 1);
+	REQUIRE(out.node(1) == u.fs.find(1, "/Green"));
+	REQUIRE(out.node(2) == nullptr);
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: opaque directories stop the merge, in both marker spellings")
+{
+	for (bool oci : {false, true}) {
+		INFO((oci ? "OCI marker" : "FSL marker"));
+		TestUnion u(3);
+		u.fs.add_file(0, "/Green/Lime");
+		u.fs.make_opaque(1, "/Green", oci);
+		u.fs.add_file(2, "/Green/Lettuce");
+		Lower root(u.fs, Lower::kRoots), green(u.fs), out(u.fs);
+
+		REQUIRE(resolve(u, root, "Green", green) == 0);
+		REQUIRE(green.kind() == UFS_KIND_DIR);
+		REQUIRE(green.start() == 0);
+		REQUIRE(green.end() == 1);
+		REQUIRE(green.node(2) == nullptr);
+
+		REQUIRE(resolve(u, green, "Lettuce", out) == 0);
+		REQUIRE(out.kind() == UFS_KIND_NONE);
+		REQUIRE_BALANCED(u.fs, root.held() + green.held());
+	}
+}
+
+TEST_CASE("lookup: an opaque topmost directory hides everything below")
+{
+	TestUnion u(2);
+	u.fs.make_opaque(0, "/Green");
+	u.fs.add_file(1, "/Green/Lettuce");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "Green", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 0);
+	REQUIRE(out.node(1) == nullptr);
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: a non-directory hides a lower directory")
+{
+	TestUnion u(2);
+	u.fs.add_file(0, "/X");
+	u.fs.mkdir(1, "/X");
+	u.fs.add_symlink(0, "/L", "target");
+	u.fs.mkdir(1, "/L");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	for (const char *name : {"X", "L"}) {
+		REQUIRE(resolve(u, root, name, out) == 0);
+		REQUIRE(out.kind() == UFS_KIND_OTHER);
+		REQUIRE(out.start() == 0);
+		REQUIRE(out.end() == 0);
+		REQUIRE(out.node(1) == nullptr);
+	}
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: a directory hides a lower non-directory and all below it")
+{
+	TestUnion u(3);
+	u.fs.mkdir(0, "/X");
+	u.fs.add_file(1, "/X");
+	u.fs.mkdir(2, "/X");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "X", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 0);
+	REQUIRE(out.node(1) == nullptr);
+	REQUIRE(out.node(2) == nullptr);
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: names with the whiteout prefix are never visible")
+{
+	TestUnion u(2);
+	u.fs.add_whiteout(0, "/Tomato");
+	u.fs.make_opaque(1, "/Green");
+	Lower root(u.fs, Lower::kRoots), green(u.fs), out(u.fs);
+
+	for (const char *name : {".wh.Tomato", ".wh.", ".wh..wh..opq", ".wh.__dir_opaque"}) {
+		INFO(name);
+		u.fs.reset_log();
+		REQUIRE(resolve(u, root, name, out) == 0);
+		REQUIRE(out.kind() == UFS_KIND_NONE);
+		REQUIRE(out.start() == 0);
+		REQUIRE(u.fs.calls(Op::kLookup) == 0);
+	}
+	REQUIRE(resolve(u, root, "Green", green) == 0);
+	REQUIRE(green.start() == 1);
+	REQUIRE(resolve(u, green, ".wh.__dir_opaque", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 1);
+	/* ".wh" without the dot is an ordinary name */
+	u.fs.add_file(1, "/.wh");
+	REQUIRE(resolve(u, root, ".wh", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE_BALANCED(u.fs, root.held() + green.held() + out.held());
+}
+
+TEST_CASE("lookup: a name too long to whiteout has no whiteout to look for")
+{
+	TestUnion u(2);
+	std::string longest(UFS_NAME_MAX - UFS_WH_PREFIX_LEN, 'n');
+	std::string too_long = longest + "n";
+	u.fs.add_file(1, "/" + longest);
+	u.fs.add_file(1, "/" + too_long);
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, too_long, out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.start() == 1);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:" + too_long, "1:" + too_long});
+
+	u.fs.reset_log();
+	REQUIRE(resolve(u, root, longest, out) == 0);
+	REQUIRE(out.start() == 1);
+	REQUIRE(u.fs.calls(Op::kLookup) == 3);
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
+TEST_CASE("lookup: the lowest branch is not checked for whiteouts or opacity")
+{
+	TestUnion u(1);
+	u.fs.mkdir(0, "/d");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	REQUIRE(resolve(u, root, "d", out) == 0);
+	REQUIRE(resolve(u, root, "none", out) == 0);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:d", "0:none"});
+}
+
+TEST_CASE("lookup: branches outside the parent's range are not visited")
+{
+	TestUnion u(3);
+	u.fs.add_file(0, "/f");
+	u.fs.add_file(2, "/f");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	root.set()->start = 1;
+	root.set()->end = 1;
+	REQUIRE(resolve(u, root, "f", out) == 0);
+	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.start() == 1);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"1:f"});
+}
+
+TEST_CASE("lookup: allocates nothing")
+{
+	TestUnion u(3);
+	add_green(u.fs);
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+	unsigned long before = test_env::allocation_count();
+
+	REQUIRE(resolve(u, root, "Green", out) == 0);
+	REQUIRE(test_env::allocation_count() == before);
+}
+
+TEST_CASE("lookup: a failure at any step is returned with every reference released")
+{
+	/* Three merged directories, whiteout and opacity checks: many lookups to fail. */
+	auto build = [](memfs::Fs &fs) {
+		fs.add_file(0, "/Green/Lime");
+		fs.add_file(1, "/Green/Lettuce");
+		fs.add_file(2, "/Green/Kale");
+	};
+	size_t steps;
+	{
+		TestUnion u(3);
+		build(u.fs);
+		Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+		REQUIRE(resolve(u, root, "Green", out) == 0);
+		REQUIRE(out.end() == 2);
+		steps = u.fs.lookup_log().size();
+		REQUIRE(u.fs.lookup_log() ==
+			std::vector<std::string>{"0:Green", "0:" UFS_OPAQUE_NAME, "0:" UFS_OCI_OPAQUE_NAME,
+						 "0:.wh.Green", "1:Green", "1:" UFS_OPAQUE_NAME,
+						 "1:" UFS_OCI_OPAQUE_NAME, "1:.wh.Green", "2:Green"});
+	}
+	for (size_t step = 0; step < steps; ++step) {
+		for (int error : {-EIO, -EACCES}) {
+			INFO("failing lookup " << step << " with " << error);
+			TestUnion u(3);
+			build(u.fs);
+			Lower root(u.fs, Lower::kRoots), out(u.fs);
+			Fault fault{Op::kLookup};
+
+			fault.error = error;
+			fault.skip = static_cast<unsigned>(step);
+			fault.times = 1;
+			u.fs.inject(fault);
+			REQUIRE(resolve(u, root, "Green", out) == error);
+			REQUIRE(out.held() == 0);
+			REQUIRE(out.start() == -1);
+			REQUIRE(out.end() == -1);
+			REQUIRE(out.kind() == UFS_KIND_NONE);
+			REQUIRE_BALANCED(u.fs, root.held());
+		}
+	}
+}
+
+TEST_CASE("lookup: failing whiteout and opacity checks fail only the names that need them")
+{
+	struct Case {
+		const char *target;	/* the resolution that must fail */
+		int branch;
+		const char *failing;	/* the lookup made to fail */
+	};
+	const Case cases[] = {
+		{"Green", 0, ".wh.Green"},	 {"Green", 1, UFS_OPAQUE_NAME},
+		{"Green", 1, UFS_OCI_OPAQUE_NAME}, {"Green", 2, "Green"},
+		{"Tomato", 1, ".wh.Tomato"},	 {"Tomato", 2, "Tomato"},
+	};
+
+	for (const Case &c : cases) {
+		INFO("failing " << c.branch << ":" << c.failing);
+		TestUnion u(3);
+		add_green(u.fs);
+		u.fs.mkdir(2, "/Green");
+		u.fs.add_file(2, "/Tomato");
+		Lower root(u.fs, Lower::kRoots), out(u.fs);
+		Fault fault{Op::kLookup};
+
+		fault.branch = c.branch;
+		fault.name = c.failing;
+		u.fs.inject(fault);
+		for (const char *name : {"Green", "Tomato"}) {
+			INFO("resolving " << name);
+			bool fails = std::string(name) == c.target;
+
+			REQUIRE(resolve(u, root, name, out) == (fails ? -EIO : 0));
+			REQUIRE(out.held() == (fails ? 0 : name == std::string("Green") ? 3 : 1));
+		}
+		out.release();
+		REQUIRE_BALANCED(u.fs, root.held());
+	}
+}
+
+TEST_CASE("lookup: an invalid parent set is EINVAL and yields nothing")
+{
+	TestUnion u(2);
+	u.fs.add_file(0, "/f");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+	ufs_lower_set *p = root.set();
+
+	p->start = 1;
+	p->end = 0;
+	REQUIRE(resolve(u, root, "f", out) == -UFS_EINVAL);
+	p->start = 0;
+	p->end = 2;
+	REQUIRE(resolve(u, root, "f", out) == -UFS_EINVAL);
+	p->start = -1;
+	p->end = 1;
+	REQUIRE(resolve(u, root, "f", out) == -UFS_EINVAL);
+	REQUIRE(out.start() == -1);
+	REQUIRE(out.held() == 0);
+
+	/* a parent with no lower directory at all */
+	Lower empty(u.fs);
+	empty.set()->start = 0;
+	empty.set()->end = 1;
+	empty.set()->kind = UFS_KIND_DIR;
+	REQUIRE(resolve(u, empty, "f", out) == -UFS_EINVAL);
+	REQUIRE(u.fs.calls(Op::kLookup) == 0);
+	REQUIRE_BALANCED(u.fs, root.held());
+}

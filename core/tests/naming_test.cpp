@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * naming_test.cpp - hidden names, whiteout names and union inode numbers.
+ */
+#include <cstring>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "ufs_core.h"
+
+namespace {
+
+bool hidden(const std::string &name)
+{
+	return ufs_name_is_hidden(name.data(), static_cast<unsigned>(name.size())) != 0;
+}
+
+} /* namespace */
+
+TEST_CASE("whiteout: names with the .wh. prefix are hidden")
+{
+	REQUIRE(hidden(".wh.Tomato"));
+	REQUIRE(hidden(".wh."));
+	REQUIRE(hidden(UFS_OPAQUE_NAME));
+	REQUIRE(hidden(UFS_OCI_OPAQUE_NAME));
+	REQUIRE_FALSE(hidden(".wh"));
+	REQUIRE_FALSE(hidden(".whTomato"));
+	REQUIRE_FALSE(hidden("wh.Tomato"));
+	REQUIRE_FALSE(hidden("x.wh.Tomato"));
+	REQUIRE_FALSE(hidden(""));
+	REQUIRE_FALSE(hidden(".WH.Tomato"));
+	/* only len bytes count: the NUL-free prefix of a longer buffer */
+	REQUIRE_FALSE(ufs_name_is_hidden(".wh.x", 3));
+}
+
+TEST_CASE("whiteout: name is .wh. + name, NUL-terminated")
+{
+	char buf[UFS_NAME_MAX + 1];
+
+	std::memset(buf, 'x', sizeof(buf));
+	REQUIRE(ufs_whiteout_name("Tomato", 6, buf, sizeof(buf)) == 10);
+	REQUIRE(std::string(buf) == ".wh.Tomato");
+	/* not NUL-terminated input: only len bytes are used */
+	REQUIRE(ufs_whiteout_name("Carrots and more", 7, buf, sizeof(buf)) == 11);
+	REQUIRE(std::string(buf) == ".wh.Carrots");
+}
+
+TEST_CASE("whiteout: names up to NAME_MAX minus the prefix can be whited out")
+{
+	char buf[UFS_NAME_MAX + 1];
+	std::string longest(UFS_NAME_MAX - UFS_WH_PREFIX_LEN, 'n');
+	std::string too_long = longest + "n";
+
+	REQUIRE(ufs_whiteout_name(longest.data(), longest.size(), buf, sizeof(buf)) ==
+		UFS_NAME_MAX);
+	REQUIRE(std::strlen(buf) == UFS_NAME_MAX);
+	REQUIRE(ufs_whiteout_name(too_long.data(), too_long.size(), buf, sizeof(buf)) ==
+		-UFS_ENAMETOOLONG);
+}
+
+TEST_CASE("whiteout: a buffer too small for the result is EINVAL")
+{
+	char buf[11];
+
+	REQUIRE(ufs_whiteout_name("Tomato", 6, buf, 10) == -UFS_EINVAL);
+	REQUIRE(ufs_whiteout_name("Tomato", 6, buf, 11) == 10);
+	REQUIRE(ufs_whiteout_name("Tomato", 6, nullptr, 0) == -UFS_EINVAL);
+}
+
+TEST_CASE("inode numbers: the first filesystem keeps its numbers")
+{
+	REQUIRE(ufs_union_ino(0, 2) == 2);
+	REQUIRE(ufs_union_ino(0, 0xffffffffffffffffULL) == 0xffffffffffffffffULL);
+	REQUIRE(ufs_union_ino(0, 0x0123456789abcdefULL) == 0x0123456789abcdefULL);
+}
+
+TEST_CASE("inode numbers: other filesystems put their index in the top byte")
+{
+	REQUIRE(ufs_union_ino(1, 2) == ((1ULL << 56) | 2));
+	REQUIRE(ufs_union_ino(127, 42) == ((127ULL << 56) | 42));
+	REQUIRE(ufs_union_ino(3, 0xffffffffffffffffULL) == ((3ULL << 56) | ((1ULL << 56) - 1)));
+	/* the same lower number on different filesystems stays distinct */
+	REQUIRE(ufs_union_ino(1, 42) != ufs_union_ino(2, 42));
+	REQUIRE(ufs_union_ino(1, 42) != ufs_union_ino(0, 42));
+}
