@@ -9,17 +9,27 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <linux/mount.h>
 
 /* 6.3 replaced the user namespace argument of inode operations by an idmap. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #define UFS_IDMAP_PARAM struct mnt_idmap *idmap
 #define UFS_IDMAP_ARG idmap
 #define UFS_NOP_IDMAP (&nop_mnt_idmap)
+#define ufs_mnt_idmap(mnt) mnt_idmap(mnt)
 #else
 #define UFS_IDMAP_PARAM struct user_namespace *idmap
 #define UFS_IDMAP_ARG idmap
 #define UFS_NOP_IDMAP (&init_user_ns)
+#define ufs_mnt_idmap(mnt) mnt_user_ns(mnt)
 #endif
+
+/*
+ * 6.2 moved POSIX ACLs off the xattr handlers: from then on they are read
+ * and written with vfs_get_acl()/vfs_set_acl(), not as system.posix_acl_*
+ * xattrs.
+ */
+#define UFS_ACL_API (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))
 
 /* 6.5 added copy_splice_read() and vfs_splice_read() and dropped generic_file_splice_read(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
@@ -28,6 +38,13 @@
 #else
 #define ufs_splice_read_lower(file, ppos, pipe, len, flags) \
 	generic_file_splice_read(file, ppos, pipe, len, flags)
+#endif
+
+/* 6.8 renamed vfs_tmpfile_open() to kernel_tmpfile_open(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define ufs_tmpfile_open kernel_tmpfile_open
+#else
+#define ufs_tmpfile_open vfs_tmpfile_open
 #endif
 
 #endif /* _UFS_COMPAT_H */

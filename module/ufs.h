@@ -48,6 +48,10 @@ void ufs_evict_inode(struct inode *inode);
 /* file.c */
 extern const struct file_operations ufs_file_fops;
 
+/* copy_up.c */
+struct dentry *ufs_copy_up(const struct path *src, const struct path *dir,
+			   const struct qstr *name);
+
 /* readdir.c */
 extern const struct file_operations ufs_dir_fops;
 

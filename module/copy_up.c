@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copy_up.c - copy one object from a branch to a directory on another
+ * (writable) branch, atomically: the copy is built where the union cannot
+ * see it (an O_TMPFILE, or a ".wh."-prefixed temporary name, which the
+ * union never shows) and linked or renamed into place only when data,
+ * owner, mode, xattrs, ACLs and times are all there. ENOSPC, EIO or EDQUOT
+ * half-way leave every branch as it was.
+ *
+ * The core decides what is copied where and when; this file only knows how.
+ * Caller holds no lower locks; this file takes the target directory's lock
+ * (I_MUTEX_PARENT) only around the final link or rename.
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/atomic.h>
+#include <linux/fs_stack.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/xattr.h>
+#include "ufs.h"
+
+/* Data is copied in pieces this big so a fatal signal is noticed in time. */
+#define UFS_COPY_CHUNK (1 << 20)
+
+static atomic_t ufs_temp_counter = ATOMIC_INIT(0);
+
+/* ---- data ---- */
+
+/* Copies [pos, end) from in to out at the same offsets. */
+static int ufs_copy_range(struct file *in, struct file *out, loff_t pos, loff_t end)
+{
+	while (pos < end) {
+		size_t len = min_t(loff_t, end - pos, UFS_COPY_CHUNK);
+		loff_t in_pos = pos, out_pos = pos;
+		ssize_t done;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		done = vfs_copy_file_range(in, in_pos, out, out_pos, len, 0);
+		/* Across filesystems (or without support) fall back to splicing. */
+		if (done == -EXDEV || done == -EOPNOTSUPP || done == -EINVAL || done == -ENOSYS)
+			done = do_splice_direct(in, &in_pos, out, &out_pos, len, 0);
+		if (done < 0)
+			return done;
+		if (done == 0)
+			return -EIO;	/* the source shrank under us */
+		pos += done;
+	}
+	return 0;
+}
+
+/* Copies only the data extents of in, so holes stay holes. */
+static int ufs_copy_data(struct file *in, struct file *out, loff_t size)
+{
+	loff_t pos = 0;
+	int err;
+
+	while (pos < size) {
+		loff_t data = vfs_llseek(in, pos, SEEK_DATA);
+		loff_t hole;
+
+		if (data == -ENXIO)
+			break;		/* only a hole is left */
+		if (data < 0) {
+			data = pos;	/* no extent map: copy everything */
+			hole = size;
+		} else {
+			hole = vfs_llseek(in, data, SEEK_HOLE);
+			if (hole < 0 || hole > size)
+				hole = size;
+		}
+		err = ufs_copy_range(in, out, data, hole);
+		if (err)
+			return err;
+		pos = hole;
+	}
+	return 0;
+}
+
+/* ---- metadata ---- */
+
+#if UFS_ACL_API
+static bool ufs_is_acl_xattr(const char *name)
+{
+	return !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
+	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
+}
+
+static int ufs_copy_acl(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
+			const char *name)
+{
+	struct posix_acl *acl = vfs_get_acl(ufs_mnt_idmap(src->mnt), src->dentry, name);
+	int err;
+
+	if (IS_ERR(acl))
+		return PTR_ERR(acl) == -EOPNOTSUPP || PTR_ERR(acl) == -ENODATA ? 0 : PTR_ERR(acl);
+	if (!acl)
+		return 0;
+	err = vfs_set_acl(ufs_mnt_idmap(dst_mnt), dst, name, acl);
+	posix_acl_release(acl);
+	return err;
+}
+#endif
+
+/* Copies one xattr; value is a scratch buffer of *value_size bytes, grown as needed. */
+static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
+			      const char *name, void **value, size_t *value_size)
+{
+	ssize_t size;
+
+#if UFS_ACL_API
+	if (ufs_is_acl_xattr(name))
+		return ufs_copy_acl(src, dst, dst_mnt, name);
+#endif
+	for (;;) {
+		size = vfs_getxattr(ufs_mnt_idmap(src->mnt), src->dentry, name, *value, *value_size);
+		if (size != -ERANGE)
+			break;
+		size = vfs_getxattr(ufs_mnt_idmap(src->mnt), src->dentry, name, NULL, 0);
+		if (size < 0)
+			return size;
+		kvfree(*value);
+		*value = kvmalloc(size, GFP_KERNEL);
+		*value_size = *value ? size : 0;
+		if (!*value)
+			return -ENOMEM;
+	}
+	if (size == -ENODATA)
+		return 0;	/* removed since it was listed */
+	if (size < 0)
+		return size;
+	return vfs_setxattr(ufs_mnt_idmap(dst_mnt), dst, name, *value, size, 0);
+}
+
+/*
+ * Copies every xattr (and POSIX ACL) of src to dst. A target filesystem
+ * that does not store some namespace (EOPNOTSUPP) loses only that.
+ */
+static int ufs_copy_xattrs(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt)
+{
+	size_t value_size = 0;
+	void *value = NULL;
+	ssize_t list_size;
+	char *list, *name;
+	int err = 0;
+
+	list_size = vfs_listxattr(src->dentry, NULL, 0);
+	if (list_size <= 0)
+		return list_size == -EOPNOTSUPP ? 0 : list_size;
+	list = kvzalloc(list_size, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	list_size = vfs_listxattr(src->dentry, list, list_size);
+	if (list_size < 0) {
+		err = list_size;
+		goto out;
+	}
+	for (name = list; name < list + list_size; name += strlen(name) + 1) {
+		if (strnlen(name, list + list_size - name) == list + list_size - name) {
+			err = -EIO;	/* a list that is not NUL-terminated: broken lower */
+			break;
+		}
+		err = ufs_copy_one_xattr(src, dst, dst_mnt, name, &value, &value_size);
+		if (err == -EOPNOTSUPP)
+			err = 0;
+		if (err)
+			break;
+	}
+out:
+	kvfree(value);
+	kvfree(list);
+	return err;
+}
+
+/* Owner, then mode (chown clears set-id bits), then times, as the source had them. */
+static int ufs_copy_attrs(struct dentry *dst, struct vfsmount *dst_mnt, const struct kstat *stat)
+{
+	struct inode *inode = d_inode(dst);
+	struct iattr owner = {
+		.ia_valid = ATTR_UID | ATTR_GID,
+		.ia_vfsuid = VFSUIDT_INIT(stat->uid),
+		.ia_vfsgid = VFSGIDT_INIT(stat->gid),
+	};
+	struct iattr mode = { .ia_valid = ATTR_MODE, .ia_mode = stat->mode };
+	struct iattr times = {
+		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET | ATTR_MTIME_SET,
+		.ia_atime = stat->atime,
+		.ia_mtime = stat->mtime,
+	};
+	int err;
+
+	inode_lock(inode);
+	err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &owner, NULL);
+	if (!err && !S_ISLNK(stat->mode))
+		err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &mode, NULL);
+	if (!err)
+		err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &times, NULL);
+	inode_unlock(inode);
+	return err;
+}
+
+static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
+			     struct vfsmount *dst_mnt, const struct kstat *stat)
+{
+	int err = ufs_copy_xattrs(src, dst, dst_mnt);
+
+	if (err)
+		return err;
+	return ufs_copy_attrs(dst, dst_mnt, stat);
+}
+
+/* ---- building the copy ---- */
+
+/*
+ * Creates an empty copy of src's type under a temporary ".wh." name in dir
+ * (hidden from the union while it is being filled).
+ * Returns a reference to the new dentry or an ERR_PTR.
+ */
+static struct dentry *ufs_create_temp(const struct path *src, const struct path *dir,
+				      const struct kstat *stat)
+{
+	struct inode *dinode = d_inode(dir->dentry);
+	char name[48];
+	struct dentry *temp;
+	const char *target = NULL;
+	DEFINE_DELAYED_CALL(done);
+	int err;
+
+	if (S_ISLNK(stat->mode)) {
+		target = vfs_get_link(src->dentry, &done);
+		if (IS_ERR(target))
+			return ERR_CAST(target);
+	}
+	snprintf(name, sizeof(name), UFS_WH_PREFIX "__ufs_copyup.%d.%u",
+		 task_pid_nr(current), (unsigned int)atomic_inc_return(&ufs_temp_counter));
+
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	temp = lookup_one_len(name, dir->dentry, strlen(name));
+	if (IS_ERR(temp))
+		goto out_unlock;
+	if (d_is_positive(temp)) {
+		err = -EEXIST;
+	} else if (S_ISDIR(stat->mode)) {
+		err = vfs_mkdir(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IALLUGO);
+	} else if (S_ISLNK(stat->mode)) {
+		err = vfs_symlink(ufs_mnt_idmap(dir->mnt), dinode, temp, target);
+	} else if (S_ISREG(stat->mode)) {
+		err = vfs_create(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IALLUGO, true);
+	} else {
+		err = vfs_mknod(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode, stat->rdev);
+	}
+	if (err) {
+		dput(temp);
+		temp = ERR_PTR(err);
+	}
+out_unlock:
+	inode_unlock(dinode);
+	do_delayed_call(&done);
+	return temp;
+}
+
+/* Removes a temporary copy that will not be used. */
+static void ufs_remove_temp(const struct path *dir, struct dentry *temp)
+{
+	struct inode *dinode = d_inode(dir->dentry);
+	int err;
+
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	if (d_is_dir(temp))
+		err = vfs_rmdir(ufs_mnt_idmap(dir->mnt), dinode, temp);
+	else
+		err = vfs_unlink(ufs_mnt_idmap(dir->mnt), dinode, temp, NULL);
+	inode_unlock(dinode);
+	if (err)
+		pr_warn_ratelimited("cannot remove temporary %pd: error %d\n", temp, err);
+}
+
+/*
+ * Gives the finished temporary copy its real name (which must not exist:
+ * -EEXIST otherwise). Returns a reference to the dentry under the real name.
+ */
+static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentry *temp,
+					    const struct qstr *name)
+{
+	struct inode *dinode = d_inode(dir->dentry);
+	struct renamedata rd = {};
+	struct dentry *target;
+	int err;
+
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	target = lookup_one_len(name->name, dir->dentry, name->len);
+	if (IS_ERR(target))
+		goto out_unlock;
+	rd.old_dir = dinode;
+	rd.old_dentry = temp;
+	rd.new_dir = dinode;
+	rd.new_dentry = target;
+	rd.flags = RENAME_NOREPLACE;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(dir->mnt);
+#else
+	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(dir->mnt);
+#endif
+	err = d_is_positive(target) ? -EEXIST : vfs_rename(&rd);
+	if (err) {
+		dput(target);
+		target = ERR_PTR(err);
+	}
+out_unlock:
+	inode_unlock(dinode);
+	return target;
+}
+
+/* Links a finished O_TMPFILE copy under its real name. Returns a reference. */
+static struct dentry *ufs_link_into_place(const struct path *dir, struct dentry *tmp,
+					  const struct qstr *name)
+{
+	struct inode *dinode = d_inode(dir->dentry);
+	struct dentry *target;
+	int err;
+
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	target = lookup_one_len(name->name, dir->dentry, name->len);
+	if (IS_ERR(target))
+		goto out_unlock;
+	err = d_is_positive(target) ? -EEXIST :
+	      vfs_link(tmp, ufs_mnt_idmap(dir->mnt), dinode, target, NULL);
+	if (err) {
+		dput(target);
+		target = ERR_PTR(err);
+	}
+out_unlock:
+	inode_unlock(dinode);
+	return target;
+}
+
+static struct file *ufs_open_source(const struct path *src)
+{
+	return ufs_do_open(src, O_RDONLY | O_LARGEFILE);
+}
+
+/* Regular file through O_TMPFILE: nothing has a name until it is complete. */
+static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct path *dir,
+					  const struct qstr *name, const struct kstat *stat)
+{
+	struct file *in, *tmp;
+	struct dentry *result;
+	int err;
+
+	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, stat->mode & S_IALLUGO,
+			       O_LARGEFILE | O_WRONLY, current_cred());
+	if (IS_ERR(tmp))
+		return ERR_CAST(tmp);
+	in = ufs_open_source(src);
+	if (IS_ERR(in)) {
+		err = PTR_ERR(in);
+		goto out_tmp;
+	}
+	err = ufs_copy_data(in, tmp, stat->size);
+	fput(in);
+	if (!err)
+		err = vfs_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
+	if (!err)
+		err = ufs_copy_metadata(src, tmp->f_path.dentry, dir->mnt, stat);
+	if (!err) {
+		result = ufs_link_into_place(dir, tmp->f_path.dentry, name);
+		fput(tmp);
+		return result;
+	}
+out_tmp:
+	fput(tmp);	/* the unnamed copy disappears with its last reference */
+	return ERR_PTR(err);
+}
+
+/* Any type through a hidden temporary name, for filesystems without O_TMPFILE. */
+static struct dentry *ufs_copy_up_named(const struct path *src, const struct path *dir,
+					const struct qstr *name, const struct kstat *stat)
+{
+	struct dentry *temp, *result;
+	int err = 0;
+
+	temp = ufs_create_temp(src, dir, stat);
+	if (IS_ERR(temp))
+		return temp;
+	if (S_ISREG(stat->mode)) {
+		struct path temp_path = { .mnt = dir->mnt, .dentry = temp };
+		struct file *in = ufs_open_source(src), *out;
+
+		if (IS_ERR(in)) {
+			err = PTR_ERR(in);
+			goto out_remove;
+		}
+		out = ufs_do_open(&temp_path, O_WRONLY | O_LARGEFILE);
+		if (IS_ERR(out)) {
+			fput(in);
+			err = PTR_ERR(out);
+			goto out_remove;
+		}
+		err = ufs_copy_data(in, out, stat->size);
+		fput(in);
+		fput(out);
+		if (!err)
+			err = vfs_truncate(&temp_path, stat->size);
+	}
+	if (!err)
+		err = ufs_copy_metadata(src, temp, dir->mnt, stat);
+	if (err)
+		goto out_remove;
+	result = ufs_rename_into_place(dir, temp, name);
+	if (IS_ERR(result)) {
+		err = PTR_ERR(result);
+		goto out_remove;
+	}
+	dput(temp);
+	return result;
+
+out_remove:
+	ufs_remove_temp(dir, temp);
+	dput(temp);
+	return ERR_PTR(err);
+}
+
+/*
+ * Copies the object at src to NAME in directory dir (on a writable branch),
+ * with all its metadata; a directory is copied empty. Immutable and
+ * append-only objects are refused with EPERM, as their own branch would
+ * refuse to modify them. Returns a reference to the new lower dentry, or an
+ * ERR_PTR; on error no branch has changed.
+ */
+struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const struct qstr *name)
+{
+	struct inode *src_inode = d_inode(src->dentry);
+	struct dentry *result;
+	struct kstat stat;
+	int err;
+
+	if (IS_IMMUTABLE(src_inode) || IS_APPEND(src_inode))
+		return ERR_PTR(-EPERM);
+	err = ufs_do_getattr(src, &stat, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	if (err)
+		return ERR_PTR(err);
+	err = mnt_want_write(dir->mnt);
+	if (err)
+		return ERR_PTR(err);
+
+	result = ERR_PTR(-EOPNOTSUPP);
+	if (S_ISREG(stat.mode))
+		result = ufs_copy_up_tmpfile(src, dir, name, &stat);
+	/* Without O_TMPFILE on the target, and for other types: a hidden name. */
+	if (result == ERR_PTR(-EOPNOTSUPP))
+		result = ufs_copy_up_named(src, dir, name, &stat);
+	mnt_drop_write(dir->mnt);
+	pr_debug("copy up %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len, name->name,
+		 IS_ERR(result) ? PTR_ERR(result) : 0L);
+	return result;
+}
