@@ -100,15 +100,22 @@ static int ufs_resolve_one_branch(struct ufs_lower_branch *branch, const char *n
 	err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &branch->path);
 	if (err == -ENOTDIR)
 		return invalfc(fc, "branch %s is not a directory", name);
+	if (err == -ENOENT)
+		return invalfc(fc, "branch %s does not exist", name);
 	if (err)
-		return invalfc(fc, "branch %s cannot be used: error %d", name, err);
+		return invalfc(fc, "branch %s cannot be resolved: error %d", name, err);
 
 	lower_sb = branch->path.dentry->d_sb;
 	if (lower_sb->s_type == &ufs_fs_type)
-		return invalfc(fc, "branch %s is itself on a unionfs", name);
-	if (lower_sb->s_stack_depth >= FILESYSTEM_MAX_STACK_DEPTH)
-		return invalfc(fc, "branch %s is stacked too deep", name);
-	return 0;
+		err = invalfc(fc, "branch %s is itself on a unionfs", name);
+	else if (lower_sb->s_stack_depth >= FILESYSTEM_MAX_STACK_DEPTH)
+		err = invalfc(fc, "branch %s is stacked too deep", name);
+	if (err) {
+		/* Not yet counted in nbranches: nobody else would put it. */
+		path_put(&branch->path);
+		branch->path = (struct path){};
+	}
+	return err;
 }
 
 /* fs_index numbers distinct lower filesystems, so inode numbers stay unique. */
