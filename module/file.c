@@ -22,9 +22,10 @@ static int ufs_open(struct inode *inode, struct file *file)
 	if (!fi)
 		return -ENOMEM;
 
-	ufs_top_lower_path(file->f_path.dentry, &lower_path);
+	ufs_get_top_lower_path(file->f_path.dentry, &lower_path);
 	/* Creation and truncation were the VFS's business on our inode, not the lower's. */
 	lower = ufs_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	dput(lower_path.dentry);
 	if (IS_ERR(lower)) {
 		kfree(fi);
 		return PTR_ERR(lower);

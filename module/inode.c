@@ -77,16 +77,21 @@ static int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *s
 		       u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
-	const struct ufs_dentry_info *info = UFS_D(dentry);
 	struct inode *inode = d_inode(dentry);
-	struct path lower_path;
+	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+	struct path lower_path = {
+		.mnt = UFS_SB(dentry->d_sb)->branches[info->start].path.mnt,
+		.dentry = info->lower[info->start],
+	};
+	bool merged = info->end > info->start;
 	int err;
 
-	ufs_top_lower_path(dentry, &lower_path);
 	err = ufs_do_getattr(&lower_path, stat, request_mask, flags);
+	if (!err)
+		fsstack_copy_attr_all(inode, d_inode(lower_path.dentry));
+	ufs_put_dentry_info(info);
 	if (err)
 		return err;
-	fsstack_copy_attr_all(inode, d_inode(lower_path.dentry));
 
 	stat->dev = dentry->d_sb->s_dev;
 	stat->ino = inode->i_ino;
@@ -94,7 +99,7 @@ static int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *s
 	 * A merged directory's subdirectories are spread over branches: a link
 	 * count of 1 tells find(1) and friends not to count on nlink - 2.
 	 */
-	if (S_ISDIR(inode->i_mode) && info->end > info->start)
+	if (S_ISDIR(inode->i_mode) && merged)
 		stat->nlink = 1;
 	return 0;
 }
@@ -103,9 +108,16 @@ static int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *s
 static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
 				struct delayed_call *done)
 {
+	struct path lower;
+	const char *target;
+
 	if (!dentry)
 		return ERR_PTR(-ECHILD);	/* lower get_link may sleep */
-	return vfs_get_link(ufs_top_lower(dentry), done);
+	ufs_get_top_lower_path(dentry, &lower);
+	/* The string lives with the lower inode, which our inode pins. */
+	target = vfs_get_link(lower.dentry, done);
+	dput(lower.dentry);
+	return target;
 }
 
 static const struct inode_operations ufs_dir_iops = {

@@ -11,25 +11,69 @@
 #include <linux/slab.h>
 #include "ufs.h"
 
-/* Returns a zeroed info with one lower slot per branch, or NULL. */
+/* Returns a zeroed info, one reference, one lower slot per branch; or NULL. */
 struct ufs_dentry_info *ufs_alloc_dentry_info(struct super_block *sb)
 {
+	unsigned int nbranches = UFS_SB(sb)->nbranches;
 	struct ufs_dentry_info *info;
 
-	info = kzalloc(struct_size(info, lower, UFS_SB(sb)->nbranches), GFP_KERNEL);
+	info = kzalloc(struct_size(info, lower, nbranches), GFP_KERNEL);
+	if (!info)
+		return NULL;
+	refcount_set(&info->count, 1);
+	info->nbranches = nbranches;
 	return info;
 }
 
-void ufs_free_dentry_info(struct ufs_dentry_info *info, unsigned int nbranches)
+/* Returns a counted reference to the dentry's current info (NULL if it has none). */
+struct ufs_dentry_info *ufs_get_dentry_info(struct dentry *dentry)
+{
+	struct ufs_dentry_info *info;
+
+	spin_lock(&dentry->d_lock);
+	info = dentry->d_fsdata;
+	if (info)
+		refcount_inc(&info->count);
+	spin_unlock(&dentry->d_lock);
+	return info;
+}
+
+/* Drops a reference; the last one puts the lower dentries. May sleep. */
+void ufs_put_dentry_info(struct ufs_dentry_info *info)
 {
 	unsigned int i;
 
-	for (i = 0; i < nbranches; i++)
+	if (!info || !refcount_dec_and_test(&info->count))
+		return;
+	for (i = 0; i < info->nbranches; i++)
 		dput(info->lower[i]);
-	kfree(info);
+	kfree_rcu(info, rcu);	/* RCU walkers may still be reading it */
 }
 
-static void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *set)
+/* Publishes info (whose reference passes to the dentry) and drops the old one. */
+void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info)
+{
+	struct ufs_dentry_info *old;
+
+	spin_lock(&dentry->d_lock);
+	old = dentry->d_fsdata;
+	rcu_assign_pointer(dentry->d_fsdata, info);
+	spin_unlock(&dentry->d_lock);
+	ufs_put_dentry_info(old);
+}
+
+/* The top lower object of a positive union dentry, as a path; caller must dput(out->dentry). */
+void ufs_get_top_lower_path(struct dentry *dentry, struct path *out)
+{
+	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+
+	out->mnt = UFS_SB(dentry->d_sb)->branches[info->start].path.mnt;
+	out->dentry = dget(info->lower[info->start]);
+	ufs_put_dentry_info(info);
+}
+
+/* Borrowed view of an info as the core's lower set; valid while the info is held. */
+void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *set)
 {
 	set->start = info->start;
 	set->end = info->end;
@@ -41,8 +85,8 @@ struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int
 {
 	struct super_block *sb = dir->i_sb;
 	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info, *parent_info;
 	struct ufs_lower_set parent, found;
-	struct ufs_dentry_info *info;
 	struct inode *inode = NULL;
 	int err;
 
@@ -53,12 +97,16 @@ struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int
 	if (!info)
 		return ERR_PTR(-ENOMEM);
 
-	ufs_lower_set_of(UFS_D(dentry->d_parent), &parent);
+	parent_info = ufs_get_dentry_info(dentry->d_parent);
+	ufs_lower_set_of(parent_info, &parent);
 	found.handles = (void **)info->lower;
 	err = ufs_lookup_resolve(sbi->table, &ufs_lower_ops, sbi, &parent,
 				 dentry->d_name.name, dentry->d_name.len, &found);
-	if (err)
-		goto out_free;
+	ufs_put_dentry_info(parent_info);
+	if (err) {
+		ufs_put_dentry_info(info);	/* the core left every slot NULL */
+		return ERR_PTR(err);
+	}
 	info->start = found.start;
 	info->end = found.end;
 	info->kind = found.kind;
@@ -66,19 +114,12 @@ struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int
 	if (info->kind != UFS_KIND_NONE) {
 		inode = ufs_iget(sb, info);
 		if (IS_ERR(inode)) {
-			err = PTR_ERR(inode);
-			goto out_put;
+			ufs_put_dentry_info(info);
+			return ERR_CAST(inode);
 		}
 	}
-	dentry->d_fsdata = info;
+	ufs_set_dentry_info(dentry, info);
 	return d_splice_alias(inode, dentry);
-
-out_put:
-	ufs_free_dentry_info(info, sbi->nbranches);
-	return ERR_PTR(err);
-out_free:
-	kfree(info);
-	return ERR_PTR(err);
 }
 
 static bool ufs_has_nfsro_branch(const struct ufs_sb_info *sbi)
@@ -98,17 +139,13 @@ static bool ufs_has_nfsro_branch(const struct ufs_sb_info *sbi)
  * fresh lookup. Negative dentries are not trusted when a branch may change
  * underneath us (nfsro). Safe in RCU walk: lower revalidation gets our flags.
  */
-static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
+static int ufs_revalidate_info(const struct ufs_sb_info *sbi,
+			       const struct ufs_dentry_info *info, unsigned int flags)
 {
-	struct ufs_dentry_info *info = UFS_D(dentry);
-	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
 	int i, ret;
 
-	if (!info)
-		return 0;
 	if (info->kind == UFS_KIND_NONE)
 		return !ufs_has_nfsro_branch(sbi);
-
 	for (i = info->start; i <= info->end; i++) {
 		struct dentry *lower = info->lower[i];
 
@@ -125,12 +162,28 @@ static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
 	return 1;
 }
 
+static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct ufs_dentry_info *info;
+	int ret;
+
+	if (flags & LOOKUP_RCU) {
+		/* The walk holds rcu_read_lock(); infos are freed after a grace period. */
+		info = rcu_dereference(dentry->d_fsdata);
+		return info ? ufs_revalidate_info(sbi, info, flags) : 0;
+	}
+	info = ufs_get_dentry_info(dentry);
+	if (!info)
+		return 0;
+	ret = ufs_revalidate_info(sbi, info, flags);
+	ufs_put_dentry_info(info);
+	return ret;
+}
+
 static void ufs_d_release(struct dentry *dentry)
 {
-	struct ufs_dentry_info *info = UFS_D(dentry);
-
-	if (info)
-		ufs_free_dentry_info(info, UFS_SB(dentry->d_sb)->nbranches);
+	ufs_put_dentry_info(dentry->d_fsdata);
 }
 
 const struct dentry_operations ufs_dentry_ops = {

@@ -37,18 +37,15 @@ static int ufs_dir_release(struct inode *inode, struct file *file)
 static int ufs_dir_snapshot(struct file *file, struct ufs_dir_info *di)
 {
 	struct dentry *dentry = file->f_path.dentry;
-	struct ufs_dentry_info *info = UFS_D(dentry);
+	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
 	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
-	struct ufs_lower_set set = {
-		.start = info->start,
-		.end = info->end,
-		.kind = info->kind,
-		.handles = (void **)info->lower,
-	};
+	struct ufs_lower_set set;
 	struct ufs_dirlist *list;
 	int err;
 
+	ufs_lower_set_of(info, &set);
 	err = ufs_dirlist_build(sbi->table, &ufs_lower_ops, sbi, &set, &list);
+	ufs_put_dentry_info(info);
 	if (err)
 		return err;
 	if (di->list)

@@ -122,15 +122,15 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	root = ufs_iget(sb, info);
 	if (IS_ERR(root)) {
-		ufs_free_dentry_info(info, sbi->nbranches);
+		ufs_put_dentry_info(info);
 		return PTR_ERR(root);
 	}
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root) {
-		ufs_free_dentry_info(info, sbi->nbranches);
+		ufs_put_dentry_info(info);
 		return -ENOMEM;
 	}
-	sb->s_root->d_fsdata = info;
+	ufs_set_dentry_info(sb->s_root, info);
 	return 0;
 }
 

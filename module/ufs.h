@@ -34,7 +34,11 @@ int ufs_do_iterate(struct file *dir, struct dir_context *ctx);
 /* namei.c */
 extern const struct dentry_operations ufs_dentry_ops;
 struct ufs_dentry_info *ufs_alloc_dentry_info(struct super_block *sb);
-void ufs_free_dentry_info(struct ufs_dentry_info *info, unsigned int nbranches);
+struct ufs_dentry_info *ufs_get_dentry_info(struct dentry *dentry);
+void ufs_put_dentry_info(struct ufs_dentry_info *info);
+void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info);
+void ufs_get_top_lower_path(struct dentry *dentry, struct path *out);
+void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *set);
 struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
 
 /* inode.c */

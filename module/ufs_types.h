@@ -8,6 +8,8 @@
 
 #include <linux/fs.h>
 #include <linux/path.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include "../core/include/ufs_core.h"
 
 #define UNIONFS_SUPER_MAGIC 0xf15f083d	/* as FSL Unionfs, so statfs -f tools know us */
@@ -28,11 +30,20 @@ struct ufs_sb_info {
 
 /*
  * Per union dentry: the lower dentries that make up the object, one slot per
- * branch (NULL where absent), valid for start <= i <= end. Filled once by
- * lookup and never changed, so readers need no lock; the references are
- * dropped in d_release.
+ * branch (NULL where absent), valid for start <= i <= end.
+ *
+ * An info is immutable once published in d_fsdata: an operation that
+ * changes the lower objects of a union dentry (create, copyup, a parent
+ * chain made on a new branch) builds a new info and swaps it in under
+ * d_lock. Readers take a counted reference (ufs_get_dentry_info()) so the
+ * lower dentries stay valid while they use them, even across a swap; RCU
+ * walkers may look without one, since the memory is freed after a grace
+ * period.
  */
 struct ufs_dentry_info {
+	refcount_t count;
+	struct rcu_head rcu;
+	unsigned int nbranches;
 	int start;
 	int end;
 	enum ufs_kind kind;
@@ -61,11 +72,6 @@ static inline struct ufs_sb_info *UFS_SB(const struct super_block *sb)
 	return sb->s_fs_info;
 }
 
-static inline struct ufs_dentry_info *UFS_D(const struct dentry *dentry)
-{
-	return dentry->d_fsdata;
-}
-
 static inline struct ufs_inode_info *UFS_I(const struct inode *inode)
 {
 	return container_of(inode, struct ufs_inode_info, vfs_inode);
@@ -74,23 +80,6 @@ static inline struct ufs_inode_info *UFS_I(const struct inode *inode)
 static inline struct ufs_file_info *UFS_F(const struct file *file)
 {
 	return file->private_data;
-}
-
-/* The top (highest-priority) lower dentry of a positive union dentry. */
-static inline struct dentry *ufs_top_lower(const struct dentry *dentry)
-{
-	const struct ufs_dentry_info *info = UFS_D(dentry);
-
-	return info->lower[info->start];
-}
-
-/* The lower path of the top object: branch mount + top lower dentry. */
-static inline void ufs_top_lower_path(const struct dentry *dentry, struct path *out)
-{
-	const struct ufs_dentry_info *info = UFS_D(dentry);
-
-	out->mnt = UFS_SB(dentry->d_sb)->branches[info->start].path.mnt;
-	out->dentry = info->lower[info->start];
 }
 
 #endif /* _UFS_TYPES_H */
