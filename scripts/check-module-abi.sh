@@ -10,6 +10,12 @@ set -euo pipefail
 ko=${1:?usage: check-module-abi.sh MODULE.ko}
 fail=0
 
+if [ ! -f "$ko" ]; then
+	echo "check-module-abi: $ko does not exist" >&2
+	exit 1
+fi
+nm -u "$ko" >/dev/null	# fails loudly on a file that is not an object
+
 # Static constructors would need a runtime to call them; the kernel has none.
 for section in .init_array .fini_array .ctors .dtors; do
 	if readelf -S --wide "$ko" | grep -qF " $section "; then
