@@ -28,7 +28,7 @@ done
 runtime='^(__cxa_|_Unwind_|__gxx_personality|_ZTV|_ZTI|_ZTS|_Znw|_Zna|_Zdl|_Zda|_ZSt|__dynamic_cast)'
 if undefined=$(nm -u "$ko" | awk '{print $2}' | grep -E "$runtime"); then
 	echo "check-module-abi: $ko leaves C++ runtime symbols unresolved:" >&2
-	echo "$undefined" | sed 's/^/  /' >&2
+	awk '{ print "  " $0 }' <<<"$undefined" >&2
 	fail=1
 fi
 exit $fail

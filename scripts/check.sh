@@ -29,12 +29,18 @@ run_part() {
 	count_results "$log" "$status" >"$logdir/$name.counts"
 }
 
-# TAP/KTAP result lines are counted; a part that failed without reporting a
-# failure (crash, build error) counts as one failure so it cannot pass silently.
+# Each part ends with its own "N passed, N failed" line (the unit tests' as
+# a TAP comment), which also counts what TAP lines cannot show (a console
+# scan, a hung guest). A part that failed without reporting a failure
+# (crash, build error) or ran nothing counts as one failure, so it cannot
+# pass silently.
 count_results() {
-	local log=$1 status=$2 passed failed
-	passed=$(grep -cE '^ *ok [0-9]+' "$log")
-	failed=$(grep -cE '^ *not ok [0-9]+' "$log")
+	local log=$1 status=$2 line passed=0 failed=0
+	line=$(grep -E '^(# )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		passed=$(echo "$line" | sed -E 's/^(# )?([0-9]+) passed.*/\2/')
+		failed=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	fi
 	if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 		failed=1
 	fi

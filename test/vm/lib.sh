@@ -1,0 +1,298 @@
+# test/vm/lib.sh: helpers for the guest tests in test/vm/tests/.
+# shellcheck shell=bash
+#
+# A test starts with:
+#     set -eu
+#     . "${UFS_LIB:?}"
+# and runs in a fresh empty directory under /tmp (its $PWD). Every mount made
+# under that directory is undone in reverse order when the test exits, and so
+# is everything registered with on_exit. A test passes by exiting 0, skips
+# with skip REASON (exit 77), and fails with fail MSG or any failing command.
+#
+# Assertions print what was expected and what was seen:
+#   assert_eq EXPECTED ACTUAL [WHAT]
+#   assert_file_content FILE EXPECTED
+#   assert_listing DIR "a b c"          (ls -A of DIR, as a sorted word list)
+#   expect_errno ERRNO|TEXT CMD...      (CMD must fail with that error)
+#   dmesg_mark / dmesg_since_mark       (kernel messages since the mark)
+# Branches: mkbranch_tmpfs DIR [SIZE], mkbranch_ext4 DIR SIZE,
+#   mkbranch_xfs DIR SIZE, mkbranch_iso DIR SRCDIR [genisoimage|xorriso].
+
+set -o pipefail
+
+UFS_WORKDIR=${UFS_WORKDIR:-$PWD}
+_ufs_cleanups=()
+
+# --- verdicts ------------------------------------------------------------------
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "$*"
+	exit 77
+}
+
+# Prints a progress line, so a failure's output shows how far the test got.
+step() { echo "--- $*"; }
+
+# --- cleanup --------------------------------------------------------------------
+
+# Registers a command (words) to run at exit; they run last-registered first.
+on_exit() { _ufs_cleanups+=("$(printf '%q ' "$@")"); }
+
+# Unmounts everything mounted at or under DIR, newest first. A union mount
+# that cannot be unmounted (busy) is a failure: it means a leaked reference.
+umount_all_under() {
+	local dir=$1 src m type rest i rc=0 found=()
+	while read -r src m type rest; do
+		[[ $m == "$dir" || $m == "$dir"/* ]] && found=("$m $type" "${found[@]}")
+	done </proc/self/mounts
+	for i in "${found[@]}"; do
+		m=${i% *} type=${i##* }
+		if ! umount "$m" 2>/dev/null; then
+			echo "cleanup: cannot unmount $m ($type): $(umount "$m" 2>&1)" >&2
+			[[ $type != unionfs ]] || rc=1
+			umount -l "$m" 2>/dev/null || true
+		fi
+	done
+	return $rc
+}
+
+_ufs_exit() {
+	local rc=$? i
+	set +e
+	cd / || true
+	for ((i = ${#_ufs_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_ufs_cleanups[i]}" || echo "cleanup: '${_ufs_cleanups[i]}' failed" >&2
+	done
+	umount_all_under "$UFS_WORKDIR" || { [[ $rc -ne 0 ]] || rc=1; }
+	exit "$rc"
+}
+trap _ufs_exit EXIT
+
+# --- requirements -------------------------------------------------------------------
+
+# Skips the test unless the unionfs filesystem is registered.
+require_unionfs() {
+	if [[ -n ${UFS_FAKE:-} ]]; then
+		return 0
+	fi
+	local line
+	while read -r line; do
+		[[ $line != *[[:space:]]unionfs && $line != unionfs ]] || return 0
+	done </proc/filesystems
+	skip "unionfs is not loaded (run test/vm/run with a module)"
+}
+
+# Skips the test when it checks something only the real module can show.
+require_real_unionfs() {
+	[[ -z ${UFS_FAKE:-} ]] || skip "checks unionfs itself; --fake-overlay cannot stand in"
+	require_unionfs
+}
+
+# True when running against the overlayfs stand-in (--fake-overlay).
+is_fake() { [[ -n ${UFS_FAKE:-} ]]; }
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "$c is not installed on the host"
+	done
+}
+
+# Prints the path of a helper program built from test/vm/progs/.
+prog() {
+	local p=${UFS_PROGS:?}/$1
+	[[ -x $p ]] || fail "helper program $1 was not built (test/vm/run builds test/vm/progs/*.c)"
+	printf '%s\n' "$p"
+}
+
+# --- assertions -------------------------------------------------------------------
+
+assert_eq() {
+	local expected=$1 actual=$2 what=${3:-value}
+	[[ $expected == "$actual" ]] && return 0
+	{
+		echo "FAIL: $what"
+		if [[ $expected == *$'\n'* || $actual == *$'\n'* ]]; then
+			diff -u <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") |
+				sed -e '1s/.*/--- expected/' -e '2s/.*/+++ actual/'
+		else
+			echo "  expected: '$expected'"
+			echo "  actual:   '$actual'"
+		fi
+	} >&2
+	exit 1
+}
+
+assert_file_content() {
+	local file=$1 expected=$2 actual
+	actual=$(cat -- "$file" 2>&1) || fail "cannot read $file: $actual"
+	assert_eq "$expected" "$actual" "content of $file"
+}
+
+# assert_listing DIR "a b c": the names in DIR (ls -A), sorted, are exactly these.
+assert_listing() {
+	local dir=$1 expected actual words
+	read -r -a words <<<"$2"
+	expected=$(printf '%s\n' "${words[@]}" | LC_ALL=C sort | paste -sd' ')
+	actual=$(ls -A -- "$dir" 2>&1) || fail "cannot list $dir: $actual"
+	actual=$(printf '%s\n' "$actual" | LC_ALL=C sort | paste -sd' ')
+	assert_eq "$expected" "$actual" "listing of $dir"
+}
+
+assert_exists() { [[ -e $1 || -L $1 ]] || fail "$1 does not exist"; }
+assert_missing() { [[ ! -e $1 && ! -L $1 ]] || fail "$1 exists but should not"; }
+
+# Prints the message for an errno name (EROFS -> Read-only file system).
+errno_text() {
+	case $1 in
+	EPERM) echo "Operation not permitted" ;;
+	ENOENT) echo "No such file or directory" ;;
+	EIO) echo "Input/output error" ;;
+	EACCES) echo "Permission denied" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	EEXIST) echo "File exists" ;;
+	EXDEV) echo "Invalid cross-device link" ;;
+	ENOTDIR) echo "Not a directory" ;;
+	EISDIR) echo "Is a directory" ;;
+	EINVAL) echo "Invalid argument" ;;
+	ENOSPC) echo "No space left on device" ;;
+	EROFS) echo "Read-only file system" ;;
+	ENOTEMPTY) echo "Directory not empty" ;;
+	ESTALE) echo "Stale file handle" ;;
+	E[A-Z]*) python3 -c 'import errno, os, sys; print(os.strerror(getattr(errno, sys.argv[1])))' "$1" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# expect_errno EROFS touch f: the command must fail, and its output must carry
+# the error's message (an errno name or any literal text).
+expect_errno() {
+	local err=$1 text out rc=0
+	shift
+	text=$(errno_text "$err")
+	out=$("$@" 2>&1) || rc=$?
+	if [[ $rc -eq 0 ]]; then
+		fail "'$*' succeeded, expected it to fail with $err ($text)${out:+; it printed: $out}"
+	fi
+	if [[ $out != *"$text"* ]]; then
+		{
+			echo "FAIL: '$*' failed (status $rc) but not with $err"
+			echo "  expected: ...$text..."
+			echo "  actual:   $out"
+		} >&2
+		exit 1
+	fi
+}
+
+# --- kernel log -----------------------------------------------------------------------
+
+_UFS_MARK=
+dmesg_mark() {
+	_UFS_MARK="ufs-test-mark $$ $RANDOM$RANDOM"
+	echo "$_UFS_MARK" >/dev/kmsg
+}
+
+# Prints the kernel messages logged since dmesg_mark (without timestamps).
+dmesg_since_mark() {
+	[[ -n $_UFS_MARK ]] || fail "dmesg_since_mark without dmesg_mark"
+	dmesg | awk -v m="$_UFS_MARK" 'found { print } index($0, m) { found = 1 }' |
+		sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'
+}
+
+# --- branches -----------------------------------------------------------------------
+
+# Mounts a fresh tmpfs on DIR (created if needed); SIZE like 16m.
+mkbranch_tmpfs() {
+	local dir=$1 size=${2:-64m}
+	mkdir -p "$dir"
+	mount -t tmpfs -o "size=$size,mode=0755" "ufs-branch" "$dir"
+}
+
+# Makes an ext4 filesystem of SIZE (e.g. 32M) in DIR.img and loop-mounts it on DIR.
+mkbranch_ext4() {
+	local dir=$1 size=$2
+	mkdir -p "$dir"
+	truncate -s "$size" "$dir.img"
+	mkfs.ext4 -q -F "$dir.img" >/dev/null
+	mount -t ext4 -o loop "$dir.img" "$dir"
+}
+
+# Makes an XFS filesystem of SIZE (at least 300M; sparse) in DIR.img on DIR.
+mkbranch_xfs() {
+	local dir=$1 size=$2
+	mkdir -p "$dir"
+	truncate -s "$size" "$dir.img"
+	mkfs.xfs -q -f "$dir.img" >/dev/null
+	mount -t xfs -o loop "$dir.img" "$dir"
+}
+
+# Builds an ISO 9660 image (Rock Ridge) of SRCDIR with genisoimage (default)
+# or xorriso into DIR.iso and loop-mounts it read-only on DIR.
+mkbranch_iso() {
+	local dir=$1 src=$2 tool=${3:-genisoimage}
+	mkdir -p "$dir"
+	case $tool in
+	genisoimage) genisoimage -quiet -R -V UFSTEST -o "$dir.iso" "$src" ;;
+	xorriso) xorriso -as mkisofs -quiet -R -V UFSTEST -o "$dir.iso" "$src" 2>/dev/null ;;
+	*) fail "mkbranch_iso: unknown tool $tool" ;;
+	esac
+	mount -t iso9660 -o loop,ro "$dir.iso" "$dir"
+}
+
+# --- the union ------------------------------------------------------------------------
+
+# union_mount DIRS MNT [MORE_OPTIONS]: mount -t unionfs -o dirs=DIRS none MNT.
+union_mount() {
+	local dirs=$1 mnt=$2 more=${3:-}
+	mkdir -p "$mnt"
+	mount -t unionfs -o "dirs=$dirs${more:+,$more}" none "$mnt"
+}
+
+# Prints the options field of the mount at MNT as /proc/mounts shows it.
+mount_options() {
+	awk -v m="$1" '$2 == m { o = $4 } END { print o }' /proc/self/mounts
+}
+
+# Prints the filesystem type of the mount at MNT.
+mount_type() {
+	awk -v m="$1" '$2 == m { t = $3 } END { print t }' /proc/self/mounts
+}
+
+# With --fake-overlay (harness development only), 'mount -t unionfs -o
+# dirs=A:B=ro,... none MNT' becomes a read-only overlay of the branches, so
+# the tests themselves can be checked without the module.
+if [[ -n ${UFS_FAKE:-} ]]; then
+	mount() {
+		local args=("$@") i opts='' type='' lowers='' o b
+		for ((i = 0; i < ${#args[@]}; i++)); do
+			case ${args[i]} in
+			-t) type=${args[i + 1]} ;;
+			-o) opts=${args[i + 1]} ;;
+			esac
+		done
+		if [[ $type != unionfs ]]; then
+			command mount "$@"
+			return
+		fi
+		local IFS=,
+		for o in $opts; do
+			case $o in
+			dirs=*) o=${o#dirs=} ;;
+			/*) ;;
+			*) continue ;;
+			esac
+			IFS=:
+			for b in $o; do
+				lowers+=${lowers:+:}${b%=*}
+			done
+			IFS=,
+		done
+		unset IFS
+		command mount -t overlay -o "ro,lowerdir=$lowers" ufs-fake "${args[-1]}"
+	}
+fi
