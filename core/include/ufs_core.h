@@ -6,7 +6,9 @@
  * kernel shim (module/) and the host tests (core/tests) both include this
  * header: they provide the environment functions (ufs_env_*) and a table of
  * branch operations; the core provides option parsing, the branch table,
- * lookup resolution across branches, readdir merging and whiteout naming.
+ * lookup resolution across branches, readdir merging, whiteout naming and
+ * the write path (create, copyup, link, unlink, rmdir, rename): which
+ * branch operations, in which order, make one union operation.
  *
  * Rules: plain C types only; opaque handles are void *; every fallible
  * function returns 0 or a negative errno. The core never includes a Linux
@@ -19,16 +21,24 @@
 extern "C" {
 #endif
 
-/* errno values the core returns (identical to Linux's asm-generic/errno-base.h). */
+/* errno values the core returns or interprets (identical to Linux's asm-generic ones). */
+#define UFS_EPERM 1
 #define UFS_ENOENT 2
 #define UFS_EIO 5
 #define UFS_ENOMEM 12
+#define UFS_EACCES 13
+#define UFS_EBUSY 16
 #define UFS_EEXIST 17
+#define UFS_EXDEV 18
 #define UFS_ENOTDIR 20
 #define UFS_EISDIR 21
 #define UFS_EINVAL 22
+#define UFS_ENOSPC 28
+#define UFS_EROFS 30
 #define UFS_ENAMETOOLONG 36
 #define UFS_ENOTEMPTY 39
+#define UFS_ESTALE 116
+#define UFS_EDQUOT 122
 
 #define UFS_NAME_MAX 255
 #define UFS_MAX_BRANCHES 128
@@ -147,6 +157,59 @@ int ufs_branch_table_first_writable(const struct ufs_branch_table *table);
 
 /* ---- Operations on branch objects, provided by the environment ---- */
 
+/* What getattr() reports about one branch object. */
+#define UFS_ATTR_IMMUTABLE 0x1u	/* FS_IMMUTABLE_FL / S_IMMUTABLE */
+#define UFS_ATTR_APPEND 0x2u	/* FS_APPEND_FL / S_APPEND */
+
+struct ufs_attr {
+	unsigned mode;		/* st_mode: file type and permission bits */
+	unsigned flags;		/* UFS_ATTR_* */
+};
+
+enum ufs_create_type {
+	UFS_CREATE_REG = 0,	/* create(2), open(O_CREAT) */
+	UFS_CREATE_DIR = 1,	/* mkdir(2) */
+	UFS_CREATE_SYMLINK = 2,	/* symlink(2): symlink_target */
+	UFS_CREATE_SPECIAL = 3,	/* mknod(2): mode holds S_IFCHR/S_IFBLK/S_IFIFO/S_IFSOCK, rdev */
+};
+
+/*
+ * The object is union metadata (a whiteout or an opaque marker) that the
+ * core makes on its own behalf: the environment may create it with the
+ * mounter's credentials and skip quota, as overlayfs does for its own files.
+ */
+#define UFS_CREATE_INTERNAL 0x1u
+
+struct ufs_create_args {
+	enum ufs_create_type type;
+	unsigned mode;			/* permission bits as the VFS hands them over (umask applied) */
+	unsigned long long rdev;	/* UFS_CREATE_SPECIAL: the kernel's dev_t value */
+	const char *symlink_target;	/* UFS_CREATE_SYMLINK: NUL-terminated */
+	unsigned flags;			/* UFS_CREATE_* */
+};
+
+/* Mode of the zero-length regular files the core creates as whiteouts and opaque markers. */
+#define UFS_META_MODE 0444u
+
+/* rename(): fail with -EEXIST instead of replacing an existing target (RENAME_NOREPLACE). */
+#define UFS_RENAME_NOREPLACE 0x1u
+
+/* copy_up(): copy all of the data. */
+#define UFS_COPY_ALL (~0ULL)
+
+/*
+ * Handles are the environment's references to branch objects (the kernel
+ * shim: struct dentry *). A handle passed IN is borrowed: the core holds a
+ * reference to it for the duration of the call. A handle passed OUT
+ * (*child) is a new reference that the core releases with put().
+ *
+ * Every modifying operation is ONE call on ONE branch (the environment takes
+ * the lower directory locks inside it) and returns 0 or a negative errno
+ * with nothing changed. On a branch whose mode is not UFS_BRANCH_RW the core
+ * never calls a modifying operation. Where 'dir' and 'child' are both
+ * passed, the environment checks under the directory lock that child is
+ * still the entry of dir it was looked up as, and returns -ESTALE otherwise.
+ */
 struct ufs_branch_ops {
 	/*
 	 * Look NAME (len bytes, no NUL needed) up in directory DIR on branch
@@ -167,6 +230,59 @@ struct ufs_branch_ops {
 		       int (*emit)(void *cookie, const char *name, unsigned len,
 				   unsigned long long ino, unsigned dtype),
 		       void *cookie);
+
+	/*
+	 * ---- The write path. A read-only environment may leave every one of
+	 * these NULL; the write functions below then return -EROFS. ----
+	 */
+
+	/* A new reference to the same object (dget()); cannot fail, never given NULL. */
+	void *(*get)(void *env, void *handle);
+	/* Type, permission bits and immutable/append-only flags of one positive object. */
+	int (*getattr)(void *env, unsigned branch, void *handle, struct ufs_attr *attr);
+	/*
+	 * Create NAME in DIR as args describes (vfs_create, vfs_mkdir,
+	 * vfs_symlink or vfs_mknod). -EEXIST when the name is positive. On
+	 * success *child is a new reference to the new, positive object.
+	 */
+	int (*create)(void *env, unsigned branch, void *dir, const char *name, unsigned len,
+		      const struct ufs_create_args *args, void **child);
+	/*
+	 * Hard-link the non-directory OLD (on the same branch) as NAME in DIR
+	 * (vfs_link); *child is a new reference to the new name.
+	 */
+	int (*link)(void *env, unsigned branch, void *old, void *dir, const char *name,
+		    unsigned len, void **child);
+	/* Remove the non-directory CHILD from DIR (vfs_unlink). */
+	int (*unlink)(void *env, unsigned branch, void *dir, void *child);
+	/* Remove the empty directory CHILD from DIR (vfs_rmdir). */
+	int (*rmdir)(void *env, unsigned branch, void *dir, void *child);
+	/*
+	 * Rename CHILD of OLD_DIR to NAME in NEW_DIR, both directories on
+	 * BRANCH (lock_rename + vfs_rename). As rename(2), an existing target is
+	 * replaced unless flags has UFS_RENAME_NOREPLACE (then -EEXIST; an
+	 * environment whose filesystem lacks RENAME_NOREPLACE checks for the
+	 * target under the rename lock). Afterwards CHILD is a handle to the
+	 * object under its new name (d_move keeps the dentry).
+	 */
+	int (*rename)(void *env, unsigned branch, void *old_dir, void *child, void *new_dir,
+		      const char *name, unsigned len, unsigned flags);
+	/*
+	 * Copy OBJECT (on FROM_BRANCH) to NAME in TO_DIR on TO_BRANCH, all or
+	 * nothing: the copy is built unnamed (O_TMPFILE) or under a hidden
+	 * temporary name and linked or renamed to NAME only when complete, so
+	 * any failure (-ENOSPC, -EDQUOT, -EIO, ...) leaves TO_BRANCH as it was.
+	 * Copies: data without filling holes (at most SIZE bytes; UFS_COPY_ALL
+	 * for all of it: open(O_TRUNC) passes 0), mode, owner, timestamps,
+	 * xattrs and POSIX ACLs, symlink targets, device numbers. A directory is
+	 * copied as an empty directory with the same attributes. Inode flags are
+	 * not copied. A non-directory that is immutable or append-only is
+	 * refused with -EPERM. -EEXIST when NAME is positive. *child is a new
+	 * reference to the copy.
+	 */
+	int (*copy_up)(void *env, unsigned from_branch, void *object, unsigned to_branch,
+		       void *to_dir, const char *name, unsigned len, unsigned long long size,
+		       void **child);
 };
 
 /* ---- Lookup resolution ---- */
@@ -238,6 +354,203 @@ unsigned ufs_dirlist_count(const struct ufs_dirlist *list);
 /* Entry at index (< count): name (not NUL-terminated), its length, ino, DT_* type. */
 void ufs_dirlist_entry(const struct ufs_dirlist *list, unsigned index, const char **name,
 		       unsigned *len, unsigned long long *ino, unsigned *dtype);
+
+/* ---- The write path: one union operation turned into branch operations ---- */
+
+/*
+ * Everything a write function needs to reach the branches. delete_mode is
+ * the mount's delete= option; it governs unlink, rmdir and rename.
+ */
+struct ufs_context {
+	const struct ufs_branch_table *table;
+	const struct ufs_branch_ops *ops;	/* every write op must be set, else -EROFS */
+	void *env;
+	enum ufs_delete_mode delete_mode;
+};
+
+/*
+ * One union directory on the way from the union root to a parent: its name
+ * in the level above (unused at level 0) and its lower directories, as
+ * lookup resolved them (kind UFS_KIND_DIR; start..end are the branches that
+ * count: those below an opaque directory do not).
+ *
+ * 'set' is IN/OUT. When the core needs the directory on a branch where it
+ * is missing (to create something there, or a whiteout), it copies the
+ * level from its top branch (copy_up() of a directory: attributes, no
+ * contents), for every missing level from the deepest existing one down,
+ * and records the new directory in set.handles[branch], lowering set.start
+ * (or raising set.end) to include it. A directory that appears there
+ * meanwhile (copy_up() says -EEXIST: a concurrent copyup) is looked up and
+ * used instead. On return (success or failure) every slot that was NULL on
+ * entry and is non-NULL now holds a NEW REFERENCE OWNED BY THE CALLER,
+ * which should install it in its cache of that union directory (the union
+ * dentry's lower[], start and end). Slots that were non-NULL on entry are
+ * never changed, and the core never takes their references. When an
+ * operation fails, the directories it made are removed again and their
+ * slots are NULL; a directory whose removal failed, or that was found
+ * rather than made, stays in its slot (it exists on the branch).
+ */
+struct ufs_dir_level {
+	const char *name;
+	unsigned len;
+	struct ufs_lower_set set;
+};
+
+/*
+ * The chain of union directories from the root (levels[0], whose set must
+ * have a directory on every branch) down to a parent (levels[depth - 1]).
+ * Two ancestries passed to one call (rename, link) may share level
+ * pointers (a common prefix, or the same parent), and should: an update
+ * through one is then seen by the other. One ancestry must not list the
+ * same level twice.
+ */
+struct ufs_ancestry {
+	struct ufs_dir_level **levels;
+	unsigned depth;
+};
+
+/*
+ * One name in a union directory: the parent's ancestry, the name, and the
+ * union object lookup resolved for it (its ufs_lower_set, borrowed: the
+ * core takes no reference it does not give back, and changes nothing in
+ * it). 'object' may be NULL for ufs_create().
+ */
+struct ufs_entry {
+	struct ufs_ancestry *parent;
+	const char *name;
+	unsigned len;
+	const struct ufs_lower_set *object;
+};
+
+/*
+ * Output sets ('out' parameters) are caller-provided ufs_lower_sets with
+ * room for every branch in 'handles'. On success they hold the new lower
+ * set of the object, every handle a NEW REFERENCE owned by the caller
+ * (typically the new ufs_dentry_info of the union dentry). On error they
+ * are empty (start = end = -1, all NULL).
+ *
+ * The environment must hold, for the whole call, what the VFS holds for
+ * the union operation (the union parent's i_rwsem; for rename also
+ * s_vfs_rename_mutex), so that no other union operation changes these
+ * names meanwhile. Every function returns 0 or a negative errno, and after
+ * an error the union view is as before the call (lower-priority copies the
+ * delete mode told the core to remove may be gone; they were hidden).
+ *
+ * Branch choice: a new object goes to the highest-priority branch where
+ * the parent exists; if that branch is read-only, or refuses with -EROFS,
+ * -ENOSPC or -EDQUOT, the next writable branch of higher priority is
+ * tried, nearest first, up to branch 0 (parent chain copied up there).
+ * Other errors are final. Out of writable branches: -EROFS (or the first
+ * error). Copyup for a modification chooses the same way, from the
+ * object's top branch. An immutable or append-only object is not copied
+ * up, deleted or renamed: -EPERM (as on its own branch); neither is a
+ * directory whose top is immutable copied up to create in it, nor an
+ * immutable or append-only one to delete from it.
+ */
+
+/*
+ * create(2)/open(O_CREAT), mkdir, mknod, symlink of entry->name in the
+ * union directory entry->parent (whose lookup was negative). Names
+ * beginning with ".wh." cannot be created: -EPERM. A whiteout of the name
+ * in the target branch is removed once the object exists; a new directory
+ * is made opaque when a lower branch (within the parent's range) would
+ * otherwise show through. *out is the new object: {t..t}.
+ */
+int ufs_create(const struct ufs_context *ctx, const struct ufs_entry *entry,
+	       const struct ufs_create_args *args, struct ufs_lower_set *out);
+
+/*
+ * Makes the union directory at the end of 'dir' exist on a writable branch
+ * (as ufs_create would choose it, parent chain copied up) and returns that
+ * branch in *branch. For O_TMPFILE, which the environment then makes
+ * itself (vfs_tmpfile) in dir->levels[depth - 1]->set.handles[*branch].
+ */
+int ufs_prepare_dir(const struct ufs_context *ctx, struct ufs_ancestry *dir, int *branch);
+
+/*
+ * Copyup before a modification of a positive object (open for write,
+ * truncate, setattr, setxattr/removexattr): when the object's top branch
+ * is writable nothing is copied; otherwise it is copied (at most 'size'
+ * bytes of data, UFS_COPY_ALL for all) to a writable branch of higher
+ * priority with its parent chain. *out is the object's new set: for a
+ * non-directory {t..t}, for a directory the copy merged with the lower
+ * directories it had.
+ */
+int ufs_copyup(const struct ufs_context *ctx, const struct ufs_entry *entry,
+	       unsigned long long size, struct ufs_lower_set *out);
+
+/*
+ * link(2) of the non-directory 'source' as 'target' (negative). Made in the
+ * source's own branch when it is writable, with the target's parent chain
+ * created there, so both names are one inode. A source on a read-only
+ * branch is copied up first (as ufs_copyup), and so is one whose branch
+ * cannot make the new name visible (a whiteout or leftover of the name on
+ * a read-only branch of higher priority). *out_source is the source's set
+ * afterwards (changed only by a copyup), *out_target the new name's.
+ */
+int ufs_link(const struct ufs_context *ctx, const struct ufs_entry *source,
+	     const struct ufs_entry *target, struct ufs_lower_set *out_source,
+	     struct ufs_lower_set *out_target);
+
+/*
+ * unlink(2) / rmdir(2) of a positive entry, following ctx->delete_mode:
+ *   all       remove every instance, lower-priority branches first; if one
+ *             cannot be removed (read-only branch, an error, an object of
+ *             the other type), stop there and cover the name with a
+ *             whiteout at the top;
+ *   whiteout  remove the top instance and put a whiteout beside it when a
+ *             lower instance would otherwise show through;
+ *   first     remove the top instance only; the next one shows through.
+ * A top instance on a read-only branch is covered by a whiteout in the
+ * nearest writable branch above it (parent chain copied up). A whiteout is
+ * only made where something lower would show through. rmdir needs the
+ * union directory logically empty (-ENOTEMPTY): the whiteouts and opaque
+ * markers inside its instances are removed before each rmdir. The result
+ * is that of the top instance; the visible state changes only with it.
+ * Afterwards the union name is negative; the caller drops its lower set.
+ */
+int ufs_unlink(const struct ufs_context *ctx, const struct ufs_entry *entry);
+int ufs_rmdir(const struct ufs_context *ctx, const struct ufs_entry *entry);
+
+/* *out_flags of ufs_rename() */
+/*
+ * The directory was rebuilt on one branch (its visible contents copied and
+ * the copy made opaque): cached union dentries below it describe lower
+ * objects that no longer make it up and must be invalidated
+ * (shrink_dcache_parent / d_invalidate of the children).
+ */
+#define UFS_RENAME_COPIED 0x1u
+
+/*
+ * rename(2) of positive 'from' to 'to' (negative, or a positive object of
+ * the same type that it replaces; a directory must be logically empty:
+ * -ENOTEMPTY). Never -EXDEV. The new name's top goes to the source's top
+ * branch when it is writable and nothing of the new name on a read-only
+ * branch above would hide it; otherwise to the nearest writable branch
+ * above those. Placement:
+ *   in place  a file, or a directory all of whose instances are on
+ *             writable branches: each instance is renamed within its own
+ *             branch (the lowest instance is made opaque when something
+ *             of the new name below would otherwise merge in);
+ *   move top  a directory whose top is writable but not all instances:
+ *             the top is renamed within its branch and the visible
+ *             contents of the others are copied into it;
+ *   copy      the top must move up: the object is copied there (a
+ *             directory with all its visible contents, opaque if needed),
+ *             and the old top removed when its branch is writable.
+ * Objects of the new name in the way (at or above the new top, or inside
+ * the directory's range; with delete=all also the target's lower copies)
+ * are first renamed to a hidden temporary name (".wh..wh.ufs.tmp.N") and
+ * removed only once the rename is complete, so a failure puts everything
+ * back. The old name is deleted as ctx->delete_mode says (see ufs_unlink).
+ * *out is the renamed object's new set (the same handles when renamed in
+ * place: they follow the rename); *out_flags has UFS_RENAME_* bits.
+ * The VFS has already excluded: RENAME_EXCHANGE/RENAME_WHITEOUT (the shim
+ * refuses them), a directory into its own subtree, a type mismatch with a
+ * positive target, and source and target being the same inode.
+ */
+int ufs_rename(const struct ufs_context *ctx, const struct ufs_entry *from,
+	       const struct ufs_entry *to, struct ufs_lower_set *out, unsigned *out_flags);
 
 #ifdef __cplusplus
 }

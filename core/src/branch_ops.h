@@ -25,10 +25,11 @@ public:
 	}
 	BranchRef(const BranchRef &) = delete;
 	BranchRef &operator=(const BranchRef &) = delete;
-	BranchRef &operator=(BranchRef &&) = delete;
+	inline BranchRef &operator=(BranchRef &&other);
 	~BranchRef() { reset(); }
 
 	void *get() const { return handle_; }
+	explicit operator bool() const { return handle_ != nullptr; }
 	/* The reference now belongs to the caller. */
 	void *release() { return exchange(handle_, nullptr); }
 	inline void reset();
@@ -43,58 +44,62 @@ struct LookupHit {
 	ufs_kind kind;
 };
 
+/*
+ * The operations, wrapped: errors become Result values and every handle
+ * handed out is held by a BranchRef. Defined out of line in branch_ops.cpp,
+ * once: an inline function the compiler emits in two objects becomes two
+ * COMDAT copies, and the kernel's link drops one while __mcount_loc (ftrace)
+ * still points into it.
+ */
 class BranchOps {
 public:
 	BranchOps(const ufs_branch_ops &ops, void *env) : ops_(ops), env_(env) {}
 
-	Result<LookupHit> lookup(unsigned branch, void *dir, StringView name) const
-	{
-		void *child = nullptr;
-		ufs_kind kind = UFS_KIND_NONE;
-		int ret = ops_.lookup(env_, branch, dir, name.data(),
-				      static_cast<unsigned>(name.length()), &child, &kind);
-
-		if (ret)
-			return from_env(ret).error();
-		LookupHit hit{BranchRef(*this, child), kind};
-
-		/* An unknown kind, or a positive one without an object, is a broken environment. */
-		if (kind != UFS_KIND_NONE && kind != UFS_KIND_DIR && kind != UFS_KIND_OTHER)
-			return Error(UFS_EIO);
-		if (kind != UFS_KIND_NONE && !child)
-			return Error(UFS_EIO);
-		/* Whatever object came with a negative answer is not ours to keep. */
-		if (kind == UFS_KIND_NONE)
-			hit.ref.reset();
-		return move(hit);
-	}
-
+	Result<LookupHit> lookup(unsigned branch, void *dir, StringView name) const;
 	/* Is NAME present (any kind) in DIR on BRANCH? */
-	Result<bool> exists(unsigned branch, void *dir, StringView name) const
-	{
-		LookupHit hit = TRY(lookup(branch, dir, name));
-
-		return hit.kind != UFS_KIND_NONE;
-	}
+	Result<bool> exists(unsigned branch, void *dir, StringView name) const;
 
 	using EmitFn = int (*)(void *cookie, const char *name, unsigned len,
 			       unsigned long long ino, unsigned dtype);
 
-	Result<void> iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const
-	{
-		return from_env(ops_.iterate(env_, branch, dir, emit, cookie));
-	}
+	Result<void> iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const;
+	/* Null is fine. */
+	void put(void *handle) const;
 
-	void put(void *handle) const
-	{
-		if (handle)
-			ops_.put(env_, handle);
-	}
+	/* ---- The write path (see struct ufs_branch_ops) ---- */
+
+	/* Are the write operations there at all? */
+	bool can_write() const;
+	/* A second reference to a handle (none for null). */
+	BranchRef get(void *handle) const;
+	Result<ufs_attr> getattr(unsigned branch, void *handle) const;
+	Result<BranchRef> create(unsigned branch, void *dir, StringView name,
+				 const ufs_create_args &args) const;
+	Result<BranchRef> link(unsigned branch, void *old, void *dir, StringView name) const;
+	Result<void> unlink(unsigned branch, void *dir, void *child) const;
+	Result<void> rmdir(unsigned branch, void *dir, void *child) const;
+	Result<void> rename(unsigned branch, void *old_dir, void *child, void *new_dir,
+			    StringView name, unsigned flags) const;
+	Result<BranchRef> copy_up(unsigned from_branch, void *object, unsigned to_branch,
+				  void *to_dir, StringView name, u64 size) const;
 
 private:
+	/* A successful create/link/copy_up without an object is a broken environment. */
+	Result<BranchRef> positive(void *child) const;
+
 	const ufs_branch_ops &ops_;
 	void *env_;
 };
+
+inline BranchRef &BranchRef::operator=(BranchRef &&other)
+{
+	if (this != &other) {
+		reset();
+		ops_ = other.ops_;
+		handle_ = exchange(other.handle_, nullptr);
+	}
+	return *this;
+}
 
 inline void BranchRef::reset()
 {

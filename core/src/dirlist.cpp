@@ -9,7 +9,7 @@
  * lower branches need to know. The listing is a snapshot: names live in one
  * byte arena, entries in one array, both growing geometrically.
  */
-#include "lower_set.h"
+#include "dirlist.h"
 #include "name_set.h"
 #include "whiteout.h"
 
@@ -162,6 +162,14 @@ Result<OwnPtr<ufs_dirlist>> build(const ufs_branch_table &table, const BranchOps
 }
 
 } /* namespace */
+
+Result<OwnedDirList> ufs::build_dirlist(const ufs_branch_table &table, const BranchOps &ops,
+					const ufs_lower_set &dir)
+{
+	OwnPtr<ufs_dirlist> list = TRY(build(table, ops, dir));
+
+	return OwnedDirList(list.leak());
+}
 
 extern "C" int ufs_dirlist_build(const struct ufs_branch_table *table,
 				 const struct ufs_branch_ops *ops, void *env,

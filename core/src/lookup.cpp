@@ -9,16 +9,13 @@
  * Opacity and whiteouts are only looked for when a lower branch is left to
  * hide, which spares three lookups per name on a single-branch union.
  */
-#include "lower_set.h"
+#include "lookup.h"
 #include "whiteout.h"
 
 using namespace ufs;
 
-namespace {
+namespace ufs {
 
-enum class Step { kContinue, kStop };
-
-/* Does ".wh.NAME" exist in dir on this branch? */
 Result<bool> has_whiteout(const BranchOps &ops, unsigned branch, void *dir, StringView name)
 {
 	NameBuffer whiteout;
@@ -30,13 +27,18 @@ Result<bool> has_whiteout(const BranchOps &ops, unsigned branch, void *dir, Stri
 	return ops.exists(branch, dir, StringView(whiteout, length.value()));
 }
 
-/* A directory holding either marker hides everything below it. */
 Result<bool> is_opaque(const BranchOps &ops, unsigned branch, void *dir)
 {
 	if (TRY(ops.exists(branch, dir, kOpaqueName)))
 		return true;
 	return ops.exists(branch, dir, kOciOpaqueName);
 }
+
+} /* namespace ufs */
+
+namespace {
+
+enum class Step { kContinue, kStop };
 
 /* Takes hit into out as the object on branch. */
 void take(ufs_lower_set &out, int branch, LookupHit &hit)
@@ -104,6 +106,12 @@ Result<void> resolve(const BranchOps &ops, const ufs_lower_set &parent, StringVi
 }
 
 } /* namespace */
+
+Result<void> ufs::resolve_name(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
+			       ufs_lower_set &out)
+{
+	return resolve(ops, parent, name, out);
+}
 
 extern "C" int ufs_lookup_resolve(const struct ufs_branch_table *table,
 				  const struct ufs_branch_ops *ops, void *env,

@@ -16,6 +16,7 @@ TestUnion::TestUnion(unsigned branches, std::vector<ufs_branch_mode> modes)
 
 		if (ufs_branch_table_insert(table, i, &branch))
 			throw std::runtime_error("branch table insert failed");
+		fs.set_readonly(i, branch.mode != UFS_BRANCH_RW);
 	}
 }
 

@@ -15,7 +15,7 @@
 #include "memfs.h"
 #include "ufs_core.h"
 
-/* Branch i is its own filesystem (fs_index i); modes default to rw. */
+/* Branch i is its own filesystem (fs_index i); modes default to rw (others read-only in memfs). */
 class TestUnion {
 public:
 	explicit TestUnion(unsigned branches, std::vector<ufs_branch_mode> modes = {});

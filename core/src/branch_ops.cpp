@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * branch_ops.cpp - the core's wrappers over struct ufs_branch_ops.
+ */
+#include "branch_ops.h"
+
+using namespace ufs;
+
+namespace {
+
+unsigned length_of(StringView name)
+{
+	return static_cast<unsigned>(name.length());
+}
+
+} /* namespace */
+
+Result<LookupHit> BranchOps::lookup(unsigned branch, void *dir, StringView name) const
+{
+	void *child = nullptr;
+	ufs_kind kind = UFS_KIND_NONE;
+	int ret = ops_.lookup(env_, branch, dir, name.data(), length_of(name), &child, &kind);
+
+	if (ret)
+		return from_env(ret).error();
+	LookupHit hit{BranchRef(*this, child), kind};
+
+	/* An unknown kind, or a positive one without an object, is a broken environment. */
+	if (kind != UFS_KIND_NONE && kind != UFS_KIND_DIR && kind != UFS_KIND_OTHER)
+		return Error(UFS_EIO);
+	if (kind != UFS_KIND_NONE && !child)
+		return Error(UFS_EIO);
+	/* Whatever object came with a negative answer is not ours to keep. */
+	if (kind == UFS_KIND_NONE)
+		hit.ref.reset();
+	return move(hit);
+}
+
+Result<bool> BranchOps::exists(unsigned branch, void *dir, StringView name) const
+{
+	LookupHit hit = TRY(lookup(branch, dir, name));
+
+	return hit.kind != UFS_KIND_NONE;
+}
+
+Result<void> BranchOps::iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const
+{
+	return from_env(ops_.iterate(env_, branch, dir, emit, cookie));
+}
+
+void BranchOps::put(void *handle) const
+{
+	if (handle)
+		ops_.put(env_, handle);
+}
+
+bool BranchOps::can_write() const
+{
+	return ops_.get && ops_.getattr && ops_.create && ops_.link && ops_.unlink &&
+	       ops_.rmdir && ops_.rename && ops_.copy_up;
+}
+
+BranchRef BranchOps::get(void *handle) const
+{
+	return BranchRef(*this, handle ? ops_.get(env_, handle) : nullptr);
+}
+
+Result<ufs_attr> BranchOps::getattr(unsigned branch, void *handle) const
+{
+	ufs_attr attr{0, 0};
+
+	TRY(from_env(ops_.getattr(env_, branch, handle, &attr)));
+	return attr;
+}
+
+Result<BranchRef> BranchOps::create(unsigned branch, void *dir, StringView name,
+				    const ufs_create_args &args) const
+{
+	void *child = nullptr;
+
+	TRY(from_env(ops_.create(env_, branch, dir, name.data(), length_of(name), &args, &child)));
+	return positive(child);
+}
+
+Result<BranchRef> BranchOps::link(unsigned branch, void *old, void *dir, StringView name) const
+{
+	void *child = nullptr;
+
+	TRY(from_env(ops_.link(env_, branch, old, dir, name.data(), length_of(name), &child)));
+	return positive(child);
+}
+
+Result<void> BranchOps::unlink(unsigned branch, void *dir, void *child) const
+{
+	return from_env(ops_.unlink(env_, branch, dir, child));
+}
+
+Result<void> BranchOps::rmdir(unsigned branch, void *dir, void *child) const
+{
+	return from_env(ops_.rmdir(env_, branch, dir, child));
+}
+
+Result<void> BranchOps::rename(unsigned branch, void *old_dir, void *child, void *new_dir,
+			       StringView name, unsigned flags) const
+{
+	return from_env(ops_.rename(env_, branch, old_dir, child, new_dir, name.data(),
+				    length_of(name), flags));
+}
+
+Result<BranchRef> BranchOps::copy_up(unsigned from_branch, void *object, unsigned to_branch,
+				     void *to_dir, StringView name, u64 size) const
+{
+	void *child = nullptr;
+
+	TRY(from_env(ops_.copy_up(env_, from_branch, object, to_branch, to_dir, name.data(),
+				  length_of(name), size, &child)));
+	return positive(child);
+}
+
+Result<BranchRef> BranchOps::positive(void *child) const
+{
+	if (!child)
+		return Error(UFS_EIO);
+	return BranchRef(*this, child);
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chain.cpp - union directories on the way from the root: making one exist
+ * on a branch (the "parent chain" of a create, a whiteout, a copyup or a
+ * rename), and the checks of what the C boundary hands in.
+ */
+#include "lookup.h"
+#include "whiteout.h"
+#include "write.h"
+
+using namespace ufs;
+
+namespace {
+
+bool is_valid_level(const ufs_dir_level *level, unsigned index, unsigned count)
+{
+	if (!level || !is_valid_range(level->set, count) || level->set.kind != UFS_KIND_DIR)
+		return false;
+	if (index == 0) {
+		/* The union root is a directory on every branch. */
+		if (level->set.start != 0 || static_cast<unsigned>(level->set.end) != count - 1)
+			return false;
+		for (unsigned b = 0; b < count; ++b)
+			if (!level->set.handles[b])
+				return false;
+		return true;
+	}
+	StringView name(level->name, level->len);
+
+	return level->name && level->len > 0 && level->len <= UFS_NAME_MAX &&
+	       !is_hidden_name(name) && top_of(level->set) >= 0;
+}
+
+} /* namespace */
+
+bool ufs::is_valid_ancestry(const ufs_ancestry *anc, unsigned count)
+{
+	if (!anc || !anc->levels || anc->depth == 0)
+		return false;
+	for (unsigned k = 0; k < anc->depth; ++k)
+		if (!is_valid_level(anc->levels[k], k, count))
+			return false;
+	return true;
+}
+
+Result<bool> ufs::dir_reachable(Ctx &ctx, const ufs_ancestry &anc, int branch)
+{
+	for (unsigned k = anc.depth; k-- > 0;) {
+		const ufs_dir_level &level = *anc.levels[k];
+		const ufs_lower_set &set = level.set;
+
+		/* There, and so are the levels above it. */
+		if (set.handles[branch])
+			return true;
+		/* Above or inside the range lookup walked: nothing stops it on the way. */
+		if (branch <= set.end)
+			continue;
+		/*
+		 * Below it: lookup stopped at the last directory, or ran out of
+		 * branches. Only the latter lets a new one below join the merge.
+		 */
+		const ufs_lower_set &parent = anc.levels[k - 1]->set;
+		StringView name(level.name, level.len);
+		int last = set.end;
+
+		if (TRY(is_opaque(ctx.ops, static_cast<unsigned>(last), set.handles[last])))
+			return false;
+		for (int b = last; b < branch; ++b) {
+			void *dir = parent.handles[b];
+
+			if (!dir)
+				continue;
+			if (b > last && TRY(ctx.ops.exists(static_cast<unsigned>(b), dir, name)))
+				return false;
+			if (TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
+				return false;
+		}
+	}
+	return true;
+}
+
+Result<void> ufs::check_not_sealed(Ctx &ctx, int branch, void *object, unsigned deny_flags)
+{
+	ufs_attr attr = TRY(ctx.ops.getattr(static_cast<unsigned>(branch), object));
+
+	if (attr.flags & deny_flags)
+		return Error(UFS_EPERM);
+	return {};
+}
+
+namespace {
+
+/*
+ * Makes LEVEL (whose parent ABOVE is on branch) exist on branch as a copy
+ * of its top directory. One made meanwhile by someone else is adopted.
+ */
+Result<void> make_level(Ctx &ctx, Journal &journal, ufs_dir_level &level,
+			const ufs_dir_level &above, int branch, unsigned deny_flags)
+{
+	int top = top_of(level.set);
+
+	if (top < 0)
+		return Error(UFS_EINVAL);
+	if (deny_flags)
+		TRY(check_not_sealed(ctx, top, level.set.handles[top], deny_flags));
+	TRY(journal.reserve());
+
+	StringView name(level.name, level.len);
+	void *dir = above.set.handles[branch];
+	Result<BranchRef> made = ctx.ops.copy_up(static_cast<unsigned>(top), level.set.handles[top],
+						 static_cast<unsigned>(branch), dir, name,
+						 UFS_COPY_ALL);
+	int saved_start = level.set.start;
+	int saved_end = level.set.end;
+
+	if (made.is_error()) {
+		if (made.error().code() != UFS_EEXIST)
+			return made.error();
+		LookupHit hit = TRY(ctx.ops.lookup(static_cast<unsigned>(branch), dir, name));
+
+		if (hit.kind != UFS_KIND_DIR)
+			return Error(UFS_EEXIST);
+		level.set.handles[branch] = hit.ref.release();
+	} else {
+		level.set.handles[branch] = made.value().release();
+		journal.made_level(level, branch, dir, saved_start, saved_end);
+	}
+	level.set.start = min(level.set.start, branch);
+	level.set.end = max(level.set.end, branch);
+	return {};
+}
+
+} /* namespace */
+
+Result<void> ufs::ensure_dir(Ctx &ctx, Journal &journal, ufs_ancestry &anc, int branch,
+			     unsigned deny_flags)
+{
+	unsigned have = anc.depth;
+
+	for (unsigned k = anc.depth; k-- > 0;) {
+		if (anc.levels[k]->set.handles[branch]) {
+			have = k;
+			break;
+		}
+	}
+	if (have == anc.depth)
+		return Error(UFS_EINVAL);
+	for (unsigned k = have + 1; k < anc.depth; ++k) {
+		bool last = k + 1 == anc.depth;
+
+		TRY(make_level(ctx, journal, *anc.levels[k], *anc.levels[k - 1], branch,
+			       last ? deny_flags : 0));
+	}
+	return {};
+}
+
+/* ---- The C boundary ---- */
+
+int ufs::check_context(const ufs_context *ctx)
+{
+	if (!ctx || !ctx->table || !ctx->ops || !ctx->ops->lookup || !ctx->ops->put ||
+	    !ctx->ops->iterate)
+		return -UFS_EINVAL;
+	if (ufs_branch_table_count(ctx->table) == 0)
+		return -UFS_EINVAL;
+
+	int mode;
+
+	/* An out-of-range value must not be loaded as the C++ enum (see branch_table.cpp). */
+	static_assert(sizeof(mode) == sizeof(ctx->delete_mode), "enum is int-sized in C");
+	copy_bytes(&mode, &ctx->delete_mode, sizeof(mode));
+	if (mode != UFS_DELETE_ALL && mode != UFS_DELETE_WHITEOUT && mode != UFS_DELETE_FIRST)
+		return -UFS_EINVAL;
+	if (!BranchOps(*ctx->ops, ctx->env).can_write())
+		return -UFS_EROFS;
+	return 0;
+}
+
+bool ufs::is_valid_entry(const ufs_entry *entry, unsigned count, bool positive)
+{
+	if (!entry || !is_valid_ancestry(entry->parent, count) || !entry->name ||
+	    entry->len == 0 || entry->len > UFS_NAME_MAX)
+		return false;
+	if (!positive)
+		return true;
+	const ufs_lower_set *object = entry->object;
+
+	return object && is_valid_range(*object, count) && object->kind != UFS_KIND_NONE &&
+	       top_of(*object) >= 0;
+}

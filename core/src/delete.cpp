@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * delete.cpp - unlink and rmdir, in the article's order.
+ *
+ * The instances of the name are handled lowest priority first, so the
+ * visible state changes only when the top one goes. What happens below the
+ * top is the delete mode's business:
+ *   all       remove them, lowest first; the first that cannot go (a
+ *             read-only branch, an error, the other type of object) stops
+ *             the walk, and the top is then covered by a whiteout;
+ *   whiteout  leave them, and put a whiteout beside the top when any exist;
+ *   first     leave them: the next one shows through.
+ * The top itself is removed where its branch is writable (with the
+ * whiteout made first, beside it, where one is needed: a whiteout beside a
+ * positive name changes nothing until the name goes); on a read-only
+ * branch it is covered by a whiteout in the nearest writable branch above.
+ */
+#include "write.h"
+
+using namespace ufs;
+
+namespace {
+
+/* What the delete mode does with the instances below the top; true: cover the name. */
+bool settle_lower(Ctx &ctx, const ufs_lower_set &parent, Vector<Instance> &lower, ufs_kind kind)
+{
+	switch (ctx.mode) {
+	case UFS_DELETE_ALL:
+		return !remove_lowest_first(ctx, parent, lower, kind);
+	case UFS_DELETE_WHITEOUT:
+		return !lower.is_empty();
+	case UFS_DELETE_FIRST:
+		break;
+	}
+	return false;
+}
+
+/* The top on a writable branch: whiteout beside it if needed, then the top goes. */
+Result<void> remove_top(Ctx &ctx, const ufs_lower_set &parent, StringView name, int s,
+			void *object, ufs_kind kind, bool cover)
+{
+	Journal journal(ctx);
+	void *dir = parent.handles[s];
+	unsigned b = static_cast<unsigned>(s);
+
+	if (cover)
+		TRY(make_whiteout(ctx, journal, s, dir, name));
+	if (kind == UFS_KIND_DIR) {
+		/* The whiteouts inside hide lower entries until the rmdir succeeds. */
+		TRY(clean_dir(ctx, &journal, s, object));
+		TRY(ctx.ops.rmdir(b, dir, object));
+	} else {
+		TRY(ctx.ops.unlink(b, dir, object));
+	}
+	journal.commit();
+	return {};
+}
+
+/* The top on a read-only branch: a whiteout above it is the only way. */
+Result<void> cover_top(Ctx &ctx, ufs_ancestry &anc, StringView name, int s)
+{
+	Result<int> covered = try_branches(ctx, ctx.writable_above(s), [&](int t) -> Result<void> {
+		Journal journal(ctx);
+
+		TRY(ensure_dir(ctx, journal, anc, t, kSealed));
+		TRY(make_whiteout(ctx, journal, t, parent_set(anc).handles[t], name));
+		journal.commit();
+		return {};
+	});
+
+	if (covered.is_error())
+		return covered.error();
+	return {};
+}
+
+Result<void> delete_entry(Ctx &ctx, const ufs_entry &entry, ufs_kind kind)
+{
+	const ufs_lower_set &object = *entry.object;
+	ufs_lower_set &parent = parent_set(*entry.parent);
+	StringView name(entry.name, entry.len);
+	int s = top_of(object);
+
+	if (kind == UFS_KIND_DIR) {
+		if (object.kind != UFS_KIND_DIR)
+			return Error(UFS_ENOTDIR);
+		if (!TRY(is_logically_empty(ctx, object)))
+			return Error(UFS_ENOTEMPTY);
+	} else if (object.kind == UFS_KIND_DIR) {
+		return Error(UFS_EISDIR);
+	}
+	/* Nothing below is touched when the top cannot be handled at all. */
+	if (!ctx.writable(s) && ctx.writable_above(s) < 0)
+		return Error(UFS_EROFS);
+	TRY(check_not_sealed(ctx, s, object.handles[s], kSealed));
+
+	/* From the top's own branch: a whiteout beside the top hides all below. */
+	Vector<Instance> lower = TRY(name_stack(ctx, parent, name, s));
+	drop_down_to(lower, s);
+	bool cover = settle_lower(ctx, parent, lower, kind);
+
+	if (ctx.writable(s))
+		return remove_top(ctx, parent, name, s, object.handles[s], kind, cover);
+	return cover_top(ctx, *entry.parent, name, s);
+}
+
+int delete_c(const ufs_context *context, const ufs_entry *entry, ufs_kind kind)
+{
+	int err = check_context(context);
+
+	if (err)
+		return err;
+	if (!is_valid_entry(entry, ufs_branch_table_count(context->table), true))
+		return -UFS_EINVAL;
+
+	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);
+	return to_errno(delete_entry(ctx, *entry, kind));
+}
+
+} /* namespace */
+
+extern "C" int ufs_unlink(const struct ufs_context *context, const struct ufs_entry *entry)
+{
+	return delete_c(context, entry, UFS_KIND_OTHER);
+}
+
+extern "C" int ufs_rmdir(const struct ufs_context *context, const struct ufs_entry *entry)
+{
+	return delete_c(context, entry, UFS_KIND_DIR);
+}
