@@ -282,7 +282,8 @@ static void ufs_remove_temp(const struct path *dir, struct dentry *temp)
 
 /*
  * Gives the finished temporary copy its real name (which must not exist:
- * -EEXIST otherwise). Returns a reference to the dentry under the real name.
+ * -EEXIST otherwise). Returns a new reference to temp, which now carries
+ * the real name.
  */
 static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentry *temp,
 					    const struct qstr *name)
@@ -307,10 +308,9 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(dir->mnt);
 #endif
 	err = d_is_positive(target) ? -EEXIST : vfs_rename(&rd);
-	if (err) {
-		dput(target);
-		target = ERR_PTR(err);
-	}
+	dput(target);
+	/* d_move() gave temp the new name: temp is now the object's dentry. */
+	target = err ? ERR_PTR(err) : dget(temp);
 out_unlock:
 	inode_unlock(dinode);
 	return target;
@@ -352,7 +352,7 @@ static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct p
 	struct dentry *result;
 	int err;
 
-	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, stat->mode & S_IALLUGO,
+	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG | (stat->mode & S_IALLUGO),
 			       O_LARGEFILE | O_WRONLY, current_cred());
 	if (IS_ERR(tmp))
 		return ERR_CAST(tmp);
@@ -427,23 +427,27 @@ out_remove:
 
 /*
  * Copies the object at src to NAME in directory dir (on a writable branch),
- * with all its metadata; a directory is copied empty. Immutable and
- * append-only objects are refused with EPERM, as their own branch would
+ * with all its metadata and at most SIZE bytes of data (less when open
+ * with O_TRUNC will discard it anyway); a directory is copied empty.
+ * Immutable and append-only non-directories are refused with EPERM, as their own branch would
  * refuse to modify them. Returns a reference to the new lower dentry, or an
  * ERR_PTR; on error no branch has changed.
  */
-struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const struct qstr *name)
+struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const struct qstr *name,
+			   unsigned long long size)
 {
 	struct inode *src_inode = d_inode(src->dentry);
 	struct dentry *result;
 	struct kstat stat;
 	int err;
 
-	if (IS_IMMUTABLE(src_inode) || IS_APPEND(src_inode))
+	if (!d_is_dir(src->dentry) && (IS_IMMUTABLE(src_inode) || IS_APPEND(src_inode)))
 		return ERR_PTR(-EPERM);
 	err = ufs_do_getattr(src, &stat, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
 	if (err)
 		return ERR_PTR(err);
+	if (size < (unsigned long long)stat.size)
+		stat.size = size;
 	err = mnt_want_write(dir->mnt);
 	if (err)
 		return ERR_PTR(err);

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
+#include <linux/fs_stack.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
@@ -18,6 +19,14 @@ static int ufs_open(struct inode *inode, struct file *file)
 	struct path lower_path;
 	struct file *lower;
 
+	/* A writer works on a copy on a writable branch; O_TRUNC copies no data. */
+	if ((file->f_flags & O_ACCMODE) != O_RDONLY || (file->f_flags & O_TRUNC)) {
+		int err = ufs_copyup_for_write(file->f_path.dentry,
+					       (file->f_flags & O_TRUNC) ? 0 : UFS_COPY_ALL);
+
+		if (err)
+			return err;
+	}
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
@@ -52,6 +61,51 @@ static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	if (!iov_iter_count(iter))
 		return 0;
 	return vfs_iter_read(lower, iter, &iocb->ki_pos, flags);
+}
+
+/* Writes go to the lower file; size and times are mirrored back. */
+static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct file *file = iocb->ki_filp, *lower = UFS_F(file)->lower;
+	struct inode *inode = file_inode(file);
+	rwf_t flags = 0;
+	ssize_t ret;
+
+	if (iocb->ki_flags & IOCB_DSYNC)
+		flags |= RWF_DSYNC;
+	if (iocb->ki_flags & IOCB_SYNC)
+		flags |= RWF_SYNC;
+	if (iocb->ki_flags & IOCB_APPEND)
+		flags |= RWF_APPEND;
+	if (!iov_iter_count(iter))
+		return 0;
+	inode_lock(inode);
+	file_start_write(lower);
+	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, flags);
+	file_end_write(lower);
+	fsstack_copy_inode_size(inode, file_inode(lower));
+	fsstack_copy_attr_times(inode, file_inode(lower));
+	inode_unlock(inode);
+	return ret;
+}
+
+static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	return vfs_fsync_range(UFS_F(file)->lower, start, end, datasync);
+}
+
+static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+{
+	struct file *lower = UFS_F(file)->lower;
+	struct inode *inode = file_inode(file);
+	long ret;
+
+	inode_lock(inode);
+	ret = vfs_fallocate(lower, mode, offset, len);
+	fsstack_copy_inode_size(inode, file_inode(lower));
+	fsstack_copy_attr_times(inode, file_inode(lower));
+	inode_unlock(inode);
+	return ret;
 }
 
 static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inode_info *pipe,
@@ -95,6 +149,9 @@ const struct file_operations ufs_file_fops = {
 	.release = ufs_release,
 	.llseek = ufs_llseek,
 	.read_iter = ufs_read_iter,
+	.write_iter = ufs_write_iter,
+	.fsync = ufs_fsync,
+	.fallocate = ufs_fallocate,
 	.splice_read = ufs_splice_read,
 	.mmap = ufs_mmap,
 };

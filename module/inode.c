@@ -63,17 +63,24 @@ void ufs_evict_inode(struct inode *inode)
 
 /*
  * Permission is the lower object's own decision (its mode, ACLs and
- * security labels), taken by the lower inode with the caller's credentials.
+ * security labels), taken by the lower inode with the caller's
+ * credentials. Except for writing to an object that is still on a
+ * read-only branch: the write will go to a copy, so its branch's EROFS
+ * does not count, only the mode bits we mirror.
  */
-static int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask)
+int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask)
 {
-	struct inode *lower = UFS_I(inode)->lower;
+	struct ufs_inode_info *ui = UFS_I(inode);
+	struct inode *lower = READ_ONCE(ui->lower);
+	int branch = READ_ONCE(ui->branch);
 
+	if ((mask & MAY_WRITE) && UFS_SB(inode->i_sb)->branches[branch].mode != UFS_BRANCH_RW)
+		return generic_permission(UFS_IDMAP_ARG, inode, mask);
 	/* Fine in RCU walk too: the lower handles MAY_NOT_BLOCK itself. */
 	return inode_permission(UFS_NOP_IDMAP, lower, mask);
 }
 
-static int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
+int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		       u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
@@ -120,22 +127,90 @@ static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
 	return target;
 }
 
-static const struct inode_operations ufs_dir_iops = {
-	.lookup = ufs_lookup,
-	.permission = ufs_permission,
-	.getattr = ufs_getattr,
-};
+/*
+ * Changes attributes on the object's writable copy (made first when it is
+ * on a read-only branch; a truncation copies only what it keeps).
+ */
+int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	unsigned long long keep = UFS_COPY_ALL;
+	struct iattr lower_attr = *attr;
+	struct path lower;
+	int err;
+
+	if (attr->ia_valid & ATTR_SIZE)
+		keep = attr->ia_size;
+	err = ufs_copyup_for_write(dentry, keep);
+	if (err)
+		return err;
+
+	ufs_get_top_lower_path(dentry, &lower);
+	/* ia_file is our file, not the lower's; the lower needs no file for this. */
+	lower_attr.ia_valid &= ~ATTR_FILE;
+	lower_attr.ia_file = NULL;
+	/* The VFS already dropped set-id bits as the change requires, on our inode. */
+	if (lower_attr.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
+		lower_attr.ia_valid &= ~ATTR_MODE;
+	err = mnt_want_write(lower.mnt);
+	if (!err) {
+		inode_lock(d_inode(lower.dentry));
+		err = notify_change(ufs_mnt_idmap(lower.mnt), lower.dentry, &lower_attr, NULL);
+		inode_unlock(d_inode(lower.dentry));
+		mnt_drop_write(lower.mnt);
+	}
+	if (!err) {
+		fsstack_copy_attr_all(inode, d_inode(lower.dentry));
+		fsstack_copy_inode_size(inode, d_inode(lower.dentry));
+	}
+	dput(lower.dentry);
+	return err;
+}
 
 static const struct inode_operations ufs_file_iops = {
 	.permission = ufs_permission,
 	.getattr = ufs_getattr,
+	.setattr = ufs_setattr,
+	.listxattr = ufs_listxattr,
 };
 
 static const struct inode_operations ufs_symlink_iops = {
 	.get_link = ufs_get_link,
 	.permission = ufs_permission,
 	.getattr = ufs_getattr,
+	.setattr = ufs_setattr,
+	.listxattr = ufs_listxattr,
 };
+
+/*
+ * The object of a union inode moved to another lower inode (copyup, a
+ * directory made on a new branch): follow it, and re-key the inode cache
+ * so later lookups of the new lower inode find this same union inode.
+ * Caller holds sbi->write_mutex, which serialises re-keying.
+ */
+void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *info)
+{
+	struct ufs_inode_info *ui = UFS_I(inode);
+	struct inode *lower = d_inode(info->lower[info->start]);
+	struct inode *old = ui->lower;
+
+	WRITE_ONCE(ui->branch, info->start);
+	if (lower == old)
+		return;
+	ihold(lower);
+	remove_inode_hash(inode);
+	WRITE_ONCE(ui->lower, lower);
+	__insert_inode_hash(inode, (unsigned long)lower);
+	fsstack_copy_attr_all(inode, lower);
+	fsstack_copy_inode_size(inode, lower);
+	iput(old);
+}
+
+/* A directory's times and link count changed below it: mirror its top lower. */
+void ufs_copy_dir_attrs(struct inode *dir)
+{
+	fsstack_copy_attr_all(dir, READ_ONCE(UFS_I(dir)->lower));
+}
 
 /* ---- inode cache ---- */
 

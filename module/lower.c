@@ -11,6 +11,8 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/bug.h>
+#include <linux/cred.h>
+#include <linux/mount.h>
 #include "ufs.h"
 
 /* ---- The core's environment ---- */
@@ -143,8 +145,263 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 	return err ? err : ic.err;
 }
 
+/* ---- Write operations for the core: one VFS call on one branch each ---- */
+
+static struct vfsmount *ufs_branch_mnt(void *env, unsigned int branch)
+{
+	return ((struct ufs_sb_info *)env)->branches[branch].path.mnt;
+}
+
+static void *ufs_lower_get(void *env, void *handle)
+{
+	return dget(handle);
+}
+
+static int ufs_lower_getattr(void *env, unsigned int branch, void *handle, struct ufs_attr *attr)
+{
+	struct inode *inode = d_inode((struct dentry *)handle);
+
+	attr->mode = inode->i_mode;
+	attr->flags = (IS_IMMUTABLE(inode) ? UFS_ATTR_IMMUTABLE : 0) |
+		      (IS_APPEND(inode) ? UFS_ATTR_APPEND : 0);
+	return 0;
+}
+
+/* Is child still the entry of dir it was looked up as? Caller holds dir's lock. */
+static bool ufs_still_child(struct dentry *dir, struct dentry *child)
+{
+	return child->d_parent == dir && !d_unhashed(child);
+}
+
+/*
+ * Some filesystems leave the dentry of a new directory unhashed or
+ * negative (they instantiate another one): look the name up again.
+ * Returns a reference to a positive dentry or an ERR_PTR; puts 'made'.
+ */
+static struct dentry *ufs_settle_new(struct dentry *dir, struct dentry *made)
+{
+	struct dentry *again;
+
+	if (!d_unhashed(made) && d_is_positive(made))
+		return made;
+	again = lookup_one_len(made->d_name.name, dir, made->d_name.len);
+	dput(made);
+	if (!IS_ERR(again) && d_is_negative(again)) {
+		dput(again);
+		again = ERR_PTR(-EIO);
+	}
+	return again;
+}
+
+static int ufs_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct dentry *new,
+			  const struct ufs_create_args *args)
+{
+	umode_t perm = args->mode & S_IALLUGO;
+
+	switch (args->type) {
+	case UFS_CREATE_REG:
+		return vfs_create(ufs_mnt_idmap(mnt), dinode, new, S_IFREG | perm, true);
+	case UFS_CREATE_DIR:
+		return vfs_mkdir(ufs_mnt_idmap(mnt), dinode, new, perm);
+	case UFS_CREATE_SYMLINK:
+		return vfs_symlink(ufs_mnt_idmap(mnt), dinode, new, args->symlink_target);
+	case UFS_CREATE_SPECIAL:
+		return vfs_mknod(ufs_mnt_idmap(mnt), dinode, new, args->mode, (dev_t)args->rdev);
+	}
+	return -EINVAL;
+}
+
+static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, const char *name,
+			    unsigned int len, const struct ufs_create_args *args, void **child)
+{
+	struct ufs_sb_info *sbi = env;
+	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct dentry *dir = dir_handle, *new;
+	struct inode *dinode = d_inode(dir);
+	const struct cred *old_cred = NULL;
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	/* Union metadata is ours, not the caller's: made as the mounter. */
+	if (args->flags & UFS_CREATE_INTERNAL)
+		old_cred = override_creds(sbi->creator_cred);
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	new = lookup_one_len(name, dir, len);
+	if (IS_ERR(new)) {
+		err = PTR_ERR(new);
+		goto out_unlock;
+	}
+	err = d_is_positive(new) ? -EEXIST : ufs_vfs_create(mnt, dinode, new, args);
+	if (!err) {
+		new = ufs_settle_new(dir, new);
+		err = PTR_ERR_OR_ZERO(new);
+		if (!err)
+			*child = new;
+	} else {
+		dput(new);
+	}
+out_unlock:
+	inode_unlock(dinode);
+	if (old_cred)
+		revert_creds(old_cred);
+	mnt_drop_write(mnt);
+	pr_debug("create %pd/%.*s type %d on %u -> %d\n", dir, len, name, args->type, branch, err);
+	return err;
+}
+
+static int ufs_lower_link(void *env, unsigned int branch, void *old_handle, void *dir_handle,
+			  const char *name, unsigned int len, void **child)
+{
+	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct dentry *dir = dir_handle, *new;
+	struct inode *dinode = d_inode(dir);
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	new = lookup_one_len(name, dir, len);
+	if (IS_ERR(new)) {
+		err = PTR_ERR(new);
+		goto out_unlock;
+	}
+	err = d_is_positive(new) ? -EEXIST :
+	      vfs_link(old_handle, ufs_mnt_idmap(mnt), dinode, new, NULL);
+	if (!err)
+		*child = new;
+	else
+		dput(new);
+out_unlock:
+	inode_unlock(dinode);
+	mnt_drop_write(mnt);
+	pr_debug("link %pd -> %pd/%.*s on %u -> %d\n", (struct dentry *)old_handle, dir, len, name,
+		 branch, err);
+	return err;
+}
+
+static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
+			    struct dentry *child, bool is_dir)
+{
+	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct inode *dinode = d_inode(dir);
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	inode_lock_nested(dinode, I_MUTEX_PARENT);
+	dget(child);
+	if (!ufs_still_child(dir, child))
+		err = -ESTALE;
+	else if (is_dir)
+		err = vfs_rmdir(ufs_mnt_idmap(mnt), dinode, child);
+	else
+		err = vfs_unlink(ufs_mnt_idmap(mnt), dinode, child, NULL);
+	dput(child);
+	inode_unlock(dinode);
+	mnt_drop_write(mnt);
+	pr_debug("%s %pd/%pd on %u -> %d\n", is_dir ? "rmdir" : "unlink", dir, child, branch, err);
+	return err;
+}
+
+static int ufs_lower_unlink(void *env, unsigned int branch, void *dir, void *child)
+{
+	return ufs_lower_remove(env, branch, dir, child, false);
+}
+
+static int ufs_lower_rmdir(void *env, unsigned int branch, void *dir, void *child)
+{
+	return ufs_lower_remove(env, branch, dir, child, true);
+}
+
+static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle,
+			    void *child_handle, void *new_dir_handle, const char *name,
+			    unsigned int len, unsigned int flags)
+{
+	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct dentry *old_dir = old_dir_handle, *new_dir = new_dir_handle;
+	struct dentry *child = child_handle, *target, *trap;
+	struct renamedata rd = {};
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	trap = lock_rename(new_dir, old_dir);
+	if (IS_ERR(trap)) {
+		err = PTR_ERR(trap);
+		goto out_drop;
+	}
+	err = -ESTALE;
+	if (!ufs_still_child(old_dir, child))
+		goto out_unlock;
+	err = -EINVAL;		/* a directory into its own subtree */
+	if (child == trap)
+		goto out_unlock;
+	target = lookup_one_len(name, new_dir, len);
+	err = PTR_ERR(target);
+	if (IS_ERR(target))
+		goto out_unlock;
+	if (target == trap)
+		err = -ENOTEMPTY;
+	else if ((flags & UFS_RENAME_NOREPLACE) && d_is_positive(target))
+		err = -EEXIST;	/* also where the filesystem lacks RENAME_NOREPLACE */
+	else {
+		rd.old_dir = d_inode(old_dir);
+		rd.old_dentry = child;
+		rd.new_dir = d_inode(new_dir);
+		rd.new_dentry = target;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+		rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
+#else
+		rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
+#endif
+		err = vfs_rename(&rd);
+	}
+	dput(target);
+out_unlock:
+	unlock_rename(new_dir, old_dir);
+out_drop:
+	mnt_drop_write(mnt);
+	pr_debug("rename %pd/%pd -> %pd/%.*s on %u -> %d\n", old_dir, child, new_dir, len, name,
+		 branch, err);
+	return err;
+}
+
+/* Copies as the mounter: the caller may not own the parents it needs. */
+static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
+			     unsigned int to_branch, void *to_dir, const char *name,
+			     unsigned int len, unsigned long long size, void **child)
+{
+	struct ufs_sb_info *sbi = env;
+	struct path src = { .mnt = ufs_branch_mnt(env, from_branch), .dentry = object };
+	struct path dir = { .mnt = ufs_branch_mnt(env, to_branch), .dentry = to_dir };
+	struct qstr qname = QSTR_INIT(name, len);
+	const struct cred *old_cred;
+	struct dentry *copy;
+
+	old_cred = override_creds(sbi->creator_cred);
+	copy = ufs_copy_up(&src, &dir, &qname, size);
+	revert_creds(old_cred);
+	if (IS_ERR(copy))
+		return PTR_ERR(copy);
+	*child = copy;
+	return 0;
+}
+
 const struct ufs_branch_ops ufs_lower_ops = {
 	.lookup = ufs_lower_lookup,
 	.put = ufs_lower_put,
 	.iterate = ufs_lower_iterate,
+	.get = ufs_lower_get,
+	.getattr = ufs_lower_getattr,
+	.create = ufs_lower_create,
+	.link = ufs_lower_link,
+	.unlink = ufs_lower_unlink,
+	.rmdir = ufs_lower_rmdir,
+	.rename = ufs_lower_rename,
+	.copy_up = ufs_lower_copy_up,
 };

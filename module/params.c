@@ -191,18 +191,13 @@ static int ufs_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, ufs_fill_super);
 }
 
-/*
- * This release serves unions read-only; branch changes on remount arrive
- * with live branch management. A remount that changes nothing succeeds.
- */
+/* Branch changes on remount arrive with live branch management. */
 static int ufs_reconfigure(struct fs_context *fc)
 {
 	struct ufs_fs_context *ctx = fc->fs_private;
 
 	if (ufs_options_branch_count(ctx->opts))
-		return invalfc(fc, "branches cannot be changed by remount in this release");
-	if ((fc->sb_flags_mask & SB_RDONLY) && !(fc->sb_flags & SB_RDONLY))
-		return invalfc(fc, "unions are read-only in this release");
+		return invalfc(fc, "branches cannot be changed by remount yet");
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
+#include <linux/cred.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -19,6 +20,8 @@ void ufs_free_sb_info(struct ufs_sb_info *sbi)
 	for (i = 0; i < sbi->nbranches; i++)
 		path_put(&sbi->branches[i].path);
 	kfree(sbi->branches);
+	if (sbi->creator_cred)
+		put_cred(sbi->creator_cred);
 	if (sbi->table)
 		ufs_branch_table_destroy(sbi->table);
 	kfree(sbi);
@@ -108,14 +111,17 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	if (ufs_set_stack_depth(sb))
 		return invalfc(fc, "branches are stacked too deep");
+	sbi->creator_cred = prepare_creds();
+	if (!sbi->creator_cred)
+		return -ENOMEM;
 
 	sb->s_magic = UNIONFS_SUPER_MAGIC;
 	sb->s_op = &ufs_super_ops;
 	sb->s_d_op = &ufs_dentry_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
-	/* This release serves unions read-only: the VFS answers every write with EROFS. */
-	sb->s_flags |= SB_RDONLY;
+	sb->s_xattr = ufs_xattr_handlers;
+	mutex_init(&sbi->write_mutex);
 
 	info = ufs_root_info(sb);
 	if (!info)

@@ -41,7 +41,17 @@ void ufs_get_top_lower_path(struct dentry *dentry, struct path *out);
 void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *set);
 struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
 
+/* dir.c */
+extern const struct inode_operations ufs_dir_iops;
+int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size);
+
 /* inode.c */
+int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask);
+int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
+		u32 request_mask, unsigned int flags);
+int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
+void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *info);
+void ufs_copy_dir_attrs(struct inode *dir);
 struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info);
 int ufs_init_inode_cache(void);
 void ufs_destroy_inode_cache(void);
@@ -54,7 +64,11 @@ extern const struct file_operations ufs_file_fops;
 
 /* copy_up.c */
 struct dentry *ufs_copy_up(const struct path *src, const struct path *dir,
-			   const struct qstr *name);
+			   const struct qstr *name, unsigned long long size);
+
+/* xattr.c */
+extern const struct xattr_handler *ufs_xattr_handlers[];
+ssize_t ufs_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* readdir.c */
 extern const struct file_operations ufs_dir_fops;

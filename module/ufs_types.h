@@ -7,6 +7,7 @@
 #define _UFS_TYPES_H
 
 #include <linux/fs.h>
+#include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
@@ -26,6 +27,13 @@ struct ufs_sb_info {
 	struct ufs_lower_branch *branches;
 	unsigned int nbranches;
 	enum ufs_delete_mode delete_mode;
+	const struct cred *creator_cred;	/* the mounter's: copyup and union metadata */
+	/*
+	 * Serialises the operations that change which lower objects make up
+	 * union objects (create, remove, rename, link, copyup), so parent
+	 * chains made on a new branch never race. Lookups and I/O don't take it.
+	 */
+	struct mutex write_mutex;
 };
 
 /*

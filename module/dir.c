@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dir.c - the namespace-changing operations (create, mkdir, mknod,
+ * symlink, link, unlink, rmdir, rename) and the copyup before a
+ * modification. The core decides which branch operations make one union
+ * operation; this file gives it the union directories from the root down
+ * to the parent (the "ancestry"), and afterwards installs what changed:
+ * parent directories made on a new branch, the object's new lower set.
+ *
+ * Lock order: VFS locks on union inodes, then sbi->write_mutex, then (inside
+ * the branch operations) lower directory locks.
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include "ufs.h"
+
+/* Room for the union directories of at most two parents (rename, link). */
+#define UFS_MAX_DEPTH 256
+
+/* One union directory of an ancestry, shared by both chains when common. */
+struct ufs_level_slot {
+	struct dentry *dentry;		/* referenced */
+	struct ufs_dentry_info *info;	/* referenced snapshot the core started from */
+	struct ufs_dir_level level;	/* the core's view; handles point at scratch */
+};
+
+/* The ancestries of one operation (one or two parents). */
+struct ufs_walk {
+	struct super_block *sb;
+	unsigned int nslots;
+	struct ufs_level_slot *slots;
+	void **scratch;			/* nslots * nbranches handles */
+	struct ufs_dir_level **chain[2];
+	struct ufs_ancestry ancestry[2];
+};
+
+static unsigned int ufs_depth_of(struct dentry *dir)
+{
+	unsigned int depth = 1;
+
+	for (; !IS_ROOT(dir); dir = dir->d_parent)
+		depth++;
+	return depth;
+}
+
+static struct ufs_level_slot *ufs_walk_find(struct ufs_walk *w, struct dentry *dentry)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nslots; i++)
+		if (w->slots[i].dentry == dentry)
+			return &w->slots[i];
+	return NULL;
+}
+
+static void ufs_walk_fill_slot(struct ufs_walk *w, struct ufs_level_slot *slot,
+			       struct dentry *dentry)
+{
+	unsigned int nbranches = UFS_SB(w->sb)->nbranches;
+	void **handles = w->scratch + (slot - w->slots) * nbranches;
+
+	slot->dentry = dget(dentry);
+	slot->info = ufs_get_dentry_info(dentry);
+	memcpy(handles, slot->info->lower, nbranches * sizeof(*handles));
+	slot->level.name = dentry->d_name.name;
+	slot->level.len = dentry->d_name.len;
+	slot->level.set.start = slot->info->start;
+	slot->level.set.end = slot->info->end;
+	slot->level.set.kind = slot->info->kind;
+	slot->level.set.handles = handles;
+}
+
+/* Builds chain 'which' for the union directory 'parent', root first. */
+static int ufs_walk_chain(struct ufs_walk *w, int which, struct dentry *parent)
+{
+	unsigned int depth = ufs_depth_of(parent), i;
+	struct dentry *d = parent;
+
+	w->chain[which] = kcalloc(depth, sizeof(*w->chain[which]), GFP_KERNEL);
+	if (!w->chain[which])
+		return -ENOMEM;
+	for (i = depth; i-- > 0; d = d->d_parent) {
+		struct ufs_level_slot *slot = ufs_walk_find(w, d);
+
+		if (!slot) {
+			slot = &w->slots[w->nslots++];
+			ufs_walk_fill_slot(w, slot, d);
+		}
+		w->chain[which][i] = &slot->level;
+	}
+	w->ancestry[which].levels = w->chain[which];
+	w->ancestry[which].depth = depth;
+	return 0;
+}
+
+/*
+ * Caller holds sbi->write_mutex, which keeps every union rename (and so
+ * every d_parent and d_name on these chains) still while the walk lives.
+ */
+static int ufs_walk_begin(struct ufs_walk *w, struct dentry *parent, struct dentry *parent2)
+{
+	unsigned int nbranches = UFS_SB(parent->d_sb)->nbranches;
+	unsigned int max = ufs_depth_of(parent) + (parent2 ? ufs_depth_of(parent2) : 0);
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->sb = parent->d_sb;
+	if (max > UFS_MAX_DEPTH)
+		return -ELOOP;
+	w->slots = kcalloc(max, sizeof(*w->slots), GFP_KERNEL);
+	w->scratch = kcalloc(max * nbranches, sizeof(*w->scratch), GFP_KERNEL);
+	if (!w->slots || !w->scratch)
+		return -ENOMEM;
+	err = ufs_walk_chain(w, 0, parent);
+	if (!err && parent2)
+		err = ufs_walk_chain(w, 1, parent2);
+	return err;
+}
+
+/*
+ * Installs the lower directories the core made for a level (the core
+ * passed us their references) in a new info for that union dentry.
+ */
+static void ufs_walk_install(struct ufs_walk *w, struct ufs_level_slot *slot)
+{
+	unsigned int nbranches = UFS_SB(w->sb)->nbranches, i;
+	struct ufs_dentry_info *old = slot->info, *info;
+	void **handles = slot->level.set.handles;
+	bool changed = false;
+
+	for (i = 0; i < nbranches; i++)
+		if (handles[i] != old->lower[i])
+			changed = true;
+	if (!changed)
+		return;
+
+	info = ufs_alloc_dentry_info(w->sb);
+	if (!info) {
+		/* Keep the dentry as it was; the new directories are found by the next lookup. */
+		for (i = 0; i < nbranches; i++)
+			if (handles[i] != old->lower[i])
+				dput(handles[i]);
+		d_drop(slot->dentry);
+		return;
+	}
+	for (i = 0; i < nbranches; i++)
+		info->lower[i] = handles[i] == old->lower[i] ? dget(old->lower[i]) : handles[i];
+	info->start = slot->level.set.start;
+	info->end = slot->level.set.end;
+	info->kind = old->kind;
+	ufs_set_dentry_info(slot->dentry, info);
+	ufs_inode_update_top(d_inode(slot->dentry), info);
+}
+
+static void ufs_walk_end(struct ufs_walk *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nslots; i++) {
+		struct ufs_level_slot *slot = &w->slots[i];
+
+		ufs_walk_install(w, slot);
+		ufs_put_dentry_info(slot->info);
+		dput(slot->dentry);
+	}
+	kfree(w->chain[0]);
+	kfree(w->chain[1]);
+	kfree(w->slots);
+	kfree(w->scratch);
+}
+
+static void ufs_context_of(struct super_block *sb, struct ufs_context *ctx)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+
+	ctx->table = sbi->table;
+	ctx->ops = &ufs_lower_ops;
+	ctx->env = sbi;
+	ctx->delete_mode = sbi->delete_mode;
+}
+
+/* An entry for the core: dentry's name in its parent's chain, its set borrowed from info. */
+static void ufs_entry_of(struct ufs_entry *entry, struct ufs_ancestry *parent,
+			 struct dentry *dentry, const struct ufs_dentry_info *info,
+			 struct ufs_lower_set *set)
+{
+	entry->parent = parent;
+	entry->name = dentry->d_name.name;
+	entry->len = dentry->d_name.len;
+	ufs_lower_set_of(info, set);
+	entry->object = set;
+}
+
+/* A fresh info to receive an output set from the core. */
+static struct ufs_dentry_info *ufs_out_info(struct super_block *sb, struct ufs_lower_set *out)
+{
+	struct ufs_dentry_info *info = ufs_alloc_dentry_info(sb);
+
+	if (info)
+		out->handles = (void **)info->lower;
+	return info;
+}
+
+static void ufs_take_out_set(struct ufs_dentry_info *info, const struct ufs_lower_set *out)
+{
+	info->start = out->start;
+	info->end = out->end;
+	info->kind = out->kind;
+}
+
+/* ---- create, mkdir, mknod, symlink ---- */
+
+static int ufs_create_object(struct inode *dir, struct dentry *dentry,
+			     const struct ufs_create_args *args)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info, *neg;
+	struct ufs_lower_set out, object;
+	struct ufs_context ctx;
+	struct ufs_entry entry;
+	struct ufs_walk walk;
+	struct inode *inode;
+	int err;
+
+	info = ufs_out_info(sb, &out);
+	if (!info)
+		return -ENOMEM;
+	ufs_context_of(sb, &ctx);
+
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
+	if (!err) {
+		neg = ufs_get_dentry_info(dentry);
+		ufs_entry_of(&entry, &walk.ancestry[0], dentry, neg, &object);
+		err = ufs_create(&ctx, &entry, args, &out);
+		ufs_put_dentry_info(neg);
+	}
+	ufs_walk_end(&walk);
+	mutex_unlock(&sbi->write_mutex);
+	if (err)
+		goto out_put;
+
+	ufs_take_out_set(info, &out);
+	inode = ufs_iget(sb, info);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out_put;
+	}
+	ufs_set_dentry_info(dentry, info);
+	d_instantiate(dentry, inode);
+	ufs_copy_dir_attrs(dir);
+	return 0;
+
+out_put:
+	ufs_put_dentry_info(info);
+	return err;
+}
+
+static int ufs_op_create(UFS_IDMAP_PARAM, struct inode *dir, struct dentry *dentry,
+		      umode_t mode, bool excl)
+{
+	struct ufs_create_args args = { .type = UFS_CREATE_REG, .mode = mode };
+
+	return ufs_create_object(dir, dentry, &args);
+}
+
+static int ufs_op_mkdir(UFS_IDMAP_PARAM, struct inode *dir, struct dentry *dentry, umode_t mode)
+{
+	struct ufs_create_args args = { .type = UFS_CREATE_DIR, .mode = mode };
+
+	return ufs_create_object(dir, dentry, &args);
+}
+
+static int ufs_op_mknod(UFS_IDMAP_PARAM, struct inode *dir, struct dentry *dentry,
+		     umode_t mode, dev_t rdev)
+{
+	struct ufs_create_args args = { .type = UFS_CREATE_SPECIAL, .mode = mode, .rdev = rdev };
+
+	return ufs_create_object(dir, dentry, &args);
+}
+
+static int ufs_op_symlink(UFS_IDMAP_PARAM, struct inode *dir, struct dentry *dentry,
+		       const char *target)
+{
+	struct ufs_create_args args = {
+		.type = UFS_CREATE_SYMLINK, .mode = S_IALLUGO, .symlink_target = target,
+	};
+
+	return ufs_create_object(dir, dentry, &args);
+}
+
+/* ---- unlink, rmdir ---- */
+
+/* After a removal: the union name is gone, whatever lower copies stay hidden. */
+static void ufs_forget_removed(struct dentry *dentry)
+{
+	struct inode *inode = d_inode(dentry);
+	struct ufs_dentry_info *neg = ufs_alloc_dentry_info(dentry->d_sb);
+
+	if (S_ISDIR(inode->i_mode)) {
+		clear_nlink(inode);
+	} else {
+		/* Another name of a hard link may still hold the lower inode. */
+		set_nlink(inode, UFS_I(inode)->lower->i_nlink);
+	}
+	/* A fresh lookup decides what the name is now. */
+	d_drop(dentry);
+	if (neg) {
+		neg->kind = UFS_KIND_NONE;
+		neg->start = neg->end = 0;
+		ufs_set_dentry_info(dentry, neg);
+	}
+}
+
+static int ufs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info;
+	struct ufs_lower_set object;
+	struct ufs_context ctx;
+	struct ufs_entry entry;
+	struct ufs_walk walk;
+	int err;
+
+	ufs_context_of(sb, &ctx);
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
+	if (!err) {
+		info = ufs_get_dentry_info(dentry);
+		ufs_entry_of(&entry, &walk.ancestry[0], dentry, info, &object);
+		err = is_dir ? ufs_rmdir(&ctx, &entry) : ufs_unlink(&ctx, &entry);
+		ufs_put_dentry_info(info);
+	}
+	ufs_walk_end(&walk);
+	mutex_unlock(&sbi->write_mutex);
+	if (err)
+		return err;
+	ufs_forget_removed(dentry);
+	ufs_copy_dir_attrs(dir);
+	return 0;
+}
+
+static int ufs_op_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return ufs_remove(dir, dentry, false);
+}
+
+static int ufs_op_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return ufs_remove(dir, dentry, true);
+}
+
+/* ---- link ---- */
+
+static int ufs_op_link(struct dentry *old, struct inode *dir, struct dentry *new)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *src_info, *new_src, *new_info, *neg;
+	struct ufs_lower_set src_set, tgt_set, out_src, out_tgt;
+	struct ufs_entry source, target;
+	struct ufs_context ctx;
+	struct ufs_walk walk;
+	struct inode *inode = d_inode(old);
+	int err;
+
+	new_src = ufs_out_info(sb, &out_src);
+	new_info = ufs_out_info(sb, &out_tgt);
+	err = -ENOMEM;
+	if (!new_src || !new_info)
+		goto out_put;
+	ufs_context_of(sb, &ctx);
+
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_walk_begin(&walk, old->d_parent, new->d_parent);
+	if (!err) {
+		src_info = ufs_get_dentry_info(old);
+		neg = ufs_get_dentry_info(new);
+		ufs_entry_of(&source, &walk.ancestry[0], old, src_info, &src_set);
+		ufs_entry_of(&target, &walk.ancestry[1], new, neg, &tgt_set);
+		err = ufs_link(&ctx, &source, &target, &out_src, &out_tgt);
+		ufs_put_dentry_info(neg);
+		ufs_put_dentry_info(src_info);
+	}
+	ufs_walk_end(&walk);
+	if (!err) {
+		ufs_take_out_set(new_src, &out_src);
+		ufs_set_dentry_info(old, new_src);
+		ufs_inode_update_top(inode, new_src);
+		new_src = NULL;
+	}
+	mutex_unlock(&sbi->write_mutex);
+	if (err)
+		goto out_put;
+
+	ufs_take_out_set(new_info, &out_tgt);
+	ufs_set_dentry_info(new, new_info);
+	ihold(inode);
+	set_nlink(inode, UFS_I(inode)->lower->i_nlink);
+	d_instantiate(new, inode);
+	ufs_copy_dir_attrs(dir);
+	return 0;
+
+out_put:
+	ufs_put_dentry_info(new_src);
+	ufs_put_dentry_info(new_info);
+	return err;
+}
+
+/* ---- rename ---- */
+
+static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *old,
+			 struct inode *new_dir, struct dentry *new, unsigned int flags)
+{
+	struct super_block *sb = old_dir->i_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *from_info, *to_info, *moved;
+	struct ufs_lower_set from_set, to_set, out;
+	struct ufs_entry from, to;
+	struct ufs_context ctx;
+	struct ufs_walk walk;
+	unsigned int out_flags = 0;
+	int err;
+
+	/* The VFS checked RENAME_NOREPLACE against the union name already. */
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	moved = ufs_out_info(sb, &out);
+	if (!moved)
+		return -ENOMEM;
+	ufs_context_of(sb, &ctx);
+
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_walk_begin(&walk, old->d_parent, new->d_parent);
+	if (!err) {
+		from_info = ufs_get_dentry_info(old);
+		to_info = ufs_get_dentry_info(new);
+		ufs_entry_of(&from, &walk.ancestry[0], old, from_info, &from_set);
+		ufs_entry_of(&to, &walk.ancestry[1], new, to_info, &to_set);
+		err = ufs_rename(&ctx, &from, &to, &out, &out_flags);
+		ufs_put_dentry_info(to_info);
+		ufs_put_dentry_info(from_info);
+	}
+	ufs_walk_end(&walk);
+	if (!err) {
+		ufs_take_out_set(moved, &out);
+		ufs_set_dentry_info(old, moved);	/* the VFS moves 'old' to the new name */
+		ufs_inode_update_top(d_inode(old), moved);
+		moved = NULL;
+		if (d_really_is_positive(new))
+			ufs_forget_removed(new);
+	}
+	mutex_unlock(&sbi->write_mutex);
+	ufs_put_dentry_info(moved);
+	if (err)
+		return err;
+	/* A directory rebuilt on one branch: what we cached below it is stale. */
+	if (out_flags & UFS_RENAME_COPIED)
+		shrink_dcache_parent(old);
+	ufs_copy_dir_attrs(old_dir);
+	if (new_dir != old_dir)
+		ufs_copy_dir_attrs(new_dir);
+	return 0;
+}
+
+/* ---- copyup before a modification ---- */
+
+/*
+ * Makes the object of dentry live on a writable branch before it is
+ * modified (open for write, truncate, setattr, xattrs). size bounds the
+ * data copied (0 for O_TRUNC). Returns 0 when nothing had to be done.
+ */
+int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info, *copied;
+	struct ufs_lower_set object, out;
+	struct ufs_context ctx;
+	struct ufs_entry entry;
+	struct ufs_walk walk;
+	int err;
+
+	info = ufs_get_dentry_info(dentry);
+	if (sbi->branches[info->start].mode == UFS_BRANCH_RW) {
+		ufs_put_dentry_info(info);
+		return 0;	/* already writable: the common case, no lock */
+	}
+	ufs_put_dentry_info(info);
+	if (IS_ROOT(dentry))
+		return -EROFS;	/* the root has no parent to copy into */
+
+	copied = ufs_out_info(sb, &out);
+	if (!copied)
+		return -ENOMEM;
+	ufs_context_of(sb, &ctx);
+
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
+	if (!err) {
+		/* Look again under the lock: a concurrent opener may have copied it. */
+		info = ufs_get_dentry_info(dentry);
+		ufs_entry_of(&entry, &walk.ancestry[0], dentry, info, &object);
+		err = ufs_copyup(&ctx, &entry, size, &out);
+		ufs_put_dentry_info(info);
+	}
+	ufs_walk_end(&walk);
+	if (!err) {
+		ufs_take_out_set(copied, &out);
+		ufs_set_dentry_info(dentry, copied);
+		ufs_inode_update_top(d_inode(dentry), copied);
+		copied = NULL;
+	}
+	mutex_unlock(&sbi->write_mutex);
+	ufs_put_dentry_info(copied);
+	return err;
+}
+
+const struct inode_operations ufs_dir_iops = {
+	.lookup = ufs_lookup,
+	.create = ufs_op_create,
+	.mkdir = ufs_op_mkdir,
+	.mknod = ufs_op_mknod,
+	.symlink = ufs_op_symlink,
+	.link = ufs_op_link,
+	.unlink = ufs_op_unlink,
+	.rmdir = ufs_op_rmdir,
+	.rename = ufs_op_rename,
+	.permission = ufs_permission,
+	.getattr = ufs_getattr,
+	.setattr = ufs_setattr,
+};
