@@ -58,7 +58,15 @@ struct file *ufs_do_open(const struct path *path, int flags)
 
 int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsigned int flags)
 {
-	int err = vfs_getattr(path, stat, mask, flags);
+	int err;
+
+#ifdef AT_GETATTR_NOSEC
+	/* A caller that skipped the security check asks the lower to skip it too (6.7+). */
+	if (flags & AT_GETATTR_NOSEC)
+		err = vfs_getattr_nosec(path, stat, mask, flags);
+	else
+#endif
+		err = vfs_getattr(path, stat, mask, flags);
 
 	pr_debug("getattr %pd -> %d\n", path->dentry, err);
 	return err;
