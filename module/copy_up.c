@@ -119,13 +119,14 @@ static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct
 #endif
 	for (;;) {
 		size = vfs_getxattr(ufs_mnt_idmap(src->mnt), src->dentry, name, *value, *value_size);
-		if (size != -ERANGE)
+		/* Without a buffer the answer is only the size: make room and ask again. */
+		if (size != -ERANGE && !(size > 0 && !*value))
 			break;
 		size = vfs_getxattr(ufs_mnt_idmap(src->mnt), src->dentry, name, NULL, 0);
 		if (size < 0)
-			return size;
+			break;
 		kvfree(*value);
-		*value = kvmalloc(size, GFP_KERNEL);
+		*value = kvmalloc(max_t(ssize_t, size, 1), GFP_KERNEL);
 		*value_size = *value ? size : 0;
 		if (!*value)
 			return -ENOMEM;
@@ -134,7 +135,8 @@ static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct
 		return 0;	/* removed since it was listed */
 	if (size < 0)
 		return size;
-	return vfs_setxattr(ufs_mnt_idmap(dst_mnt), dst, name, *value, size, 0);
+	/* An empty value still needs a buffer: NULL would mean "remove". */
+	return vfs_setxattr(ufs_mnt_idmap(dst_mnt), dst, name, size ? *value : "", size, 0);
 }
 
 /*

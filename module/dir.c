@@ -292,6 +292,74 @@ static int ufs_op_symlink(UFS_IDMAP_PARAM, struct inode *dir, struct dentry *den
 	return ufs_create_object(dir, dentry, &args);
 }
 
+/*
+ * O_TMPFILE: an unnamed file in the branch where a create would go (its
+ * parent chain made there first), so a later linkat() gives it a name in
+ * the same branch.
+ */
+static int ufs_op_tmpfile(UFS_IDMAP_PARAM, struct inode *dir, struct file *file, umode_t mode)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct super_block *sb = dir->i_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct path lower_dir = {};
+	struct ufs_dentry_info *info;
+	struct ufs_context ctx;
+	struct ufs_walk walk;
+	struct file *lower = NULL;
+	struct inode *inode;
+	int branch = -1, err;
+
+	info = ufs_alloc_dentry_info(sb);
+	if (!info)
+		return -ENOMEM;
+	ufs_context_of(sb, &ctx);
+
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
+	if (!err)
+		err = ufs_prepare_dir(&ctx, &walk.ancestry[0], &branch);
+	if (!err) {
+		struct ufs_ancestry *anc = &walk.ancestry[0];
+
+		lower_dir.mnt = sbi->branches[branch].path.mnt;
+		lower_dir.dentry = dget(anc->levels[anc->depth - 1]->set.handles[branch]);
+	}
+	ufs_walk_end(&walk);
+	mutex_unlock(&sbi->write_mutex);
+	if (err)
+		goto out_put;
+
+	err = mnt_want_write(lower_dir.mnt);
+	if (!err) {
+		lower = ufs_tmpfile_open(ufs_mnt_idmap(lower_dir.mnt), &lower_dir, mode,
+					 file->f_flags, current_cred());
+		mnt_drop_write(lower_dir.mnt);
+		err = PTR_ERR_OR_ZERO(lower);
+	}
+	dput(lower_dir.dentry);
+	if (err)
+		goto out_put;
+
+	info->lower[branch] = dget(lower->f_path.dentry);
+	info->start = info->end = branch;
+	info->kind = UFS_KIND_OTHER;
+	inode = ufs_iget(sb, info);
+	fput(lower);	/* the union file opens its own below */
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out_put;
+	}
+	ufs_set_dentry_info(dentry, info);
+	set_nlink(inode, 1);	/* d_tmpfile() drops it to the unnamed file's 0 */
+	d_tmpfile(file, inode);
+	return finish_open_simple(file, 0);
+
+out_put:
+	ufs_put_dentry_info(info);
+	return err;
+}
+
 /* ---- unlink, rmdir ---- */
 
 /* After a removal: the union name is gone, whatever lower copies stay hidden. */
@@ -530,7 +598,14 @@ const struct inode_operations ufs_dir_iops = {
 	.unlink = ufs_op_unlink,
 	.rmdir = ufs_op_rmdir,
 	.rename = ufs_op_rename,
+	.tmpfile = ufs_op_tmpfile,
 	.permission = ufs_permission,
 	.getattr = ufs_getattr,
 	.setattr = ufs_setattr,
+	.listxattr = ufs_listxattr,
+#if UFS_ACL_API
+	.get_inode_acl = ufs_get_inode_acl,
+	.get_acl = ufs_get_acl,
+	.set_acl = ufs_set_acl,
+#endif
 };

@@ -2,7 +2,9 @@
 /*
  * file.c - regular files: each open union file holds an open file on the
  * top branch and forwards I/O to it, so data never passes through a page
- * cache of ours (mmap maps the lower file directly).
+ * cache of ours (mmap maps the lower file directly). When another opener
+ * copies the object up, a file opened before follows it to the copy at
+ * its next operation, so readers see what writers wrote.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -13,10 +15,22 @@
 #include <linux/uio.h>
 #include "ufs.h"
 
+/* Opens the union file's current top object as the lower file. */
+static struct file *ufs_open_top(struct file *file)
+{
+	struct path lower_path;
+	struct file *lower;
+
+	ufs_get_top_lower_path(file->f_path.dentry, &lower_path);
+	/* Creation and truncation were the VFS's business on our inode, not the lower's. */
+	lower = ufs_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	dput(lower_path.dentry);
+	return lower;
+}
+
 static int ufs_open(struct inode *inode, struct file *file)
 {
 	struct ufs_file_info *fi;
-	struct path lower_path;
 	struct file *lower;
 
 	/* A writer works on a copy on a writable branch; O_TRUNC copies no data. */
@@ -30,18 +44,50 @@ static int ufs_open(struct inode *inode, struct file *file)
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
-
-	ufs_get_top_lower_path(file->f_path.dentry, &lower_path);
-	/* Creation and truncation were the VFS's business on our inode, not the lower's. */
-	lower = ufs_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
-	dput(lower_path.dentry);
+	lower = ufs_open_top(file);
 	if (IS_ERR(lower)) {
 		kfree(fi);
 		return PTR_ERR(lower);
 	}
+	spin_lock_init(&fi->lock);
 	fi->lower = lower;
 	file->private_data = fi;
+	/* O_DIRECT works when the lower file can do it (checked after ->open). */
+	if (lower->f_mode & FMODE_CAN_ODIRECT)
+		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
+}
+
+/*
+ * Returns a reference to the lower file to use now (caller must fput()
+ * it): the one opened with the union file, unless the object has been
+ * copied up since, in which case the copy is opened and kept instead.
+ */
+static struct file *ufs_lower_file(struct file *file)
+{
+	struct ufs_file_info *fi = UFS_F(file);
+	struct inode *top = READ_ONCE(UFS_I(file_inode(file))->lower);
+	struct file *lower, *fresh, *old = NULL;
+
+	spin_lock(&fi->lock);
+	lower = get_file(fi->lower);
+	spin_unlock(&fi->lock);
+	if (likely(file_inode(lower) == top))
+		return lower;
+
+	fresh = ufs_open_top(file);
+	if (IS_ERR(fresh))
+		return lower;	/* the old object is still a consistent file */
+	spin_lock(&fi->lock);
+	if (fi->lower == lower) {
+		old = fi->lower;
+		fi->lower = get_file(fresh);
+	}
+	spin_unlock(&fi->lock);
+	if (old)
+		fput(old);
+	fput(lower);
+	return fresh;
 }
 
 static int ufs_release(struct inode *inode, struct file *file)
@@ -55,18 +101,22 @@ static int ufs_release(struct inode *inode, struct file *file)
 
 static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
-	struct file *lower = UFS_F(iocb->ki_filp)->lower;
 	rwf_t flags = (iocb->ki_flags & IOCB_HIPRI) ? RWF_HIPRI : 0;
+	struct file *lower;
+	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
-	return vfs_iter_read(lower, iter, &iocb->ki_pos, flags);
+	lower = ufs_lower_file(iocb->ki_filp);
+	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, flags);
+	fput(lower);
+	return ret;
 }
 
 /* Writes go to the lower file; size and times are mirrored back. */
 static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
-	struct file *file = iocb->ki_filp, *lower = UFS_F(file)->lower;
+	struct file *file = iocb->ki_filp, *lower;
 	struct inode *inode = file_inode(file);
 	rwf_t flags = 0;
 	ssize_t ret;
@@ -79,6 +129,7 @@ static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		flags |= RWF_APPEND;
 	if (!iov_iter_count(iter))
 		return 0;
+	lower = ufs_lower_file(file);
 	inode_lock(inode);
 	file_start_write(lower);
 	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, flags);
@@ -86,17 +137,22 @@ static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	fsstack_copy_attr_times(inode, file_inode(lower));
 	inode_unlock(inode);
+	fput(lower);
 	return ret;
 }
 
 static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
-	return vfs_fsync_range(UFS_F(file)->lower, start, end, datasync);
+	struct file *lower = ufs_lower_file(file);
+	int err = vfs_fsync_range(lower, start, end, datasync);
+
+	fput(lower);
+	return err;
 }
 
 static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
 {
-	struct file *lower = UFS_F(file)->lower;
+	struct file *lower = ufs_lower_file(file);
 	struct inode *inode = file_inode(file);
 	long ret;
 
@@ -105,13 +161,18 @@ static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	fsstack_copy_attr_times(inode, file_inode(lower));
 	inode_unlock(inode);
+	fput(lower);
 	return ret;
 }
 
 static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inode_info *pipe,
 			       size_t len, unsigned int flags)
 {
-	return ufs_splice_read_lower(UFS_F(file)->lower, ppos, pipe, len, flags);
+	struct file *lower = ufs_lower_file(file);
+	ssize_t ret = ufs_splice_read_lower(lower, ppos, pipe, len, flags);
+
+	fput(lower);
+	return ret;
 }
 
 /*
@@ -121,7 +182,7 @@ static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inod
  */
 static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct file *lower = UFS_F(file)->lower;
+	struct file *lower = ufs_lower_file(file);
 	struct inode *inode = file_inode(file);
 	loff_t ret;
 
@@ -130,18 +191,44 @@ static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 	ret = vfs_llseek(lower, offset, whence);
 	file->f_pos = lower->f_pos;
 	inode_unlock(inode);
+	fput(lower);
 	return ret;
 }
 
 /* The mapping belongs to the lower file: page faults and writeback are its own. */
 static int ufs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct file *lower = UFS_F(file)->lower;
+	struct file *lower = ufs_lower_file(file);
+	int err = -ENODEV;
 
-	if (!lower->f_op->mmap)
-		return -ENODEV;
-	vma_set_file(vma, lower);
-	return call_mmap(lower, vma);
+	if (lower->f_op->mmap) {
+		vma_set_file(vma, lower);
+		err = call_mmap(lower, vma);
+	}
+	fput(lower);
+	return err;
+}
+
+/* Both ends on the union: copy between their lower files (the lower may reflink). */
+static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *out,
+				   loff_t pos_out, size_t len, unsigned int flags)
+{
+	struct file *lower_in, *lower_out;
+	struct inode *inode = file_inode(out);
+	ssize_t ret;
+
+	if (in->f_op != &ufs_file_fops || out->f_op != &ufs_file_fops)
+		return -EXDEV;	/* the VFS then falls back to splicing */
+	lower_in = ufs_lower_file(in);
+	lower_out = ufs_lower_file(out);
+	inode_lock(inode);
+	ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
+	fsstack_copy_inode_size(inode, file_inode(lower_out));
+	fsstack_copy_attr_times(inode, file_inode(lower_out));
+	inode_unlock(inode);
+	fput(lower_out);
+	fput(lower_in);
+	return ret;
 }
 
 const struct file_operations ufs_file_fops = {
@@ -152,6 +239,7 @@ const struct file_operations ufs_file_fops = {
 	.write_iter = ufs_write_iter,
 	.fsync = ufs_fsync,
 	.fallocate = ufs_fallocate,
+	.copy_file_range = ufs_copy_file_range,
 	.splice_read = ufs_splice_read,
 	.mmap = ufs_mmap,
 };

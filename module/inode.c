@@ -172,6 +172,11 @@ static const struct inode_operations ufs_file_iops = {
 	.getattr = ufs_getattr,
 	.setattr = ufs_setattr,
 	.listxattr = ufs_listxattr,
+#if UFS_ACL_API
+	.get_inode_acl = ufs_get_inode_acl,
+	.get_acl = ufs_get_acl,
+	.set_acl = ufs_set_acl,
+#endif
 };
 
 static const struct inode_operations ufs_symlink_iops = {

@@ -69,6 +69,11 @@ struct dentry *ufs_copy_up(const struct path *src, const struct path *dir,
 /* xattr.c */
 extern const struct xattr_handler *ufs_xattr_handlers[];
 ssize_t ufs_listxattr(struct dentry *dentry, char *list, size_t size);
+#if UFS_ACL_API
+struct posix_acl *ufs_get_inode_acl(struct inode *inode, int type, bool rcu);
+struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type);
+int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type);
+#endif
 
 /* readdir.c */
 extern const struct file_operations ufs_dir_fops;

@@ -67,6 +67,7 @@ struct ufs_inode_info {
 
 /* Per open regular file: the lower file everything is forwarded to. */
 struct ufs_file_info {
+	spinlock_t lock;	/* protects lower: replaced when the object is copied up */
 	struct file *lower;
 };
 

@@ -6,8 +6,10 @@
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
-#include <linux/xattr.h>
 #include "ufs.h"
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/xattr.h>
 
 static int ufs_xattr_get(const struct xattr_handler *handler, struct dentry *dentry,
 			 struct inode *inode, const char *name, void *value, size_t size)
@@ -57,6 +59,60 @@ ssize_t ufs_listxattr(struct dentry *dentry, char *list, size_t size)
 	dput(lower.dentry);
 	return ret;
 }
+
+#if UFS_ACL_API
+/*
+ * From 6.2 POSIX ACLs are inode operations, not xattrs: the same rules,
+ * the lower's ACL read, a copy up before a change.
+ */
+static const char *ufs_acl_name(int type)
+{
+	return type == ACL_TYPE_ACCESS ? XATTR_NAME_POSIX_ACL_ACCESS : XATTR_NAME_POSIX_ACL_DEFAULT;
+}
+
+struct posix_acl *ufs_get_inode_acl(struct inode *inode, int type, bool rcu)
+{
+	if (rcu)
+		return ERR_PTR(-ECHILD);
+	return get_inode_acl(READ_ONCE(UFS_I(inode)->lower), type);
+}
+
+struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type)
+{
+	struct posix_acl *acl;
+	struct path lower;
+
+	ufs_get_top_lower_path(dentry, &lower);
+	acl = vfs_get_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type));
+	dput(lower.dentry);
+	return acl;
+}
+
+int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type)
+{
+	struct path lower;
+	int err;
+
+	err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
+	if (err)
+		return err;
+	ufs_get_top_lower_path(dentry, &lower);
+	err = mnt_want_write(lower.mnt);
+	if (!err) {
+		if (acl)
+			err = vfs_set_acl(ufs_mnt_idmap(lower.mnt), lower.dentry,
+					  ufs_acl_name(type), acl);
+		else
+			err = vfs_remove_acl(ufs_mnt_idmap(lower.mnt), lower.dentry,
+					     ufs_acl_name(type));
+		mnt_drop_write(lower.mnt);
+	}
+	if (!err)
+		ufs_copy_dir_attrs(d_inode(dentry));	/* an ACL can change the mode */
+	dput(lower.dentry);
+	return err;
+}
+#endif
 
 /* One handler for every name: the lower filesystem knows which it supports. */
 static const struct xattr_handler ufs_xattr_any_handler = {
