@@ -12,14 +12,6 @@ show() {
 	eval "$1"
 }
 
-# Like show, for a command that is expected to fail.
-show_fails() {
-	printf '\n$ %s\n' "$1"
-	if eval "$1" 2>&1; then
-		echo "(unexpectedly, that worked)"
-		return 1
-	fi
-}
 
 # Columns, as on a terminal.
 ls() { command ls -C --tabsize=0 "$@"; }
