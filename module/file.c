@@ -15,6 +15,12 @@
 #include <linux/uio.h>
 #include "ufs.h"
 
+/* The branch the union file's current top object is on. */
+static int ufs_branch_of_file(struct file *file)
+{
+	return READ_ONCE(UFS_I(file_inode(file))->branch);
+}
+
 /* Opens the union file's current top object as the lower file. */
 static struct file *ufs_open_top(struct file *file)
 {
@@ -51,6 +57,8 @@ static int ufs_open(struct inode *inode, struct file *file)
 	}
 	spin_lock_init(&fi->lock);
 	fi->lower = lower;
+	fi->branch = ufs_branch_of_file(file);
+	atomic_long_inc(&UFS_SB(inode->i_sb)->branches[fi->branch].open_files);
 	file->private_data = fi;
 	/* O_DIRECT works when the lower file can do it (checked after ->open). */
 	if (lower->f_mode & FMODE_CAN_ODIRECT)
@@ -80,8 +88,13 @@ static struct file *ufs_lower_file(struct file *file)
 		return lower;	/* the old object is still a consistent file */
 	spin_lock(&fi->lock);
 	if (fi->lower == lower) {
+		struct ufs_sb_info *sbi = UFS_SB(file_inode(file)->i_sb);
+
 		old = fi->lower;
 		fi->lower = get_file(fresh);
+		atomic_long_dec(&sbi->branches[fi->branch].open_files);
+		fi->branch = READ_ONCE(UFS_I(file_inode(file))->branch);
+		atomic_long_inc(&sbi->branches[fi->branch].open_files);
 	}
 	spin_unlock(&fi->lock);
 	if (old)
@@ -94,6 +107,7 @@ static int ufs_release(struct inode *inode, struct file *file)
 {
 	struct ufs_file_info *fi = UFS_F(file);
 
+	atomic_long_dec(&UFS_SB(inode->i_sb)->branches[fi->branch].open_files);
 	fput(fi->lower);
 	kfree(fi);
 	return 0;
@@ -240,6 +254,8 @@ const struct file_operations ufs_file_fops = {
 	.fsync = ufs_fsync,
 	.fallocate = ufs_fallocate,
 	.copy_file_range = ufs_copy_file_range,
+	.unlocked_ioctl = ufs_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.splice_read = ufs_splice_read,
 	.mmap = ufs_mmap,
 };

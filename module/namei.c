@@ -22,6 +22,7 @@ struct ufs_dentry_info *ufs_alloc_dentry_info(struct super_block *sb)
 		return NULL;
 	refcount_set(&info->count, 1);
 	info->nbranches = nbranches;
+	info->generation = atomic64_read(&UFS_SB(sb)->generation);
 	return info;
 }
 
@@ -139,11 +140,14 @@ static bool ufs_has_nfsro_branch(const struct ufs_sb_info *sbi)
  * fresh lookup. Negative dentries are not trusted when a branch may change
  * underneath us (nfsro). Safe in RCU walk: lower revalidation gets our flags.
  */
-static int ufs_revalidate_info(const struct ufs_sb_info *sbi,
+static int ufs_revalidate_info(struct ufs_sb_info *sbi,
 			       const struct ufs_dentry_info *info, unsigned int flags)
 {
 	int i, ret;
 
+	/* Branch modes or layout changed since: resolve the name again. */
+	if (info->generation != atomic64_read(&sbi->generation))
+		return 0;
 	if (info->kind == UFS_KIND_NONE)
 		return !ufs_has_nfsro_branch(sbi);
 	for (i = info->start; i <= info->end; i++) {

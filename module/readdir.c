@@ -91,4 +91,6 @@ const struct file_operations ufs_dir_fops = {
 	.llseek = generic_file_llseek,
 	.read = generic_read_dir,
 	.iterate_shared = ufs_iterate,
+	.unlocked_ioctl = ufs_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -75,6 +75,10 @@ struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type);
 int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type);
 #endif
 
+/* ioctl.c */
+long ufs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+u64 ufs_bump_generation(struct ufs_sb_info *sbi);
+
 /* readdir.c */
 extern const struct file_operations ufs_dir_fops;
 

@@ -6,19 +6,21 @@
 #ifndef _UFS_TYPES_H
 #define _UFS_TYPES_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include "../core/include/ufs_core.h"
+#include "uapi/unionfs.h"	/* UNIONFS_SUPER_MAGIC: as FSL Unionfs, so stat -f knows us */
 
-#define UNIONFS_SUPER_MAGIC 0xf15f083d	/* as FSL Unionfs, so statfs -f tools know us */
 
 /* One branch: the directory the user named, pinned for the union's lifetime. */
 struct ufs_lower_branch {
 	struct path path;
-	enum ufs_branch_mode mode;
+	enum ufs_branch_mode mode;	/* changed under write_mutex; READ_ONCE elsewhere */
+	atomic_long_t open_files;	/* union files open with a lower file here */
 };
 
 /* Per union superblock. Immutable after fill_super in this release. */
@@ -34,6 +36,8 @@ struct ufs_sb_info {
 	 * chains made on a new branch never race. Lookups and I/O don't take it.
 	 */
 	struct mutex write_mutex;
+	/* Bumped by every change of branch modes (or layout): caches revalidate. */
+	atomic64_t generation;
 };
 
 /*
@@ -52,6 +56,7 @@ struct ufs_dentry_info {
 	refcount_t count;
 	struct rcu_head rcu;
 	unsigned int nbranches;
+	u64 generation;		/* the union's generation when it was resolved */
 	int start;
 	int end;
 	enum ufs_kind kind;
@@ -67,8 +72,9 @@ struct ufs_inode_info {
 
 /* Per open regular file: the lower file everything is forwarded to. */
 struct ufs_file_info {
-	spinlock_t lock;	/* protects lower: replaced when the object is copied up */
+	spinlock_t lock;	/* protects lower and branch: replaced when the object is copied up */
 	struct file *lower;
+	int branch;		/* whose open_files counts this file */
 };
 
 /* Per open directory: the merged listing, built at offset 0 and kept until rewound. */

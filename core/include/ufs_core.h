@@ -148,6 +148,9 @@ void ufs_branch_table_destroy(struct ufs_branch_table *table);
  */
 int ufs_branch_table_insert(struct ufs_branch_table *table, unsigned index,
 			    const struct ufs_branch *branch);
+/* Changes one branch's mode: -EINVAL for a bad index or mode. */
+int ufs_branch_table_set_mode(struct ufs_branch_table *table, unsigned index,
+			      enum ufs_branch_mode mode);
 unsigned ufs_branch_table_count(const struct ufs_branch_table *table);
 /* NULL past the end; the pointer stays valid until the next insert. */
 const struct ufs_branch *ufs_branch_table_get(const struct ufs_branch_table *table,

@@ -70,6 +70,15 @@ extern "C" unsigned ufs_branch_table_count(const struct ufs_branch_table *table)
 	return table ? static_cast<unsigned>(table->branches.size()) : 0;
 }
 
+extern "C" int ufs_branch_table_set_mode(struct ufs_branch_table *table, unsigned index,
+					  enum ufs_branch_mode mode)
+{
+	if (!table || index >= table->branches.size() || !is_valid_mode(mode))
+		return -UFS_EINVAL;
+	table->branches[index].mode = mode;
+	return 0;
+}
+
 extern "C" const struct ufs_branch *ufs_branch_table_get(const struct ufs_branch_table *table,
 							 unsigned index)
 {

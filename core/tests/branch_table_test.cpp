@@ -136,3 +136,22 @@ TEST_CASE("branch table: every allocation failure is ENOMEM")
 		table = nullptr;
 	}) > 1);
 }
+
+TEST_CASE("branch table: a branch's mode can change; bad index or mode is EINVAL")
+{
+	Table t(2);
+	ufs_branch base = make_branch(0, UFS_BRANCH_RW);
+	ufs_branch snap = make_branch(1, UFS_BRANCH_RW);
+
+	REQUIRE(ufs_branch_table_insert(t.table, 0, &base) == 0);
+	REQUIRE(ufs_branch_table_insert(t.table, 0, &snap) == 0);
+	REQUIRE(ufs_branch_table_set_mode(t.table, 1, UFS_BRANCH_RO) == 0);
+	REQUIRE(ufs_branch_table_get(t.table, 1)->mode == UFS_BRANCH_RO);
+	REQUIRE(ufs_branch_table_first_writable(t.table) == 0);
+	REQUIRE(ufs_branch_table_set_mode(t.table, 0, UFS_BRANCH_NFSRO) == 0);
+	REQUIRE(ufs_branch_table_first_writable(t.table) == -1);
+	REQUIRE(ufs_branch_table_set_mode(t.table, 2, UFS_BRANCH_RW) == -UFS_EINVAL);
+	REQUIRE(ufs_branch_table_set_mode(t.table, 0, static_cast<ufs_branch_mode>(7)) ==
+		-UFS_EINVAL);
+	REQUIRE(ufs_branch_table_get(t.table, 0)->mode == UFS_BRANCH_NFSRO);
+}
