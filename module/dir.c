@@ -362,25 +362,21 @@ out_put:
 
 /* ---- unlink, rmdir ---- */
 
-/* After a removal: the union name is gone, whatever lower copies stay hidden. */
+/*
+ * After a removal: the union name is gone, whatever lower copies stay
+ * hidden. The dentry keeps its info: open files and fstat() still use
+ * the lower objects (which their own references keep positive).
+ */
 static void ufs_forget_removed(struct dentry *dentry)
 {
 	struct inode *inode = d_inode(dentry);
-	struct ufs_dentry_info *neg = ufs_alloc_dentry_info(dentry->d_sb);
 
-	if (S_ISDIR(inode->i_mode)) {
+	if (S_ISDIR(inode->i_mode))
 		clear_nlink(inode);
-	} else {
-		/* Another name of a hard link may still hold the lower inode. */
+	else	/* another name of a hard link may still hold the lower inode */
 		set_nlink(inode, UFS_I(inode)->lower->i_nlink);
-	}
 	/* A fresh lookup decides what the name is now. */
 	d_drop(dentry);
-	if (neg) {
-		neg->kind = UFS_KIND_NONE;
-		neg->start = neg->end = 0;
-		ufs_set_dentry_info(dentry, neg);
-	}
 }
 
 static int ufs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)

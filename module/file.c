@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * file.c - regular files: each open union file holds an open file on the
- * top branch and forwards I/O to it, so data never passes through a page
- * cache of ours (mmap maps the lower file directly). When another opener
+ * top branch and forwards read(2)/write(2) to it (mmap.c gives mappings a
+ * page cache of the union inode, kept coherent with them). When another opener
  * copies the object up, a file opened before follows it to the copy at
  * its next operation, so readers see what writers wrote.
  */
@@ -71,7 +71,7 @@ static int ufs_open(struct inode *inode, struct file *file)
  * it): the one opened with the union file, unless the object has been
  * copied up since, in which case the copy is opened and kept instead.
  */
-static struct file *ufs_lower_file(struct file *file)
+struct file *ufs_lower_file(struct file *file)
 {
 	struct ufs_file_info *fi = UFS_F(file);
 	struct inode *top = READ_ONCE(UFS_I(file_inode(file))->lower);
@@ -121,6 +121,9 @@ static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
+	ret = ufs_cache_flush_range(file_inode(iocb->ki_filp), iocb->ki_pos, iov_iter_count(iter));
+	if (ret)
+		return ret;
 	lower = ufs_lower_file(iocb->ki_filp);
 	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, flags);
 	fput(lower);
@@ -145,11 +148,17 @@ static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		return 0;
 	lower = ufs_lower_file(file);
 	inode_lock(inode);
-	file_start_write(lower);
-	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, flags);
-	file_end_write(lower);
+	/* Our mapped pages of the range go to the lower first, and are read again after. */
+	ret = ufs_cache_flush_range(inode, iocb->ki_pos, iov_iter_count(iter));
+	if (!ret) {
+		file_start_write(lower);
+		ret = vfs_iter_write(lower, iter, &iocb->ki_pos, flags);
+		file_end_write(lower);
+	}
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	fsstack_copy_attr_times(inode, file_inode(lower));
+	if (ret > 0)
+		ufs_cache_drop_range(inode, iocb->ki_pos - ret, ret);
 	inode_unlock(inode);
 	fput(lower);
 	return ret;
@@ -157,9 +166,13 @@ static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
-	struct file *lower = ufs_lower_file(file);
-	int err = vfs_fsync_range(lower, start, end, datasync);
+	struct file *lower;
+	int err = file_write_and_wait_range(file, start, end);	/* mapped pages first */
 
+	if (err)
+		return err;
+	lower = ufs_lower_file(file);
+	err = vfs_fsync_range(lower, start, end, datasync);
 	fput(lower);
 	return err;
 }
@@ -171,9 +184,12 @@ static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 	long ret;
 
 	inode_lock(inode);
-	ret = vfs_fallocate(lower, mode, offset, len);
+	ret = ufs_cache_flush_range(inode, offset, len);
+	if (!ret)
+		ret = vfs_fallocate(lower, mode, offset, len);
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	fsstack_copy_attr_times(inode, file_inode(lower));
+	ufs_cache_drop_range(inode, offset, len);
 	inode_unlock(inode);
 	fput(lower);
 	return ret;
@@ -209,20 +225,6 @@ static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
-/* The mapping belongs to the lower file: page faults and writeback are its own. */
-static int ufs_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct file *lower = ufs_lower_file(file);
-	int err = -ENODEV;
-
-	if (lower->f_op->mmap) {
-		vma_set_file(vma, lower);
-		err = call_mmap(lower, vma);
-	}
-	fput(lower);
-	return err;
-}
-
 /* Both ends on the union: copy between their lower files (the lower may reflink). */
 static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *out,
 				   loff_t pos_out, size_t len, unsigned int flags)
@@ -236,9 +238,15 @@ static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *
 	lower_in = ufs_lower_file(in);
 	lower_out = ufs_lower_file(out);
 	inode_lock(inode);
-	ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
+	ret = ufs_cache_flush_range(file_inode(in), pos_in, len);
+	if (!ret)
+		ret = ufs_cache_flush_range(inode, pos_out, len);
+	if (!ret)
+		ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
 	fsstack_copy_inode_size(inode, file_inode(lower_out));
 	fsstack_copy_attr_times(inode, file_inode(lower_out));
+	if (ret > 0)
+		ufs_cache_drop_range(inode, pos_out, ret);
 	inode_unlock(inode);
 	fput(lower_out);
 	fput(lower_in);

@@ -8,6 +8,7 @@
 
 #include <linux/fs_stack.h>
 #include <linux/namei.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include "ufs.h"
 
@@ -42,6 +43,7 @@ struct inode *ufs_alloc_inode(struct super_block *sb)
 	if (!ui)
 		return NULL;
 	ui->lower = NULL;
+	ui->wb_file = NULL;
 	ui->branch = -1;
 	return &ui->vfs_inode;
 }
@@ -53,7 +55,11 @@ void ufs_free_inode(struct inode *inode)
 
 void ufs_evict_inode(struct inode *inode)
 {
+	/* Pages dirtied through a shared mapping reach the lower before they go. */
+	if (inode->i_data.nrpages)
+		filemap_write_and_wait(&inode->i_data);
 	truncate_inode_pages_final(&inode->i_data);
+	ufs_wb_file_put(inode);
 	clear_inode(inode);
 	iput(UFS_I(inode)->lower);
 	UFS_I(inode)->lower = NULL;
@@ -91,9 +97,10 @@ int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		.dentry = info->lower[info->start],
 	};
 	bool merged = info->end > info->start;
-	int err;
+	int err = -ESTALE;
 
-	err = ufs_do_getattr(&lower_path, stat, request_mask, flags);
+	if (lower_path.dentry && d_is_positive(lower_path.dentry))
+		err = ufs_do_getattr(&lower_path, stat, request_mask, flags);
 	if (!err)
 		fsstack_copy_attr_all(inode, d_inode(lower_path.dentry));
 	ufs_put_dentry_info(info);
@@ -162,6 +169,8 @@ int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 	if (!err) {
 		fsstack_copy_attr_all(inode, d_inode(lower.dentry));
 		fsstack_copy_inode_size(inode, d_inode(lower.dentry));
+		if (attr->ia_valid & ATTR_SIZE)
+			truncate_pagecache(inode, attr->ia_size);	/* mapped pages past it go */
 	}
 	dput(lower.dentry);
 	return err;
@@ -250,6 +259,7 @@ static void ufs_init_new_inode(struct inode *inode, struct inode *lower, unsigne
 	case S_IFREG:
 		inode->i_op = &ufs_file_iops;
 		inode->i_fop = &ufs_file_fops;
+		inode->i_mapping->a_ops = &ufs_aops;
 		break;
 	default:
 		inode->i_op = &ufs_file_iops;

@@ -85,12 +85,42 @@ static int ufs_iterate(struct file *file, struct dir_context *ctx)
 	return 0;
 }
 
+/*
+ * fsync of a union directory syncs its instances on writable branches:
+ * that is where creates, removals and renames below it went.
+ */
+static int ufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+	int i, err = 0;
+
+	for (i = info->start; i <= info->end && !err; i++) {
+		struct path path = { .mnt = sbi->branches[i].path.mnt, .dentry = info->lower[i] };
+		struct file *lower;
+
+		if (!path.dentry || READ_ONCE(sbi->branches[i].mode) != UFS_BRANCH_RW)
+			continue;
+		lower = ufs_do_open(&path, O_RDONLY | O_DIRECTORY);
+		if (IS_ERR(lower)) {
+			err = PTR_ERR(lower);
+			break;
+		}
+		err = vfs_fsync_range(lower, start, end, datasync);
+		fput(lower);
+	}
+	ufs_put_dentry_info(info);
+	return err;
+}
+
 const struct file_operations ufs_dir_fops = {
 	.open = ufs_dir_open,
 	.release = ufs_dir_release,
 	.llseek = generic_file_llseek,
 	.read = generic_read_dir,
 	.iterate_shared = ufs_iterate,
+	.fsync = ufs_dir_fsync,
 	.unlocked_ioctl = ufs_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "unionfs: " fmt
 
 #include <linux/cred.h>
+#include <linux/backing-dev.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -121,6 +122,10 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_xattr = ufs_xattr_handlers;
+	/* Our own bdi: pages dirtied through shared mappings need writeback (mmap.c). */
+	err = super_setup_bdi(sb);
+	if (err)
+		return err;
 	mutex_init(&sbi->write_mutex);
 
 	info = ufs_root_info(sb);

@@ -61,6 +61,14 @@ void ufs_evict_inode(struct inode *inode);
 
 /* file.c */
 extern const struct file_operations ufs_file_fops;
+struct file *ufs_lower_file(struct file *file);
+
+/* mmap.c */
+extern const struct address_space_operations ufs_aops;
+int ufs_mmap(struct file *file, struct vm_area_struct *vma);
+int ufs_cache_flush_range(struct inode *inode, loff_t pos, size_t count);
+void ufs_cache_drop_range(struct inode *inode, loff_t pos, size_t count);
+void ufs_wb_file_put(struct inode *inode);
 
 /* copy_up.c */
 struct dentry *ufs_copy_up(const struct path *src, const struct path *dir,

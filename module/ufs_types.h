@@ -66,6 +66,7 @@ struct ufs_dentry_info {
 /* Per union inode: the top lower inode (a reference), which also keys the inode cache. */
 struct ufs_inode_info {
 	struct inode *lower;
+	struct file *wb_file;	/* protected by i_lock: where mapped dirty pages go (mmap.c) */
 	int branch;		/* branch of 'lower' when the inode was made */
 	struct inode vfs_inode;
 };
