@@ -21,12 +21,6 @@ static_assert(UNIONFS_BRANCH_RO == UFS_BRANCH_RO);
 static_assert(UNIONFS_BRANCH_NFSRO == UFS_BRANCH_NFSRO);
 static_assert(UNIONFS_MAX_BRANCHES == UFS_MAX_BRANCHES);
 
-/* Every change of the branch layout or modes starts a new generation. */
-u64 ufs_bump_generation(struct ufs_sb_info *sbi)
-{
-	return atomic64_inc_return(&sbi->generation);
-}
-
 static long ufs_ioc_get_branch(struct super_block *sb, void __user *arg)
 {
 	struct ufs_sb_info *sbi = UFS_SB(sb);
@@ -79,35 +73,17 @@ static long ufs_ioc_query(struct file *file, void __user *arg)
 	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
-/*
- * A branch whose filesystem (or mount) is read-only cannot become rw:
- * writes would only meet EROFS there later.
- */
 static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
 	struct unionfs_ioc_index req;
-	struct ufs_lower_branch *branch;
-	long err;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.index >= sbi->nbranches || req.mode > UNIONFS_BRANCH_NFSRO)
+	if (req.mode > UNIONFS_BRANCH_NFSRO)
 		return -EINVAL;
-	branch = &sbi->branches[req.index];
-	if (req.mode == UNIONFS_BRANCH_RW && __mnt_is_readonly(branch->path.mnt))
-		return -EROFS;
-
-	mutex_lock(&sbi->write_mutex);
-	err = ufs_branch_table_set_mode(sbi->table, req.index, req.mode);
-	if (!err) {
-		WRITE_ONCE(branch->mode, req.mode);
-		ufs_bump_generation(sbi);
-	}
-	mutex_unlock(&sbi->write_mutex);
-	return err;
+	return ufs_set_branch_mode(UFS_SB(sb), req.index, req.mode);
 }
 
 static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)

@@ -19,11 +19,20 @@ struct ufs_fs_context {
 enum ufs_param {
 	Opt_dirs,
 	Opt_delete,
+	Opt_mode,
+	Opt_incgen,
+	Opt_add,
+	Opt_del,
 };
 
 static const struct fs_parameter_spec ufs_fs_parameters[] = {
 	fsparam_string("dirs", Opt_dirs),
 	fsparam_string("delete", Opt_delete),
+	/* remount only */
+	fsparam_string("mode", Opt_mode),
+	fsparam_flag("incgen", Opt_incgen),
+	fsparam_string("add", Opt_add),
+	fsparam_string("del", Opt_del),
 	{}
 };
 
@@ -191,13 +200,78 @@ static int ufs_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, ufs_fill_super);
 }
 
-/* Branch changes on remount arrive with live branch management. */
+/* Applies remount's mode=BRANCH=MODE changes in order; BRANCH is a path. */
+static int ufs_apply_mode_changes(struct fs_context *fc, struct ufs_sb_info *sbi,
+				  const struct ufs_options *opts)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ufs_options_mode_change_count(opts); i++) {
+		const char *name = ufs_options_mode_change_path(opts, i);
+		struct path path;
+		int index;
+
+		err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
+		if (err)
+			return invalfc(fc, "mode=%s: cannot resolve the branch: error %d", name, err);
+		index = ufs_find_branch(sbi, &path);
+		path_put(&path);
+		if (index < 0)
+			return invalfc(fc, "mode=%s: not a branch of this union", name);
+		err = ufs_set_branch_mode(sbi, index, ufs_options_mode_change_mode(opts, i));
+		if (err == -EROFS)
+			return errorfc(fc, "mode=%s: the branch's filesystem is read-only", name), err;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * mount(8) repeats the options /proc/mounts shows on a remount: a dirs=
+ * naming exactly the union's branches, with their modes, changes nothing.
+ */
+static bool ufs_same_branches(struct ufs_sb_info *sbi, const struct ufs_options *opts)
+{
+	unsigned int i, n = ufs_options_branch_count(opts);
+
+	if (n != sbi->nbranches)
+		return false;
+	for (i = 0; i < n; i++) {
+		struct path path;
+		bool same;
+
+		if (kern_path(ufs_options_branch_path(opts, i), LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			      &path))
+			return false;
+		same = path.dentry == sbi->branches[i].path.dentry &&
+		       ufs_options_branch_mode(opts, i) == READ_ONCE(sbi->branches[i].mode);
+		path_put(&path);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Remount: mode=BRANCH=MODE and incgen change a live union; the branch
+ * list itself (dirs=) cannot be replaced, and add=/del= are refused by
+ * the core's parser (not supported yet).
+ */
 static int ufs_reconfigure(struct fs_context *fc)
 {
 	struct ufs_fs_context *ctx = fc->fs_private;
+	struct ufs_sb_info *sbi = UFS_SB(fc->root->d_sb);
+	int err;
 
-	if (ufs_options_branch_count(ctx->opts))
-		return invalfc(fc, "branches cannot be changed by remount yet");
+	if (ufs_options_branch_count(ctx->opts) && !ufs_same_branches(sbi, ctx->opts))
+		return invalfc(fc, "dirs= cannot be changed by remount; use mode=, or unmount");
+	err = ufs_apply_mode_changes(fc, sbi, ctx->opts);
+	if (err)
+		return err;
+	if (ufs_options_incgen(ctx->opts))
+		ufs_bump_generation(sbi);
 	return 0;
 }
 

@@ -83,9 +83,13 @@ struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type);
 int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type);
 #endif
 
+/* branch.c */
+u64 ufs_bump_generation(struct ufs_sb_info *sbi);
+int ufs_set_branch_mode(struct ufs_sb_info *sbi, unsigned int index, enum ufs_branch_mode mode);
+int ufs_find_branch(struct ufs_sb_info *sbi, const struct path *path);
+
 /* ioctl.c */
 long ufs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-u64 ufs_bump_generation(struct ufs_sb_info *sbi);
 
 /* readdir.c */
 extern const struct file_operations ufs_dir_fops;

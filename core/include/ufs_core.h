@@ -119,6 +119,16 @@ const char *ufs_options_branch_path(const struct ufs_options *opts, unsigned ind
 enum ufs_branch_mode ufs_options_branch_mode(const struct ufs_options *opts, unsigned index);
 enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options *opts);
 
+/*
+ * Remount only: "mode=PATH=MODE" changes a branch's mode (several may be
+ * given, applied in order); "incgen" asks for a new generation. "add=" and
+ * "del=" are refused with -UFS_EINVAL and a message (not supported yet).
+ */
+unsigned ufs_options_mode_change_count(const struct ufs_options *opts);
+const char *ufs_options_mode_change_path(const struct ufs_options *opts, unsigned index);
+enum ufs_branch_mode ufs_options_mode_change_mode(const struct ufs_options *opts, unsigned index);
+int ufs_options_incgen(const struct ufs_options *opts);
+
 /* "rw", "ro", "nfsro" / "all", "whiteout", "first": for show_options. */
 const char *ufs_branch_mode_name(enum ufs_branch_mode mode);
 const char *ufs_delete_mode_name(enum ufs_delete_mode mode);

@@ -36,8 +36,12 @@ public:
 	usize branch_count() const { return branches_.size(); }
 	const BranchOption &branch(usize index) const { return branches_[index]; }
 	ufs_delete_mode delete_mode() const { return delete_mode_; }
+	usize mode_change_count() const { return mode_changes_.size(); }
+	const BranchOption &mode_change(usize index) const { return mode_changes_[index]; }
+	bool incgen() const { return incgen_; }
 
 private:
+	Result<void> parse_mode_change(const char *value, MessageWriter &message);
 	Result<void> parse_dirs(const char *value, MessageWriter &message);
 	Result<void> parse_bare_branch(StringView key, const char *value, MessageWriter &message);
 	Result<void> parse_delete(const char *value, MessageWriter &message);
@@ -47,8 +51,10 @@ private:
 	bool is_listed(StringView path, const Vector<BranchOption> &pending) const;
 
 	Vector<BranchOption> branches_;
+	Vector<BranchOption> mode_changes_;	/* remount's mode=PATH=MODE, in order */
 	ufs_delete_mode delete_mode_ = UFS_DELETE_ALL;
 	bool dirs_seen_ = false;
+	bool incgen_ = false;
 };
 
 } /* namespace ufs */
@@ -107,7 +113,39 @@ Result<void> Options::parse(StringView key, const char *value, MessageWriter &me
 		return parse_delete(value, message);
 	if (key.starts_with("/"))
 		return parse_bare_branch(key, value, message);
+	if (key == "mode")
+		return parse_mode_change(value, message);
+	if (key == "incgen") {
+		incgen_ = true;
+		return {};
+	}
+	if (key == "add" || key == "del")
+		return invalid(message, key, "=: adding or removing branches of a mounted union ",
+			       "is not supported yet");
 	return Error(UFS_ENOENT);
+}
+
+/* mode=PATH=MODE (remount): the mode follows the last '=', as in dirs=. */
+Result<void> Options::parse_mode_change(const char *value, MessageWriter &message)
+{
+	if (!value || !*value)
+		return invalid(message, "mode= needs a value: mode=BRANCH=rw|ro|nfsro");
+	StringView text(value);
+	usize equals = text.find_last('=');
+
+	if (equals == StringView::kNotFound || equals == 0)
+		return invalid(message, "mode=", text, ": want mode=BRANCH=rw|ro|nfsro");
+	StringView path = text.substring(0, equals);
+	StringView mode_name = text.substring(equals + 1);
+	ufs_branch_mode mode;
+
+	if (!parse_branch_mode(mode_name, mode))
+		return invalid(message, "unknown branch mode '", mode_name, "' for ", path);
+	if (path.length() >= kPathMax)
+		return invalid(message, "branch path too long");
+	StringBuf copy = TRY(StringBuf::try_create(path));
+
+	return mode_changes_.try_append(BranchOption{move(copy), mode});
 }
 
 Result<void> Options::parse_dirs(const char *value, MessageWriter &message)
@@ -273,6 +311,31 @@ extern "C" enum ufs_branch_mode ufs_options_branch_mode(const struct ufs_options
 extern "C" enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options *opts)
 {
 	return opts ? opts->options.delete_mode() : UFS_DELETE_ALL;
+}
+
+extern "C" unsigned ufs_options_mode_change_count(const struct ufs_options *opts)
+{
+	return opts ? static_cast<unsigned>(opts->options.mode_change_count()) : 0;
+}
+
+extern "C" const char *ufs_options_mode_change_path(const struct ufs_options *opts, unsigned index)
+{
+	if (!opts || index >= opts->options.mode_change_count())
+		return nullptr;
+	return opts->options.mode_change(index).path.c_str();
+}
+
+extern "C" enum ufs_branch_mode ufs_options_mode_change_mode(const struct ufs_options *opts,
+							     unsigned index)
+{
+	if (!opts || index >= opts->options.mode_change_count())
+		return UFS_BRANCH_RW;
+	return opts->options.mode_change(index).mode;
+}
+
+extern "C" int ufs_options_incgen(const struct ufs_options *opts)
+{
+	return opts && opts->options.incgen();
 }
 
 extern "C" const char *ufs_branch_mode_name(enum ufs_branch_mode mode)

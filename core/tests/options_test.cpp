@@ -334,3 +334,42 @@ TEST_CASE("options: every allocation failure is ENOMEM and changes nothing")
 
 	REQUIRE(test_env::check_every_allocation_failure(attempt, cleanup) > 0);
 }
+
+TEST_CASE("options: remount's mode= changes and incgen")
+{
+	Options o;
+
+	REQUIRE(o.parse("mode", "/snaps/0=ro") == 0);
+	REQUIRE(o.parse("mode", "/x=y=nfsro") == 0);	/* the mode follows the last '=' */
+	REQUIRE(o.parse("incgen", nullptr) == 0);
+	REQUIRE(ufs_options_mode_change_count(o.opts) == 2);
+	CHECK(std::string(ufs_options_mode_change_path(o.opts, 0)) == "/snaps/0");
+	CHECK(ufs_options_mode_change_mode(o.opts, 0) == UFS_BRANCH_RO);
+	CHECK(std::string(ufs_options_mode_change_path(o.opts, 1)) == "/x=y");
+	CHECK(ufs_options_mode_change_mode(o.opts, 1) == UFS_BRANCH_NFSRO);
+	CHECK(ufs_options_incgen(o.opts) == 1);
+	CHECK(ufs_options_mode_change_path(o.opts, 2) == nullptr);
+	CHECK(ufs_options_branch_count(o.opts) == 0);
+}
+
+TEST_CASE("options: bad mode= values and add=/del= are refused with a reason")
+{
+	Options o;
+
+	REQUIRE(o.parse("mode", nullptr) == -UFS_EINVAL);
+	CHECK(std::string(o.msg) == "mode= needs a value: mode=BRANCH=rw|ro|nfsro");
+	REQUIRE(o.parse("mode", "/a") == -UFS_EINVAL);
+	CHECK(std::string(o.msg) == "mode=/a: want mode=BRANCH=rw|ro|nfsro");
+	REQUIRE(o.parse("mode", "=ro") == -UFS_EINVAL);
+	CHECK(std::string(o.msg) == "mode==ro: want mode=BRANCH=rw|ro|nfsro");
+	REQUIRE(o.parse("mode", "/a=rx") == -UFS_EINVAL);
+	CHECK(std::string(o.msg) == "unknown branch mode 'rx' for /a");
+	REQUIRE(o.parse("add", ":/new") == -UFS_EINVAL);
+	CHECK(std::string(o.msg) ==
+	      "add=: adding or removing branches of a mounted union is not supported yet");
+	REQUIRE(o.parse("del", "/b") == -UFS_EINVAL);
+	CHECK(std::string(o.msg) ==
+	      "del=: adding or removing branches of a mounted union is not supported yet");
+	CHECK(ufs_options_mode_change_count(o.opts) == 0);
+	CHECK(ufs_options_incgen(o.opts) == 0);
+}
