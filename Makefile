@@ -3,7 +3,8 @@
 # unionfs - top-level entry points. `make help` lists them.
 #
 #   make            build unionfs.ko against Debian's kernel headers (cached by
-#                   scripts/setup.sh; override with KDIR=/path/to/build)
+#                   scripts/setup.sh; override with KDIR=/path/to/build) and
+#                   the tools (unionctl)
 #   make demo       set everything up and run the article's example in a guest
 #   make check      set everything up and run every test (host + guest)
 
@@ -12,9 +13,9 @@ KDIR    ?= $(shell scripts/kernel-env.sh --kernel $(KERNEL) KDIR)
 UFS_CXX ?= g++
 PWD     := $(shell pwd)
 
-.PHONY: all module setup check check-unit check-vm demo clean help
+.PHONY: all module tools setup check check-unit check-vm demo clean help
 
-all: module
+all: module tools
 
 module:
 	$(MAKE) -C $(KDIR) M=$(PWD) UFS_CXX=$(UFS_CXX) modules
@@ -30,6 +31,10 @@ check: setup
 
 check-unit:
 	$(MAKE) -C core/tests run
+	$(MAKE) -C unionctl check
+
+tools:
+	$(MAKE) -C unionctl
 
 check-vm: module
 	test/vm/run --kernel $(KERNEL)
@@ -41,6 +46,7 @@ demo: setup
 clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(PWD) clean
 	$(MAKE) -C core/tests clean
+	$(MAKE) -C unionctl clean
 	rm -rf build
 
 help:

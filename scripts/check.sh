@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--kernel SERIES] - every test: the core's host unit tests
-# (Catch2, ASan/UBSan) and the guest suite (test/vm/run). Each part's
+# check.sh [--kernel SERIES] - every test: the host unit tests of the core
+# and of unionctl (Catch2, ASan/UBSan) and the guest suite (test/vm/run).
+# Each part's
 # output is shown as it runs; the last line sums both:
 #   N passed, N failed
 set -uo pipefail
@@ -50,12 +51,14 @@ count_results() {
 	echo "$passed $failed"
 }
 
-run_part unit make -C "$top/core/tests" run
+parts=(core unionctl vm)
+run_part core make -C "$top/core/tests" run
+run_part unionctl make -C "$top/unionctl" check
 run_part vm "$top/test/vm/run" --kernel "$kernel"
 
 total_passed=0
 total_failed=0
-for part in unit vm; do
+for part in "${parts[@]}"; do
 	read -r p f <"$logdir/$part.counts"
 	echo "$part: $p passed, $f failed"
 	total_passed=$((total_passed + p))
