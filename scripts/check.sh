@@ -3,8 +3,7 @@
 #
 # check.sh [--kernel SERIES] - every test: the host unit tests of the core
 # and of unionctl (Catch2, ASan/UBSan) and the guest suite (test/vm/run).
-# Each part's
-# output is shown as it runs; the last line sums both:
+# Each part's output is shown as it runs; the last line sums them all:
 #   N passed, N failed
 set -uo pipefail
 
