@@ -181,16 +181,51 @@ static void ufs_context_of(struct super_block *sb, struct ufs_context *ctx)
 	ctx->delete_mode = sbi->delete_mode;
 }
 
-/* An entry for the core: dentry's name in its parent's chain, its set borrowed from info. */
-static void ufs_entry_of(struct ufs_entry *entry, struct ufs_ancestry *parent,
-			 struct dentry *dentry, const struct ufs_dentry_info *info,
-			 struct ufs_lower_set *set)
+/*
+ * The names one operation works on (one, or two for link and rename):
+ * their parents' ancestries and their lower sets, as entries for the core.
+ */
+struct ufs_names {
+	struct ufs_walk walk;
+	unsigned int count;
+	struct ufs_dentry_info *info[2];	/* referenced; entry[i].object borrows it */
+	struct ufs_lower_set set[2];
+	struct ufs_entry entry[2];
+};
+
+/* Caller holds sbi->write_mutex; b may be NULL. ufs_names_end() in any case. */
+static int ufs_names_begin(struct ufs_names *names, struct dentry *a, struct dentry *b)
 {
-	entry->parent = parent;
-	entry->name = dentry->d_name.name;
-	entry->len = dentry->d_name.len;
-	ufs_lower_set_of(info, set);
-	entry->object = set;
+	struct dentry *dentries[2] = { a, b };
+	unsigned int i;
+	int err;
+
+	names->count = 0;
+	err = ufs_walk_begin(&names->walk, a->d_parent, b ? b->d_parent : NULL);
+	for (i = 0; !err && i < 2 && dentries[i]; i++) {
+		struct dentry *d = dentries[i];
+
+		names->info[i] = ufs_get_dentry_info(d);
+		ufs_lower_set_of(names->info[i], &names->set[i]);
+		names->entry[i] = (struct ufs_entry){
+			.parent = &names->walk.ancestry[i],
+			.name = d->d_name.name,
+			.len = d->d_name.len,
+			.object = &names->set[i],
+		};
+		names->count++;
+	}
+	return err;
+}
+
+/* Installs what the core changed in the ancestries and drops the snapshots. */
+static void ufs_names_end(struct ufs_names *names)
+{
+	unsigned int i;
+
+	for (i = 0; i < names->count; i++)
+		ufs_put_dentry_info(names->info[i]);
+	ufs_walk_end(&names->walk);
 }
 
 /* A fresh info to receive an output set from the core. */
@@ -210,6 +245,15 @@ static void ufs_take_out_set(struct ufs_dentry_info *info, const struct ufs_lowe
 	info->kind = out->kind;
 }
 
+/* The object of a positive dentry now is the core's out set: install it, move the inode. */
+static void ufs_install_object(struct dentry *dentry, struct ufs_dentry_info *info,
+			       const struct ufs_lower_set *out)
+{
+	ufs_take_out_set(info, out);
+	ufs_set_dentry_info(dentry, info);
+	ufs_inode_update_top(d_inode(dentry), info);
+}
+
 /* ---- create, mkdir, mknod, symlink ---- */
 
 static int ufs_create_object(struct inode *dir, struct dentry *dentry,
@@ -217,11 +261,10 @@ static int ufs_create_object(struct inode *dir, struct dentry *dentry,
 {
 	struct super_block *sb = dir->i_sb;
 	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info, *neg;
-	struct ufs_lower_set out, object;
+	struct ufs_dentry_info *info;
+	struct ufs_lower_set out;
 	struct ufs_context ctx;
-	struct ufs_entry entry;
-	struct ufs_walk walk;
+	struct ufs_names names;
 	struct inode *inode;
 	int err;
 
@@ -231,14 +274,10 @@ static int ufs_create_object(struct inode *dir, struct dentry *dentry,
 	ufs_context_of(sb, &ctx);
 
 	mutex_lock(&sbi->write_mutex);
-	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
-	if (!err) {
-		neg = ufs_get_dentry_info(dentry);
-		ufs_entry_of(&entry, &walk.ancestry[0], dentry, neg, &object);
-		err = ufs_create(&ctx, &entry, args, &out);
-		ufs_put_dentry_info(neg);
-	}
-	ufs_walk_end(&walk);
+	err = ufs_names_begin(&names, dentry, NULL);
+	if (!err)
+		err = ufs_create(&ctx, &names.entry[0], args, &out);
+	ufs_names_end(&names);
 	mutex_unlock(&sbi->write_mutex);
 	if (err)
 		goto out_put;
@@ -383,23 +422,16 @@ static int ufs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
 {
 	struct super_block *sb = dir->i_sb;
 	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info;
-	struct ufs_lower_set object;
 	struct ufs_context ctx;
-	struct ufs_entry entry;
-	struct ufs_walk walk;
+	struct ufs_names names;
 	int err;
 
 	ufs_context_of(sb, &ctx);
 	mutex_lock(&sbi->write_mutex);
-	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
-	if (!err) {
-		info = ufs_get_dentry_info(dentry);
-		ufs_entry_of(&entry, &walk.ancestry[0], dentry, info, &object);
-		err = is_dir ? ufs_rmdir(&ctx, &entry) : ufs_unlink(&ctx, &entry);
-		ufs_put_dentry_info(info);
-	}
-	ufs_walk_end(&walk);
+	err = ufs_names_begin(&names, dentry, NULL);
+	if (!err)
+		err = is_dir ? ufs_rmdir(&ctx, &names.entry[0]) : ufs_unlink(&ctx, &names.entry[0]);
+	ufs_names_end(&names);
 	mutex_unlock(&sbi->write_mutex);
 	if (err)
 		return err;
@@ -424,11 +456,10 @@ static int ufs_op_link(struct dentry *old, struct inode *dir, struct dentry *new
 {
 	struct super_block *sb = dir->i_sb;
 	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *src_info, *new_src, *new_info, *neg;
-	struct ufs_lower_set src_set, tgt_set, out_src, out_tgt;
-	struct ufs_entry source, target;
+	struct ufs_dentry_info *new_src, *new_info;
+	struct ufs_lower_set out_src, out_tgt;
 	struct ufs_context ctx;
-	struct ufs_walk walk;
+	struct ufs_names names;
 	struct inode *inode = d_inode(old);
 	int err;
 
@@ -440,21 +471,12 @@ static int ufs_op_link(struct dentry *old, struct inode *dir, struct dentry *new
 	ufs_context_of(sb, &ctx);
 
 	mutex_lock(&sbi->write_mutex);
-	err = ufs_walk_begin(&walk, old->d_parent, new->d_parent);
+	err = ufs_names_begin(&names, old, new);
+	if (!err)
+		err = ufs_link(&ctx, &names.entry[0], &names.entry[1], &out_src, &out_tgt);
+	ufs_names_end(&names);
 	if (!err) {
-		src_info = ufs_get_dentry_info(old);
-		neg = ufs_get_dentry_info(new);
-		ufs_entry_of(&source, &walk.ancestry[0], old, src_info, &src_set);
-		ufs_entry_of(&target, &walk.ancestry[1], new, neg, &tgt_set);
-		err = ufs_link(&ctx, &source, &target, &out_src, &out_tgt);
-		ufs_put_dentry_info(neg);
-		ufs_put_dentry_info(src_info);
-	}
-	ufs_walk_end(&walk);
-	if (!err) {
-		ufs_take_out_set(new_src, &out_src);
-		ufs_set_dentry_info(old, new_src);
-		ufs_inode_update_top(inode, new_src);
+		ufs_install_object(old, new_src, &out_src);
 		new_src = NULL;
 	}
 	mutex_unlock(&sbi->write_mutex);
@@ -482,11 +504,10 @@ static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 {
 	struct super_block *sb = old_dir->i_sb;
 	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *from_info, *to_info, *moved;
-	struct ufs_lower_set from_set, to_set, out;
-	struct ufs_entry from, to;
+	struct ufs_dentry_info *moved;
+	struct ufs_lower_set out;
 	struct ufs_context ctx;
-	struct ufs_walk walk;
+	struct ufs_names names;
 	unsigned int out_flags = 0;
 	int err;
 
@@ -499,21 +520,12 @@ static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 	ufs_context_of(sb, &ctx);
 
 	mutex_lock(&sbi->write_mutex);
-	err = ufs_walk_begin(&walk, old->d_parent, new->d_parent);
+	err = ufs_names_begin(&names, old, new);
+	if (!err)
+		err = ufs_rename(&ctx, &names.entry[0], &names.entry[1], &out, &out_flags);
+	ufs_names_end(&names);
 	if (!err) {
-		from_info = ufs_get_dentry_info(old);
-		to_info = ufs_get_dentry_info(new);
-		ufs_entry_of(&from, &walk.ancestry[0], old, from_info, &from_set);
-		ufs_entry_of(&to, &walk.ancestry[1], new, to_info, &to_set);
-		err = ufs_rename(&ctx, &from, &to, &out, &out_flags);
-		ufs_put_dentry_info(to_info);
-		ufs_put_dentry_info(from_info);
-	}
-	ufs_walk_end(&walk);
-	if (!err) {
-		ufs_take_out_set(moved, &out);
-		ufs_set_dentry_info(old, moved);	/* the VFS moves 'old' to the new name */
-		ufs_inode_update_top(d_inode(old), moved);
+		ufs_install_object(old, moved, &out);	/* the VFS moves 'old' to the new name */
 		moved = NULL;
 		if (d_really_is_positive(new))
 			ufs_forget_removed(new);
@@ -543,10 +555,9 @@ int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	struct super_block *sb = dentry->d_sb;
 	struct ufs_sb_info *sbi = UFS_SB(sb);
 	struct ufs_dentry_info *info, *copied;
-	struct ufs_lower_set object, out;
+	struct ufs_lower_set out;
 	struct ufs_context ctx;
-	struct ufs_entry entry;
-	struct ufs_walk walk;
+	struct ufs_names names;
 	int err;
 
 	info = ufs_get_dentry_info(dentry);
@@ -564,19 +575,13 @@ int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	ufs_context_of(sb, &ctx);
 
 	mutex_lock(&sbi->write_mutex);
-	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
+	/* The set is read again under the lock: a concurrent opener may have copied it. */
+	err = ufs_names_begin(&names, dentry, NULL);
+	if (!err)
+		err = ufs_copyup(&ctx, &names.entry[0], size, &out);
+	ufs_names_end(&names);
 	if (!err) {
-		/* Look again under the lock: a concurrent opener may have copied it. */
-		info = ufs_get_dentry_info(dentry);
-		ufs_entry_of(&entry, &walk.ancestry[0], dentry, info, &object);
-		err = ufs_copyup(&ctx, &entry, size, &out);
-		ufs_put_dentry_info(info);
-	}
-	ufs_walk_end(&walk);
-	if (!err) {
-		ufs_take_out_set(copied, &out);
-		ufs_set_dentry_info(dentry, copied);
-		ufs_inode_update_top(d_inode(dentry), copied);
+		ufs_install_object(dentry, copied, &out);
 		copied = NULL;
 	}
 	mutex_unlock(&sbi->write_mutex);

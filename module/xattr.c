@@ -23,29 +23,47 @@ static int ufs_xattr_get(const struct xattr_handler *handler, struct dentry *den
 	return ret;
 }
 
+/*
+ * A metadata change goes to the object's writable copy: copied up first,
+ * then the top lower path, writable. Returns 0 with *lower referenced and
+ * write access held; ufs_end_lower_change() releases both.
+ */
+static int ufs_begin_lower_change(struct dentry *dentry, struct path *lower)
+{
+	int err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
+
+	if (err)
+		return err;
+	ufs_get_top_lower_path(dentry, lower);
+	err = mnt_want_write(lower->mnt);
+	if (err)
+		dput(lower->dentry);
+	return err;
+}
+
+/* After a change: ctime and mode (an ACL can change it) follow the lower. */
+static void ufs_end_lower_change(struct dentry *dentry, struct path *lower, int err)
+{
+	mnt_drop_write(lower->mnt);
+	if (!err)
+		ufs_copy_dir_attrs(d_inode(dentry));
+	dput(lower->dentry);
+}
+
 static int ufs_xattr_set(const struct xattr_handler *handler, UFS_IDMAP_PARAM,
 			 struct dentry *dentry, struct inode *inode, const char *name,
 			 const void *value, size_t size, int flags)
 {
 	struct path lower;
-	int err;
+	int err = ufs_begin_lower_change(dentry, &lower);
 
-	err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
 	if (err)
 		return err;
-	ufs_get_top_lower_path(dentry, &lower);
-	err = mnt_want_write(lower.mnt);
-	if (!err) {
-		if (value)
-			err = vfs_setxattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name, value,
-					   size, flags);
-		else
-			err = vfs_removexattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name);
-		mnt_drop_write(lower.mnt);
-	}
-	if (!err)
-		ufs_copy_dir_attrs(inode);	/* ctime and mode (ACLs) follow the lower */
-	dput(lower.dentry);
+	if (value)
+		err = vfs_setxattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name, value, size, flags);
+	else
+		err = vfs_removexattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name);
+	ufs_end_lower_change(dentry, &lower, err);
 	return err;
 }
 
@@ -91,25 +109,15 @@ struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type)
 int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type)
 {
 	struct path lower;
-	int err;
+	int err = ufs_begin_lower_change(dentry, &lower);
 
-	err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
 	if (err)
 		return err;
-	ufs_get_top_lower_path(dentry, &lower);
-	err = mnt_want_write(lower.mnt);
-	if (!err) {
-		if (acl)
-			err = vfs_set_acl(ufs_mnt_idmap(lower.mnt), lower.dentry,
-					  ufs_acl_name(type), acl);
-		else
-			err = vfs_remove_acl(ufs_mnt_idmap(lower.mnt), lower.dentry,
-					     ufs_acl_name(type));
-		mnt_drop_write(lower.mnt);
-	}
-	if (!err)
-		ufs_copy_dir_attrs(d_inode(dentry));	/* an ACL can change the mode */
-	dput(lower.dentry);
+	if (acl)
+		err = vfs_set_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type), acl);
+	else
+		err = vfs_remove_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type));
+	ufs_end_lower_change(dentry, &lower, err);
 	return err;
 }
 #endif

@@ -65,14 +65,18 @@ Result<bool> ufs::dir_reachable(Ctx &ctx, const ufs_ancestry &anc, int branch)
 
 		if (TRY(is_opaque(ctx.ops, static_cast<unsigned>(last), set.handles[last])))
 			return false;
-		for (int b = last; b < branch; ++b) {
+		for (int b = last; b <= branch; ++b) {
 			void *dir = parent.handles[b];
 
 			if (!dir)
 				continue;
+			/*
+			 * Something of the name on the way down (or on branch
+			 * itself: a non-directory lookup stopped at) is in the way.
+			 */
 			if (b > last && TRY(ctx.ops.exists(static_cast<unsigned>(b), dir, name)))
 				return false;
-			if (TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
+			if (b < branch && TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
 				return false;
 		}
 	}
