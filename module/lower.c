@@ -141,6 +141,12 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 	struct file *file;
 	int err;
 
+	/*
+	 * A directory removed meanwhile (the core may list an instance it has
+	 * just deleted) has no entries; iterate_dir() would say ENOENT.
+	 */
+	if (IS_DEADDIR(d_inode((struct dentry *)dir)))
+		return 0;
 	file = ufs_do_open(&path, O_RDONLY | O_DIRECTORY);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
@@ -149,6 +155,8 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 		ic.count = 0;
 		err = ufs_do_iterate(file, &ic.ctx);
 	} while (!err && !ic.err && ic.count);
+	if (err == -ENOENT && IS_DEADDIR(file_inode(file)))
+		err = 0;	/* removed while we were reading it */
 	fput(file);
 	return err ? err : ic.err;
 }
