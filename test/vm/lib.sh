@@ -14,6 +14,8 @@
 #   assert_file_content FILE EXPECTED
 #   assert_listing DIR "a b c"          (ls -A of DIR, as a sorted word list)
 #   expect_errno ERRNO|TEXT CMD...      (CMD must fail with that error)
+#   assert_tree DIR "f d/ d/.wh.x"      (every name under DIR, hidden ones too)
+#   tree_snapshot DIR...                (all a write could change, to compare)
 #   dmesg_mark / dmesg_since_mark       (kernel messages since the mark)
 # Branches: mkbranch_tmpfs DIR [SIZE], mkbranch_ext4 DIR SIZE,
 #   mkbranch_xfs DIR SIZE, mkbranch_iso DIR SRCDIR [genisoimage|xorriso].
@@ -144,6 +146,40 @@ assert_listing() {
 	assert_eq "$expected" "$actual" "listing of $dir"
 }
 
+# tree_of DIR: every name under DIR as the branch itself holds it (whiteouts
+# and other hidden names too), sorted, one word each, marked like ls -F:
+# "dir/", "symlink@", "fifo|", "socket=", "device%", plain for regular files.
+tree_of() {
+	local dir=$1
+	[[ -d $dir ]] || fail "tree_of: $dir is not a directory"
+	(cd "$dir" && find . -mindepth 1 -printf '%P %y\n') | LC_ALL=C sort |
+		awk '{ m = ""; if ($2 == "d") m = "/"; else if ($2 == "l") m = "@";
+			else if ($2 == "p") m = "|"; else if ($2 == "s") m = "=";
+			else if ($2 == "c" || $2 == "b") m = "%"; printf "%s%s%s", sep, $1, m; sep = " " }'
+}
+
+# assert_tree DIR "a d/ d/.wh.x l@": the whole tree under DIR is exactly this
+# (see tree_of; order does not matter, "" or "-" for an empty tree).
+assert_tree() {
+	local dir=$1 expected words=()
+	read -r -d '' -a words <<<"${2/#-/}" || true
+	expected=$(printf '%s\n' "${words[@]}" | LC_ALL=C sort | paste -sd' ')
+	assert_eq "$expected" "$(tree_of "$dir" | tr ' ' '\n' | LC_ALL=C sort | paste -sd' ')" \
+		"names in $dir"
+}
+
+# tree_snapshot DIR...: everything about the trees that a write could change
+# (names, types, modes, owners, sizes, mtimes, symlink targets, contents and
+# xattrs, not atimes), to compare before and after.
+tree_snapshot() {
+	local d
+	for d in "$@"; do
+		(cd "$d" && find . -printf '%p %y %s %m %u:%g %T@ %l\n' | LC_ALL=C sort &&
+			find . -type f -exec sha256sum {} + | LC_ALL=C sort &&
+			{ getfattr -R -P -h -d -m - --absolute-names . 2>/dev/null || true; })
+	done
+}
+
 assert_exists() { [[ -e $1 || -L $1 ]] || fail "$1 does not exist"; }
 assert_missing() { [[ ! -e $1 && ! -L $1 ]] || fail "$1 exists but should not"; }
 
@@ -206,6 +242,16 @@ dmesg_since_mark() {
 
 # --- branches -----------------------------------------------------------------------
 
+# Loads the modules a loop-mounted branch needs. The kernel cannot load them
+# on demand: its modprobe helper runs in the initramfs, outside the chroot.
+_ufs_modprobe() {
+	local m
+	for m in "$@"; do
+		[[ -d /sys/module/$m ]] || grep -qw "$m" /proc/filesystems || modprobe "$m" ||
+			fail "modprobe $m failed"
+	done
+}
+
 # Mounts a fresh tmpfs on DIR (created if needed); SIZE like 16m.
 mkbranch_tmpfs() {
 	local dir=$1 size=${2:-64m}
@@ -219,6 +265,7 @@ mkbranch_ext4() {
 	mkdir -p "$dir"
 	truncate -s "$size" "$dir.img"
 	mkfs.ext4 -q -F "$dir.img" >/dev/null
+	_ufs_modprobe loop ext4
 	mount -t ext4 -o loop "$dir.img" "$dir"
 }
 
@@ -228,6 +275,7 @@ mkbranch_xfs() {
 	mkdir -p "$dir"
 	truncate -s "$size" "$dir.img"
 	mkfs.xfs -q -f "$dir.img" >/dev/null
+	_ufs_modprobe loop xfs
 	mount -t xfs -o loop "$dir.img" "$dir"
 }
 
@@ -241,6 +289,7 @@ mkbranch_iso() {
 	xorriso) xorriso -as mkisofs -quiet -R -V UFSTEST -o "$dir.iso" "$src" 2>/dev/null ;;
 	*) fail "mkbranch_iso: unknown tool $tool" ;;
 	esac
+	_ufs_modprobe loop isofs
 	mount -t iso9660 -o loop,ro "$dir.iso" "$dir"
 }
 

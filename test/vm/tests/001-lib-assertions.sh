@@ -50,3 +50,18 @@ assert_eq "" "$(awk -v d="$PWD/snip" 'index($2, d) == 1' /proc/self/mounts)" "mo
 dmesg_mark
 echo "ufs-test: a kernel message" >/dev/kmsg
 assert_eq "ufs-test: a kernel message" "$(dmesg_since_mark)" "dmesg_since_mark"
+
+out=$(run_snippet 'mkdir -p t/d; : >t/d/.wh.x; ln -s nowhere t/l; mkfifo t/p; echo f >t/f; assert_tree t "f d/ d/.wh.x l@ p|"; assert_tree t/d/.. "d/.wh.x f l@ p| d/"; echo tree')
+assert_eq "tree
+status 0" "$out" "assert_tree on a match"
+
+out=$(run_snippet 'mkdir -p t/d e; echo f >t/f; assert_tree e -; assert_tree t "d/ f g"')
+assert_eq "FAIL: names in t
+  expected: 'd/ f g'
+  actual:   'd/ f'
+status 1" "$out" "assert_tree report"
+
+# shellcheck disable=SC2016 # expanded in the snippet
+out=$(run_snippet 'mkdir t; echo f >t/f; a=$(tree_snapshot t); [[ $a == "$(tree_snapshot t)" ]] || fail same; chmod 600 t/f; [[ $a != "$(tree_snapshot t)" ]] || fail mode; echo snap')
+assert_eq "snap
+status 0" "$out" "tree_snapshot sees a mode change"

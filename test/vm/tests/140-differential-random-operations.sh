@@ -1,0 +1,30 @@
+#!/bin/bash
+# timeout: 600
+# Differential test (progs/differential.py): thousands of random operations
+# (create, write, append, truncate, rename of files and directories, link,
+# symlink, unlink, mkdir, rmdir, chmod, chown, user.* xattrs) applied both to
+# the union and to a plain copy of its merged view give identical trees, and
+# the read-only branches stay byte-identical; over rw/ro, rw/rw and three
+# branches, under each delete mode (delete=first with its own, non-POSIX,
+# reference: the lower instance shows through). Branches and the reference
+# live on ext4, which (unlike 6.1's tmpfs) has user.* xattrs.
+#
+# The seed is random and printed; repeat a run with
+#     test/vm/run --append ufs_seed=N 140
+# and make it longer (10x the operations) with --append ufs_long=1.
+set -eu
+# shellcheck source=../lib.sh
+. "${UFS_LIB:?}"
+require_real_unionfs
+
+W=$PWD
+seed=$((RANDOM * 32768 + RANDOM))
+ops=400
+for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
+	case $word in
+	ufs_seed=*) seed=${word#ufs_seed=} ;;
+	ufs_long=[1-9]*) ops=4000 ;;
+	esac
+done
+mkbranch_ext4 fs 256M
+python3 "${UFS_VM:?}/progs/differential.py" --workdir "$W/fs" --seed "$seed" --ops "$ops"
