@@ -4,7 +4,7 @@
 #
 #   make            build unionfs.ko against Debian's kernel headers (cached by
 #                   scripts/setup.sh; override with KDIR=/path/to/build) and
-#                   the tools (unionctl)
+#                   the tools (unionctl, snapmerge)
 #   make demo       set everything up and run the article's example in a guest
 #   make check      set everything up and run every test (host + guest)
 
@@ -26,17 +26,19 @@ setup:
 
 # Each step gets its own sub-make so KDIR is read after setup has fetched it.
 check: setup
-	$(MAKE) module
+	$(MAKE) module tools
 	scripts/check.sh --kernel $(KERNEL)
 
 check-unit:
 	$(MAKE) -C core/tests run
 	$(MAKE) -C unionctl check
+	$(MAKE) -C snapmerge check
 
 tools:
 	$(MAKE) -C unionctl
+	$(MAKE) -C snapmerge
 
-check-vm: module
+check-vm: module tools
 	test/vm/run --kernel $(KERNEL)
 
 demo: setup
@@ -47,6 +49,7 @@ clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(PWD) clean
 	$(MAKE) -C core/tests clean
 	$(MAKE) -C unionctl clean
+	$(MAKE) -C snapmerge clean
 	rm -rf build
 
 help:

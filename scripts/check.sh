@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh [--kernel SERIES] - every test: the host unit tests of the core
-# and of unionctl (Catch2, ASan/UBSan) and the guest suite (test/vm/run).
+# of unionctl and of snapmerge (Catch2, ASan/UBSan), and the guest suite
+# (test/vm/run), which uses the built module and tools.
 # Each part's output is shown as it runs; the last line sums them all:
 #   N passed, N failed
 set -uo pipefail
@@ -50,9 +51,10 @@ count_results() {
 	echo "$passed $failed"
 }
 
-parts=(core unionctl vm)
+parts=(core unionctl snapmerge vm)
 run_part core make -C "$top/core/tests" run
 run_part unionctl make -C "$top/unionctl" check
+run_part snapmerge make -C "$top/snapmerge" check
 run_part vm "$top/test/vm/run" --kernel "$kernel"
 
 total_passed=0
