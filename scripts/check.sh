@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--kernel SERIES] - every test: the host unit tests of the core
+# check.sh [--kernel SERIES] - every test: the host unit tests of the core,
 # of unionctl and of snapmerge (Catch2, ASan/UBSan), and the guest suite
 # (test/vm/run), which uses the built module and tools.
 # Each part's output is shown as it runs; the last line sums them all:
