@@ -3,7 +3,7 @@
 # Concurrent writers on one union (progs/concurrent.py): first, groups of
 # processes append to the same read-only-branch file at the same moment (it
 # is copied up once: no append is lost); then six processes create, write,
-# rename, link, unlink, mkdir and rmdir overlapping names for 30 s in a union
+# rename, link, unlink, mkdir and rmdir overlapping names for 60 s in a union
 # of two writable ext4 branches over a read-only one. Only errors that races
 # explain are allowed, no process may hang, and afterwards every listed name
 # resolves, no .wh. name or copyup temporary is left, a fresh mount shows the
@@ -17,7 +17,7 @@ set -eu
 require_real_unionfs
 
 W=$PWD
-seconds=30
+seconds=60
 for word in $(</proc/cmdline) ${UFS_LONG:+ufs_long=$UFS_LONG}; do
 	case $word in
 	ufs_long=[1-9]*) seconds=300 ;;
