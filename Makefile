@@ -7,13 +7,14 @@
 #                   the tools (unionctl, snapmerge)
 #   make demo       set everything up and run the article's example in a guest
 #   make check      set everything up and run every test (host + guest)
+#   make check-long the guest suite with longer randomized and stress runs
 
 KERNEL  ?= 6.1
 KDIR    ?= $(shell scripts/kernel-env.sh --kernel $(KERNEL) KDIR)
 UFS_CXX ?= g++
 PWD     := $(shell pwd)
 
-.PHONY: all module tools setup check check-unit check-vm demo clean help
+.PHONY: all module tools setup check check-unit check-vm check-long demo clean help
 
 all: module tools
 
@@ -40,6 +41,10 @@ tools:
 
 check-vm: module tools
 	test/vm/run --kernel $(KERNEL)
+
+# Longer differential and concurrency runs (several minutes more).
+check-long: module tools
+	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 1800
 
 demo: setup
 	$(MAKE) module

@@ -122,6 +122,10 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_xattr = ufs_xattr_handlers;
+#if UFS_ACL_API
+	/* 6.2+ asks IS_POSIXACL() before the ACL inode operations; the lower decides. */
+	sb->s_flags |= SB_POSIXACL;
+#endif
 	/* Our own bdi: pages dirtied through shared mappings need writeback (mmap.c). */
 	err = super_setup_bdi(sb);
 	if (err)
