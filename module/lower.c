@@ -89,14 +89,24 @@ static enum ufs_kind ufs_kind_of(const struct dentry *dentry)
 	return d_is_dir(dentry) ? UFS_KIND_DIR : UFS_KIND_OTHER;
 }
 
+/*
+ * A directory removed meanwhile (the core may look into an instance it
+ * has just deleted) holds nothing; lookup_one_len would say ENOENT.
+ */
 static int ufs_lower_lookup(void *env, unsigned int branch, void *dir, const char *name,
 			    unsigned int len, void **child, enum ufs_kind *kind)
 {
-	struct dentry *found = ufs_do_lookup(dir, name, len);
+	struct inode *dinode = d_inode((struct dentry *)dir);
+	struct dentry *found = NULL;
 
-	if (IS_ERR(found))
-		return PTR_ERR(found);
-	*kind = ufs_kind_of(found);
+	if (!IS_DEADDIR(dinode)) {
+		found = ufs_do_lookup(dir, name, len);
+		if (PTR_ERR(found) == -ENOENT && IS_DEADDIR(dinode))
+			found = NULL;	/* removed while we looked */
+		if (IS_ERR(found))
+			return PTR_ERR(found);
+	}
+	*kind = found ? ufs_kind_of(found) : UFS_KIND_NONE;
 	if (*kind == UFS_KIND_NONE) {
 		dput(found);
 		found = NULL;
