@@ -11,6 +11,7 @@
 #include <linux/pagemap.h>
 #include <linux/slab.h>
 #include "ufs.h"
+#include <linux/posix_acl.h>
 
 static struct kmem_cache *ufs_inode_cachep;
 
@@ -215,6 +216,7 @@ void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *inf
 	remove_inode_hash(inode);
 	WRITE_ONCE(ui->lower, lower);
 	__insert_inode_hash(inode, (unsigned long)lower);
+	forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
 	fsstack_copy_attr_all(inode, lower);
 	fsstack_copy_inode_size(inode, lower);
 	iput(old);

@@ -117,6 +117,8 @@ int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, i
 		err = vfs_set_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type), acl);
 	else
 		err = vfs_remove_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type));
+	/* The VFS caches ACLs in our inode: the next read must ask the lower. */
+	forget_cached_acl(d_inode(dentry), type);
 	ufs_end_lower_change(dentry, &lower, err);
 	return err;
 }
