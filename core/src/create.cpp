@@ -151,19 +151,8 @@ private:
 	Result<int> choose_branch()
 	{
 		NameCells cells = TRY(NameCells::scan(ctx_, parent_set(*target_.parent), name_));
-		int t = ctx_.first_target(s_);
 
-		while (t >= 0) {
-			int blocked = cells.first_readonly_in_use(ctx_, 0, t - 1);
-
-			if (blocked >= 0)
-				t = ctx_.writable_above(blocked);
-			else if (!TRY(dir_reachable(ctx_, *target_.parent, t)))
-				t = ctx_.writable_above(t);
-			else
-				break;
-		}
-		return t;
+		return visible_target(ctx_, cells, *target_.parent, ctx_.first_target(s_));
 	}
 
 	/* Leftovers of the name at or above t are set aside, whiteouts above t removed. */

@@ -306,6 +306,24 @@ int NameCells::first_readonly_in_use(const Ctx &ctx, int from, int to) const
 	return -1;
 }
 
+Result<int> ufs::visible_target(Ctx &ctx, const NameCells &cells, const ufs_ancestry &parent,
+				int from)
+{
+	int t = from;
+
+	while (t >= 0) {
+		int blocked = cells.first_readonly_in_use(ctx, 0, t - 1);
+
+		if (blocked >= 0)
+			t = ctx.writable_above(blocked);
+		else if (!TRY(dir_reachable(ctx, parent, t)))
+			t = ctx.writable_above(t);
+		else
+			break;
+	}
+	return t;
+}
+
 bool NameCells::shows_from(int from) const
 {
 	for (int b = max(from, 0); b < count(); ++b) {

@@ -97,18 +97,8 @@ private:
 	Result<int> choose_branch()
 	{
 		NameCells cells = TRY(NameCells::scan(ctx_, new_parent_, new_name_));
-		int r = ctx_.first_target(s_);
+		int r = TRY(visible_target(ctx_, cells, *to_.parent, ctx_.first_target(s_)));
 
-		while (r >= 0) {
-			int blocked = cells.first_readonly_in_use(ctx_, 0, r - 1);
-
-			if (blocked >= 0)
-				r = ctx_.writable_above(blocked);
-			else if (!TRY(dir_reachable(ctx_, *to_.parent, r)))
-				r = ctx_.writable_above(r);
-			else
-				break;
-		}
 		if (r < 0)
 			return Error(UFS_EROFS);
 		if (r != s_)

@@ -308,6 +308,14 @@ private:
 	Vector<Cell> cells_;
 };
 
+/*
+ * The first branch, from 'from' up (nearest writable first), where a new
+ * object of the name can live and be seen: nothing of the name on a
+ * read-only branch above it, and the parent directory reachable there.
+ * -1 when there is none.
+ */
+Result<int> visible_target(Ctx &ctx, const NameCells &cells, const ufs_ancestry &parent, int from);
+
 /* Sets the cell's object aside under a hidden name in dir (journaled: retired). */
 Result<void> retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell &cell,
 		    StringView name);
