@@ -72,7 +72,7 @@ int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsign
 	return err;
 }
 
-int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
+static int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
 {
 	int err = iterate_dir(dir, ctx);
 

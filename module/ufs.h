@@ -29,7 +29,6 @@ extern const struct ufs_branch_ops ufs_lower_ops;
 struct file *ufs_do_open(const struct path *path, int flags);
 int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
 		   unsigned int flags);
-int ufs_do_iterate(struct file *dir, struct dir_context *ctx);
 
 /* namei.c */
 extern const struct dentry_operations ufs_dentry_ops;
