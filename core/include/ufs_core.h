@@ -102,6 +102,9 @@ void ufs_options_destroy(struct ufs_options *opts);
  *   /c[=MODE]                            a bare absolute path after dirs=: one
  *                                        more branch ("dirs=/a,/b" spelling)
  *   delete=all|whiteout|first
+ *   add=, del=, mode=, incgen            remount's changes (below)
+ * In a branch path, the octal escapes show_options writes for ",:= \t\n\\"
+ * (e.g. \072 for ':') are decoded; any other backslash is kept as it is.
  * Returns 0; -UFS_EINVAL with a human-readable reason in msg (NUL-terminated,
  * truncated to msg_size) for anything else; -UFS_ENOMEM.
  * A key the core does not know returns -UFS_ENOENT with msg untouched, so the
@@ -114,19 +117,35 @@ int ufs_options_parse(struct ufs_options *opts, const char *key, const char *val
 int ufs_options_validate(const struct ufs_options *opts, char *msg, unsigned long msg_size);
 
 unsigned ufs_options_branch_count(const struct ufs_options *opts);
-/* Path as written by the user, NUL-terminated; valid while opts lives. */
+/* Path as written by the user (escapes decoded), NUL-terminated; valid while opts lives. */
 const char *ufs_options_branch_path(const struct ufs_options *opts, unsigned index);
 enum ufs_branch_mode ufs_options_branch_mode(const struct ufs_options *opts, unsigned index);
 enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options *opts);
 
 /*
- * Remount only: "mode=PATH=MODE" changes a branch's mode (several may be
- * given, applied in order); "incgen" asks for a new generation. "add=" and
- * "del=" are refused with -UFS_EINVAL and a message (not supported yet).
+ * Remount only: changes to a live union's branches, any number of them, kept
+ * in ONE list in the order given, to be applied in that order:
+ *   add=/new[=MODE]          add /new at the top (index 0, highest priority)
+ *   add=/before:/new[=MODE]  add /new just before (above) the branch /before
+ *   add=:/new[=MODE]         add /new at the bottom (lowest priority)
+ *   del=/b                   remove the branch /b
+ *   mode=/b=MODE             change the mode of the branch /b
+ * MODE is rw|ro|nfsro; add= defaults to rw. Paths are written as in dirs=
+ * (a mode after the last '=', escapes decoded) but must be absolute, and
+ * del= and an add= anchor take no mode. A malformed change is -UFS_EINVAL
+ * with a message; whether the paths name branches is the caller's to check.
+ * "incgen" asks for a new generation.
+ * Past the end of the list, paths are NULL, kind UFS_CHANGE_MODE, mode rw.
  */
-unsigned ufs_options_mode_change_count(const struct ufs_options *opts);
-const char *ufs_options_mode_change_path(const struct ufs_options *opts, unsigned index);
-enum ufs_branch_mode ufs_options_mode_change_mode(const struct ufs_options *opts, unsigned index);
+enum ufs_branch_change_kind { UFS_CHANGE_MODE, UFS_CHANGE_ADD, UFS_CHANGE_DEL };
+unsigned ufs_options_change_count(const struct ufs_options *opts);
+enum ufs_branch_change_kind ufs_options_change_kind(const struct ufs_options *opts, unsigned index);
+/* The branch added, removed or re-moded, as written (unescaped), NUL-terminated. */
+const char *ufs_options_change_path(const struct ufs_options *opts, unsigned index);
+/* add= only: the branch to insert before; NULL = at the top; "" = append at the bottom. */
+const char *ufs_options_change_anchor(const struct ufs_options *opts, unsigned index);
+/* add=: the new branch's mode (rw by default); mode=: the new mode. */
+enum ufs_branch_mode ufs_options_change_mode(const struct ufs_options *opts, unsigned index);
 int ufs_options_incgen(const struct ufs_options *opts);
 
 /* "rw", "ro", "nfsro" / "all", "whiteout", "first": for show_options. */

@@ -7,10 +7,18 @@
  * that starts with '/' after dirs= therefore continues the branch list; it
  * is glued back together and parsed exactly like a dirs= value, so both
  * spellings mean the same thing. Within one branch element the mode follows
- * the LAST '=', which lets a path itself contain '='.
+ * the LAST '=', which lets a path itself contain '='. A path may also carry
+ * the octal escapes show_options writes (\072 for ':'); they are decoded
+ * after the splitting, so an escaped ':' or '=' splits nothing.
+ *
+ * Remount's add=, del= and mode= name their branches the same way, but
+ * only by absolute paths: they are resolved in the kernel, against the
+ * mount(8) caller's working directory, which says nothing about the union.
+ * The three kinds go into one list, as they must be applied in order
+ * ("del=/a,add=/a=ro" is not "add=/a=ro,del=/a").
  *
  * Each option is applied whole or not at all: a bad element leaves the
- * branch list as it was.
+ * branch list (and the change list) as it was.
  */
 #include "text.h"
 #include "vector.h"
@@ -27,6 +35,15 @@ struct BranchOption {
 	ufs_branch_mode mode;
 };
 
+/* One of remount's add=, del=, mode=; see ufs_core.h. */
+struct BranchChange {
+	ufs_branch_change_kind kind = UFS_CHANGE_MODE;
+	StringBuf path;
+	ufs_branch_mode mode = UFS_BRANCH_RW;	/* add=, mode= */
+	bool anchored = false;			/* add=: "BEFORE:" given, else at the top */
+	StringBuf anchor;			/* add=: empty = at the bottom */
+};
+
 class Options {
 public:
 	/* Error(UFS_ENOENT) for a key that is not ours; message untouched then. */
@@ -36,12 +53,11 @@ public:
 	usize branch_count() const { return branches_.size(); }
 	const BranchOption &branch(usize index) const { return branches_[index]; }
 	ufs_delete_mode delete_mode() const { return delete_mode_; }
-	usize mode_change_count() const { return mode_changes_.size(); }
-	const BranchOption &mode_change(usize index) const { return mode_changes_[index]; }
+	usize change_count() const { return changes_.size(); }
+	const BranchChange &change(usize index) const { return changes_[index]; }
 	bool incgen() const { return incgen_; }
 
 private:
-	Result<void> parse_mode_change(const char *value, MessageWriter &message);
 	Result<void> parse_dirs(const char *value, MessageWriter &message);
 	Result<void> parse_bare_branch(StringView key, const char *value, MessageWriter &message);
 	Result<void> parse_delete(const char *value, MessageWriter &message);
@@ -51,7 +67,7 @@ private:
 	bool is_listed(StringView path, const Vector<BranchOption> &pending) const;
 
 	Vector<BranchOption> branches_;
-	Vector<BranchOption> mode_changes_;	/* remount's mode=PATH=MODE, in order */
+	Vector<BranchChange> changes_;	/* remount's add=, del=, mode=, in order */
 	ufs_delete_mode delete_mode_ = UFS_DELETE_ALL;
 	bool dirs_seen_ = false;
 	bool incgen_ = false;
@@ -101,6 +117,164 @@ bool parse_branch_mode(StringView text, ufs_branch_mode &mode)
 	return false;
 }
 
+/* "PATH[=MODE]", split at the last '=' (see the top of the file). */
+struct BranchElement {
+	StringView path;
+	StringView mode_name;
+	bool has_mode;
+};
+
+BranchElement split_branch_element(StringView element)
+{
+	usize equals = element.find_last('=');
+
+	if (equals == StringView::kNotFound)
+		return {element, {}, false};
+	return {element.substring(0, equals), element.substring(equals + 1), true};
+}
+
+/* The byte an escape "\ooo" at index stands for, or -1 when there is none. */
+int octal_escape_at(StringView text, usize index)
+{
+	if (text[index] != '\\' || text.length() - index < 4)
+		return -1;
+
+	int value = 0;
+
+	for (usize i = index + 1; i < index + 4; ++i) {
+		if (text[i] < '0' || text[i] > '7')
+			return -1;
+		value = value * 8 + (text[i] - '0');
+	}
+	return value <= 0xff ? value : -1;
+}
+
+/*
+ * An owned copy of a branch path with its escapes decoded. seq_path() in
+ * show_options writes each of ",:= \t\n\\" as '\' and three octal digits,
+ * so a line of /proc/mounts reads back as the same paths; a backslash
+ * that starts no such escape is an ordinary byte of the path.
+ */
+Result<StringBuf> decode_path(StringView path, MessageWriter &message)
+{
+	StringBuf copy = TRY(StringBuf::try_create(path));
+	char *out = copy.data();
+	usize length = 0;
+
+	for (usize i = 0; i < path.length(); ++i) {
+		int escaped = octal_escape_at(path, i);
+
+		if (escaped == 0)
+			return invalid(message, "NUL byte (\\000) in branch path ", path);
+		if (escaped < 0) {
+			out[length++] = path[i];
+			continue;
+		}
+		out[length++] = static_cast<char>(escaped);
+		i += 3;
+	}
+	if (length >= kPathMax)
+		return invalid(message, "branch path too long");
+	copy.truncate(length);
+	return copy;
+}
+
+/* Whether a change's branch element may, or must, name a mode. */
+enum class ModeRule { kNone, kOptional, kRequired };
+
+struct ChangeSyntax {
+	const char *key;
+	ufs_branch_change_kind kind;
+	ModeRule mode_rule;
+	const char *usage;	/* for the messages */
+};
+
+constexpr ChangeSyntax kChangeSyntaxes[] = {
+	{"add", UFS_CHANGE_ADD, ModeRule::kOptional, "add=[BEFORE:]BRANCH[=rw|ro|nfsro]"},
+	{"del", UFS_CHANGE_DEL, ModeRule::kNone, "del=BRANCH"},
+	{"mode", UFS_CHANGE_MODE, ModeRule::kRequired, "mode=BRANCH=rw|ro|nfsro"},
+};
+
+/* "KEY=VALUE: what is wrong (want USAGE)" */
+template <typename... Parts>
+Error bad_change(MessageWriter &message, const ChangeSyntax &syntax, StringView value,
+		 const Parts &...problem)
+{
+	return invalid(message, syntax.key, "=", value, ": ", problem..., " (want ", syntax.usage,
+		       ")");
+}
+
+/* One "PATH[=MODE]" of a change: a dirs= element, but absolute (see the top). */
+Result<BranchOption> parse_change_branch(const ChangeSyntax &syntax, StringView value,
+					 StringView element, ModeRule mode_rule,
+					 MessageWriter &message)
+{
+	BranchElement parts = split_branch_element(element);
+	ufs_branch_mode mode = UFS_BRANCH_RW;
+
+	if (parts.path.is_empty())
+		return bad_change(message, syntax, value, "empty branch path");
+	if (parts.has_mode && mode_rule == ModeRule::kNone)
+		return bad_change(message, syntax, value, parts.path, " takes no mode");
+	if (!parts.has_mode && mode_rule == ModeRule::kRequired)
+		return invalid(message, syntax.key, "=", value, ": want ", syntax.usage);
+	if (parts.has_mode && !parse_branch_mode(parts.mode_name, mode))
+		return invalid(message, "unknown branch mode '", parts.mode_name, "' for ",
+			       parts.path);
+
+	StringBuf path = TRY(decode_path(parts.path, message));
+
+	if (path.view()[0] != '/')
+		return invalid(message, syntax.key, "=", value, ": ", parts.path,
+			       " is not an absolute path");
+	return BranchOption{move(path), mode};
+}
+
+/* add=[BEFORE:]BRANCH[=MODE], del=BRANCH, mode=BRANCH=MODE */
+Result<BranchChange> parse_change(const ChangeSyntax &syntax, const char *value,
+				  MessageWriter &message)
+{
+	if (!value || !*value)
+		return invalid(message, syntax.key, "= needs a value: ", syntax.usage);
+
+	StringView text(value);
+	StringView element = text;
+	BranchChange change;
+
+	change.kind = syntax.kind;
+	if (syntax.kind == UFS_CHANGE_ADD) {
+		usize colon = text.find(':');
+
+		if (colon != StringView::kNotFound) {
+			if (text.find(':', colon + 1) != StringView::kNotFound)
+				return bad_change(message, syntax, text, "more than one ':'");
+			StringView anchor = text.substring(0, colon);
+
+			element = text.substring(colon + 1);
+			change.anchored = true;
+			/* "add=:/new" leaves the anchor empty: the bottom. */
+			if (!anchor.is_empty())
+				change.anchor = TRY(parse_change_branch(syntax, text, anchor,
+									ModeRule::kNone, message)).path;
+		}
+	}
+
+	BranchOption branch = TRY(parse_change_branch(syntax, text, element, syntax.mode_rule,
+						      message));
+
+	change.path = move(branch.path);
+	change.mode = branch.mode;
+	return change;
+}
+
+/* The change at index, or nullptr past the end. */
+const BranchChange *find_change(const struct ufs_options *opts, unsigned index)
+{
+	if (!opts || index >= opts->options.change_count())
+		return nullptr;
+	return &opts->options.change(index);
+}
+
 } /* namespace */
 
 namespace ufs {
@@ -113,39 +287,14 @@ Result<void> Options::parse(StringView key, const char *value, MessageWriter &me
 		return parse_delete(value, message);
 	if (key.starts_with("/"))
 		return parse_bare_branch(key, value, message);
-	if (key == "mode")
-		return parse_mode_change(value, message);
+	for (const ChangeSyntax &syntax : kChangeSyntaxes)
+		if (key == syntax.key)
+			return changes_.try_append(TRY(parse_change(syntax, value, message)));
 	if (key == "incgen") {
 		incgen_ = true;
 		return {};
 	}
-	if (key == "add" || key == "del")
-		return invalid(message, key, "=: adding or removing branches of a mounted union ",
-			       "is not supported yet");
 	return Error(UFS_ENOENT);
-}
-
-/* mode=PATH=MODE (remount): the mode follows the last '=', as in dirs=. */
-Result<void> Options::parse_mode_change(const char *value, MessageWriter &message)
-{
-	if (!value || !*value)
-		return invalid(message, "mode= needs a value: mode=BRANCH=rw|ro|nfsro");
-	StringView text(value);
-	usize equals = text.find_last('=');
-
-	if (equals == StringView::kNotFound || equals == 0)
-		return invalid(message, "mode=", text, ": want mode=BRANCH=rw|ro|nfsro");
-	StringView path = text.substring(0, equals);
-	StringView mode_name = text.substring(equals + 1);
-	ufs_branch_mode mode;
-
-	if (!parse_branch_mode(mode_name, mode))
-		return invalid(message, "unknown branch mode '", mode_name, "' for ", path);
-	if (path.length() >= kPathMax)
-		return invalid(message, "branch path too long");
-	StringBuf copy = TRY(StringBuf::try_create(path));
-
-	return mode_changes_.try_append(BranchOption{move(copy), mode});
 }
 
 Result<void> Options::parse_dirs(const char *value, MessageWriter &message)
@@ -212,32 +361,27 @@ Result<void> Options::add_branch_element(StringView element, Vector<BranchOption
 	if (element.is_empty())
 		return invalid(message, "empty branch in dirs=");
 
-	usize equals = element.find_last('=');
-	StringView path = element;
+	BranchElement parts = split_branch_element(element);
 	ufs_branch_mode mode = UFS_BRANCH_RW;
 
-	if (equals != StringView::kNotFound) {
-		path = element.substring(0, equals);
-		StringView mode_name = element.substring(equals + 1);
-
-		if (path.is_empty())
+	if (parts.has_mode) {
+		if (parts.path.is_empty())
 			return invalid(message, "empty branch path in '", element, "'");
-		if (!parse_branch_mode(mode_name, mode))
-			return invalid(message, "unknown branch mode '", mode_name, "' for ", path);
+		if (!parse_branch_mode(parts.mode_name, mode))
+			return invalid(message, "unknown branch mode '", parts.mode_name, "' for ",
+				       parts.path);
 	}
-	if (path.length() >= kPathMax)
-		return invalid(message, "branch path too long");
-	if (is_listed(path, pending))
-		return invalid(message, "branch ", path, " listed twice");
+
+	StringBuf path = TRY(decode_path(parts.path, message));
+
+	if (is_listed(path.view(), pending))
+		return invalid(message, "branch ", parts.path, " listed twice");
 	if (branches_.size() + pending.size() >= UFS_MAX_BRANCHES)
 		return invalid(message, "too many branches (max " UFS_STRINGIFY(UFS_MAX_BRANCHES) ")");
-
-	StringBuf copy = TRY(StringBuf::try_create(path));
-
-	return pending.try_append(BranchOption{move(copy), mode});
+	return pending.try_append(BranchOption{move(path), mode});
 }
 
-/* The same spelling twice; overlapping spellings are the kernel's to find. */
+/* The same path twice; overlapping paths are the kernel's to find. */
 bool Options::is_listed(StringView path, const Vector<BranchOption> &pending) const
 {
 	for (const BranchOption &option : branches_)
@@ -313,24 +457,41 @@ extern "C" enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options
 	return opts ? opts->options.delete_mode() : UFS_DELETE_ALL;
 }
 
-extern "C" unsigned ufs_options_mode_change_count(const struct ufs_options *opts)
+extern "C" unsigned ufs_options_change_count(const struct ufs_options *opts)
 {
-	return opts ? static_cast<unsigned>(opts->options.mode_change_count()) : 0;
+	return opts ? static_cast<unsigned>(opts->options.change_count()) : 0;
 }
 
-extern "C" const char *ufs_options_mode_change_path(const struct ufs_options *opts, unsigned index)
+extern "C" enum ufs_branch_change_kind ufs_options_change_kind(const struct ufs_options *opts,
+							       unsigned index)
 {
-	if (!opts || index >= opts->options.mode_change_count())
+	const BranchChange *change = find_change(opts, index);
+
+	return change ? change->kind : UFS_CHANGE_MODE;
+}
+
+extern "C" const char *ufs_options_change_path(const struct ufs_options *opts, unsigned index)
+{
+	const BranchChange *change = find_change(opts, index);
+
+	return change ? change->path.c_str() : nullptr;
+}
+
+extern "C" const char *ufs_options_change_anchor(const struct ufs_options *opts, unsigned index)
+{
+	const BranchChange *change = find_change(opts, index);
+
+	if (!change || change->kind != UFS_CHANGE_ADD || !change->anchored)
 		return nullptr;
-	return opts->options.mode_change(index).path.c_str();
+	return change->anchor.c_str();
 }
 
-extern "C" enum ufs_branch_mode ufs_options_mode_change_mode(const struct ufs_options *opts,
-							     unsigned index)
+extern "C" enum ufs_branch_mode ufs_options_change_mode(const struct ufs_options *opts,
+							unsigned index)
 {
-	if (!opts || index >= opts->options.mode_change_count())
-		return UFS_BRANCH_RW;
-	return opts->options.mode_change(index).mode;
+	const BranchChange *change = find_change(opts, index);
+
+	return change ? change->mode : UFS_BRANCH_RW;
 }
 
 extern "C" int ufs_options_incgen(const struct ufs_options *opts)

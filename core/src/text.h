@@ -119,6 +119,16 @@ public:
 	StringView view() const { return StringView(c_str(), length_); }
 	usize length() const { return length_; }
 
+	/* For a decoder that rewrites its copy in place (never longer). */
+	char *data() { return data_; }
+	void truncate(usize length)
+	{
+		if (length < length_) {
+			length_ = length;
+			data_[length] = '\0';
+		}
+	}
+
 private:
 	StringBuf(char *data, usize length) : data_(data), length_(length) {}
 
