@@ -1,52 +1,254 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * branch.c - changes to a live union's branches, shared by the ioctls
- * (ioctl.c) and remount (params.c): a branch's mode, and the generation
- * every change starts, against which cached dentries revalidate.
+ * branch.c - which directories may be branches, and the changes to a live
+ * union's branches shared by the ioctls (ioctl.c) and remount (params.c):
+ * add, remove, change a branch's mode, start a new generation. Each
+ * change publishes a new layout (layout.c) under write_mutex; dentries
+ * cached before it are resolved again on their next use (namei.c).
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
+#include <linux/dcache.h>
 #include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
 #include "ufs.h"
 
-/* Every change of the branch layout or modes starts a new generation. */
-u64 ufs_bump_generation(struct ufs_sb_info *sbi)
+/* ---- Which directories may be branches ---- */
+
+/* Is DESC (or anything through mounts above it) the directory ANCESTOR? */
+static bool ufs_path_is_under(const struct path *desc, const struct path *ancestor)
 {
-	return atomic64_inc_return(&sbi->generation);
+	struct path p = *desc;
+	bool found = false;
+
+	path_get(&p);
+	for (;;) {
+		struct dentry *parent;
+
+		if (p.dentry == ancestor->dentry) {
+			found = true;
+			break;
+		}
+		if (p.dentry == p.mnt->mnt_root) {
+			if (!follow_up(&p))
+				break;	/* reached the root of the namespace */
+			continue;
+		}
+		parent = dget_parent(p.dentry);
+		dput(p.dentry);
+		p.dentry = parent;
+	}
+	path_put(&p);
+	return found;
+}
+
+/* Two branches overlap when one holds the other, through mounts or bind mounts. */
+static bool ufs_branches_overlap(const struct path *a, const struct path *b)
+{
+	if (a->dentry->d_sb == b->dentry->d_sb &&
+	    (is_subdir(a->dentry, b->dentry) || is_subdir(b->dentry, a->dentry)))
+		return true;
+	return ufs_path_is_under(a, b) || ufs_path_is_under(b, a);
+}
+
+/*
+ * Why the directory at path cannot be a branch beside the count branches
+ * of others[], or NULL when it can. For an overlap, *clash is the index
+ * of the branch it overlaps. max_depth bounds the lower filesystem's own
+ * stacking depth.
+ */
+const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch *const *others,
+			       unsigned int count, int max_depth, unsigned int *clash)
+{
+	const struct super_block *lower_sb = path->dentry->d_sb;
+	unsigned int i;
+
+	if (lower_sb->s_type == &ufs_fs_type)
+		return "is itself on a unionfs (a union cannot be its own branch)";
+	if (lower_sb->s_stack_depth >= max_depth)
+		return "is stacked too deep";
+	for (i = 0; i < count; i++) {
+		if (ufs_branches_overlap(&others[i]->path, path)) {
+			*clash = i;
+			return "overlaps another branch";
+		}
+	}
+	return NULL;
+}
+
+/* ---- Publishing a layout ---- */
+
+/*
+ * Makes layout the union's current one (the caller's reference passes to
+ * the union) with a new generation; the root's info is rebuilt at once,
+ * since nothing above it would bring it up to date. Caller holds
+ * write_mutex.
+ */
+static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	u64 generation = atomic64_read(&sbi->generation) + 1;
+	struct ufs_dentry_info *root_info = ufs_root_info(layout, generation);
+	struct ufs_layout *old;
+
+	if (!root_info) {
+		ufs_layout_put(layout);
+		return -ENOMEM;
+	}
+	old = rcu_replace_pointer(sbi->layout, layout, lockdep_is_held(&sbi->write_mutex));
+	ufs_set_dentry_info(sb->s_root, root_info);
+	ufs_inode_update_top(d_inode(sb->s_root), root_info);
+	/* From here on, every info of an older generation is stale. */
+	smp_wmb();	/* pairs with ufs_ioc_get_branch(): a generation never precedes its layout */
+	atomic64_set(&sbi->generation, generation);
+	ufs_layout_put(old);
+	return 0;
+}
+
+/* Publishes the count branches of branches[] as the new layout. Caller holds write_mutex. */
+static int ufs_publish_branches(struct super_block *sb, struct ufs_lower_branch *const *branches,
+				unsigned int count)
+{
+	struct ufs_layout *layout = ufs_layout_create(UFS_SB(sb), branches, count);
+
+	return layout ? ufs_publish_layout(sb, layout) : -ENOMEM;
+}
+
+/* 0 when the caller's idea of the union (expected; 0 = none) is still right. */
+int ufs_check_generation(struct ufs_sb_info *sbi, u64 expected)
+{
+	if (expected && expected != (u64)atomic64_read(&sbi->generation))
+		return -ESTALE;
+	return 0;
+}
+
+/* ---- The changes; each caller holds write_mutex ---- */
+
+/* A new generation with the same branches: every cached dentry is resolved again. */
+int ufs_incgen_locked(struct super_block *sb)
+{
+	return ufs_publish_layout(sb, ufs_layout_get(ufs_layout_locked(UFS_SB(sb))));
 }
 
 /*
  * Sets branch index's mode. A branch whose filesystem (or mount) is
  * read-only cannot become rw: writes would only meet EROFS there later.
  */
-int ufs_set_branch_mode(struct ufs_sb_info *sbi, unsigned int index, enum ufs_branch_mode mode)
+int ufs_set_mode_locked(struct super_block *sb, unsigned int index, enum ufs_branch_mode mode,
+			const char **why)
 {
+	struct ufs_layout *layout = ufs_layout_locked(UFS_SB(sb));
 	struct ufs_lower_branch *branch;
+	enum ufs_branch_mode old_mode;
 	int err;
 
-	if (index >= sbi->nbranches)
+	if (index >= layout->nbranches) {
+		*why = "there is no such branch";
 		return -EINVAL;
-	branch = &sbi->branches[index];
-	if (mode == UFS_BRANCH_RW && __mnt_is_readonly(branch->path.mnt))
-		return -EROFS;
-
-	mutex_lock(&sbi->write_mutex);
-	err = ufs_branch_table_set_mode(sbi->table, index, mode);
-	if (!err) {
-		WRITE_ONCE(branch->mode, mode);
-		ufs_bump_generation(sbi);
 	}
-	mutex_unlock(&sbi->write_mutex);
+	branch = layout->branch[index];
+	if (mode == UFS_BRANCH_RW && __mnt_is_readonly(branch->path.mnt)) {
+		*why = "the branch's filesystem is mounted read-only";
+		return -EROFS;
+	}
+	old_mode = branch->mode;
+	WRITE_ONCE(branch->mode, mode);
+	err = ufs_publish_branches(sb, layout->branch, layout->nbranches);
+	if (err)
+		WRITE_ONCE(branch->mode, old_mode);
 	return err;
 }
 
-/* The index of the branch whose directory is path, or -ENOENT. */
-int ufs_find_branch(struct ufs_sb_info *sbi, const struct path *path)
+/*
+ * Adds the directory at path as branch index (nbranches = at the bottom)
+ * with mode. On EINVAL for an overlap, *clash is the branch it overlaps.
+ */
+int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsigned int index,
+			  enum ufs_branch_mode mode, const char **why, unsigned int *clash)
 {
-	unsigned int i;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_layout *layout = ufs_layout_locked(sbi);
+	unsigned int n = layout->nbranches;
+	struct ufs_lower_branch **branches, *branch;
+	int err;
 
-	for (i = 0; i < sbi->nbranches; i++)
-		if (sbi->branches[i].path.dentry == path->dentry)
-			return i;
-	return -ENOENT;
+	*clash = n;
+	if (index > n) {
+		*why = "the position is out of range";
+		return -EINVAL;
+	}
+	if (n >= UFS_MAX_BRANCHES) {
+		*why = "the union has the most branches it can have";
+		return -EINVAL;
+	}
+	if (path->dentry->d_sb == sb) {
+		*why = "lies inside the union";
+		return -EINVAL;
+	}
+	/* Unions stacked on this one counted its depth when they were mounted. */
+	*why = ufs_branch_refusal(path, layout->branch, n, sb->s_stack_depth, clash);
+	if (*why)
+		return -EINVAL;
+	if (mode == UFS_BRANCH_RW && __mnt_is_readonly(path->mnt)) {
+		*why = "its filesystem is mounted read-only";
+		return -EROFS;
+	}
+
+	branches = kmalloc_array(n + 1, sizeof(*branches), GFP_KERNEL);
+	branch = ufs_branch_create(sbi, path, mode, layout->branch, n);
+	err = -ENOMEM;
+	if (branches && branch) {
+		memcpy(branches, layout->branch, index * sizeof(*branches));
+		branches[index] = branch;
+		memcpy(branches + index + 1, layout->branch + index, (n - index) * sizeof(*branches));
+		err = ufs_publish_branches(sb, branches, n + 1);
+	}
+	ufs_branch_put(branch);
+	kfree(branches);
+	return err;
+}
+
+/*
+ * Removes branch index, unless it is the last one or files are open on
+ * it through the union (they would lose the branch they work on).
+ * Caller calls ufs_forget_unused() after dropping write_mutex.
+ */
+int ufs_del_branch_locked(struct super_block *sb, unsigned int index, const char **why)
+{
+	struct ufs_layout *layout = ufs_layout_locked(UFS_SB(sb));
+	unsigned int n = layout->nbranches;
+	struct ufs_lower_branch **branches;
+	int err;
+
+	if (index >= n) {
+		*why = "there is no such branch";
+		return -EINVAL;
+	}
+	if (n == 1) {
+		*why = "it is the union's last branch";
+		return -EBUSY;
+	}
+	if (atomic_long_read(&layout->branch[index]->open_files)) {
+		*why = "it has open files (opened through the union)";
+		return -EBUSY;
+	}
+	branches = kmalloc_array(n - 1, sizeof(*branches), GFP_KERNEL);
+	if (!branches)
+		return -ENOMEM;
+	memcpy(branches, layout->branch, index * sizeof(*branches));
+	memcpy(branches + index, layout->branch + index + 1, (n - index - 1) * sizeof(*branches));
+	err = ufs_publish_branches(sb, branches, n - 1);
+	kfree(branches);
+	return err;
+}
+
+/*
+ * After a branch was removed: unused cached dentries (and, with them, the
+ * union inodes) are dropped, so nothing of the union pins the removed
+ * directory once nobody uses what came from it.
+ */
+void ufs_forget_unused(struct super_block *sb)
+{
+	shrink_dcache_sb(sb);
 }

@@ -29,6 +29,7 @@ struct ufs_level_slot {
 /* The ancestries of one operation (one or two parents). */
 struct ufs_walk {
 	struct super_block *sb;
+	unsigned int nbranches;		/* of the current layout, which every slot's info has */
 	unsigned int nslots;
 	struct ufs_level_slot *slots;
 	void **scratch;			/* nslots * nbranches handles */
@@ -55,14 +56,18 @@ static struct ufs_level_slot *ufs_walk_find(struct ufs_walk *w, struct dentry *d
 	return NULL;
 }
 
-static void ufs_walk_fill_slot(struct ufs_walk *w, struct ufs_level_slot *slot,
-			       struct dentry *dentry)
+static int ufs_walk_fill_slot(struct ufs_walk *w, struct ufs_level_slot *slot,
+			      struct dentry *dentry)
 {
-	unsigned int nbranches = UFS_SB(w->sb)->nbranches;
+	unsigned int nbranches = w->nbranches;
 	void **handles = w->scratch + (slot - w->slots) * nbranches;
+	struct ufs_dentry_info *info = ufs_get_fresh_info_locked(dentry);
 
+	if (IS_ERR(info))
+		return PTR_ERR(info);
+	w->nslots++;
 	slot->dentry = dget(dentry);
-	slot->info = ufs_get_dentry_info(dentry);
+	slot->info = info;
 	memcpy(handles, slot->info->lower, nbranches * sizeof(*handles));
 	slot->level.name = dentry->d_name.name;
 	slot->level.len = dentry->d_name.len;
@@ -70,6 +75,7 @@ static void ufs_walk_fill_slot(struct ufs_walk *w, struct ufs_level_slot *slot,
 	slot->level.set.end = slot->info->end;
 	slot->level.set.kind = slot->info->kind;
 	slot->level.set.handles = handles;
+	return 0;
 }
 
 /* Builds chain 'which' for the union directory 'parent', root first. */
@@ -85,8 +91,12 @@ static int ufs_walk_chain(struct ufs_walk *w, int which, struct dentry *parent)
 		struct ufs_level_slot *slot = ufs_walk_find(w, d);
 
 		if (!slot) {
-			slot = &w->slots[w->nslots++];
-			ufs_walk_fill_slot(w, slot, d);
+			int err;
+
+			slot = &w->slots[w->nslots];
+			err = ufs_walk_fill_slot(w, slot, d);
+			if (err)
+				return err;
 		}
 		w->chain[which][i] = &slot->level;
 	}
@@ -101,12 +111,13 @@ static int ufs_walk_chain(struct ufs_walk *w, int which, struct dentry *parent)
  */
 static int ufs_walk_begin(struct ufs_walk *w, struct dentry *parent, struct dentry *parent2)
 {
-	unsigned int nbranches = UFS_SB(parent->d_sb)->nbranches;
+	unsigned int nbranches = ufs_layout_locked(UFS_SB(parent->d_sb))->nbranches;
 	unsigned int max = ufs_depth_of(parent) + (parent2 ? ufs_depth_of(parent2) : 0);
 	int err;
 
 	memset(w, 0, sizeof(*w));
 	w->sb = parent->d_sb;
+	w->nbranches = nbranches;
 	if (max > UFS_MAX_DEPTH)
 		return -ELOOP;
 	w->slots = kcalloc(max, sizeof(*w->slots), GFP_KERNEL);
@@ -125,7 +136,7 @@ static int ufs_walk_begin(struct ufs_walk *w, struct dentry *parent, struct dent
  */
 static void ufs_walk_install(struct ufs_walk *w, struct ufs_level_slot *slot)
 {
-	unsigned int nbranches = UFS_SB(w->sb)->nbranches, i;
+	unsigned int nbranches = w->nbranches, i;
 	struct ufs_dentry_info *old = slot->info, *info;
 	void **handles = slot->level.set.handles;
 	bool changed = false;
@@ -136,7 +147,7 @@ static void ufs_walk_install(struct ufs_walk *w, struct ufs_level_slot *slot)
 	if (!changed)
 		return;
 
-	info = ufs_alloc_dentry_info(w->sb);
+	info = ufs_alloc_info_like(old);
 	if (!info) {
 		/* Keep the dentry as it was; the new directories are found by the next lookup. */
 		for (i = 0; i < nbranches; i++)
@@ -171,13 +182,15 @@ static void ufs_walk_end(struct ufs_walk *w)
 	kfree(w->scratch);
 }
 
+/* The core's context for one operation; caller holds write_mutex (the layout stays). */
 static void ufs_context_of(struct super_block *sb, struct ufs_context *ctx)
 {
 	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_layout *layout = ufs_layout_locked(sbi);
 
-	ctx->table = sbi->table;
+	ctx->table = layout->table;
 	ctx->ops = &ufs_lower_ops;
-	ctx->env = sbi;
+	ctx->env = layout;
 	ctx->delete_mode = sbi->delete_mode;
 }
 
@@ -204,8 +217,13 @@ static int ufs_names_begin(struct ufs_names *names, struct dentry *a, struct den
 	err = ufs_walk_begin(&names->walk, a->d_parent, b ? b->d_parent : NULL);
 	for (i = 0; !err && i < 2 && dentries[i]; i++) {
 		struct dentry *d = dentries[i];
+		struct ufs_dentry_info *info = ufs_get_fresh_info_locked(d);
 
-		names->info[i] = ufs_get_dentry_info(d);
+		if (IS_ERR(info)) {
+			err = PTR_ERR(info);
+			break;
+		}
+		names->info[i] = info;
 		ufs_lower_set_of(names->info[i], &names->set[i]);
 		names->entry[i] = (struct ufs_entry){
 			.parent = &names->walk.ancestry[i],
@@ -228,10 +246,10 @@ static void ufs_names_end(struct ufs_names *names)
 	ufs_walk_end(&names->walk);
 }
 
-/* A fresh info to receive an output set from the core. */
+/* A fresh info to receive an output set from the core; caller holds write_mutex. */
 static struct ufs_dentry_info *ufs_out_info(struct super_block *sb, struct ufs_lower_set *out)
 {
-	struct ufs_dentry_info *info = ufs_alloc_dentry_info(sb);
+	struct ufs_dentry_info *info = ufs_alloc_current_info(UFS_SB(sb));
 
 	if (info)
 		out->handles = (void **)info->lower;
@@ -268,12 +286,13 @@ static int ufs_create_object(struct inode *dir, struct dentry *dentry,
 	struct inode *inode;
 	int err;
 
-	info = ufs_out_info(sb, &out);
-	if (!info)
-		return -ENOMEM;
-	ufs_context_of(sb, &ctx);
-
 	mutex_lock(&sbi->write_mutex);
+	info = ufs_out_info(sb, &out);
+	if (!info) {
+		mutex_unlock(&sbi->write_mutex);
+		return -ENOMEM;
+	}
+	ufs_context_of(sb, &ctx);
 	err = ufs_names_begin(&names, dentry, NULL);
 	if (!err)
 		err = ufs_create(&ctx, &names.entry[0], args, &out);
@@ -349,19 +368,21 @@ static int ufs_op_tmpfile(UFS_IDMAP_PARAM, struct inode *dir, struct file *file,
 	struct inode *inode;
 	int branch = -1, err;
 
-	info = ufs_alloc_dentry_info(sb);
-	if (!info)
-		return -ENOMEM;
-	ufs_context_of(sb, &ctx);
-
 	mutex_lock(&sbi->write_mutex);
+	info = ufs_alloc_current_info(sbi);
+	if (!info) {
+		mutex_unlock(&sbi->write_mutex);
+		return -ENOMEM;
+	}
+	ufs_context_of(sb, &ctx);
 	err = ufs_walk_begin(&walk, dentry->d_parent, NULL);
 	if (!err)
 		err = ufs_prepare_dir(&ctx, &walk.ancestry[0], &branch);
 	if (!err) {
 		struct ufs_ancestry *anc = &walk.ancestry[0];
 
-		lower_dir.mnt = sbi->branches[branch].path.mnt;
+		/* info's layout keeps the branch (and its mount) pinned. */
+		lower_dir.mnt = ufs_info_mnt(info, branch);
 		lower_dir.dentry = dget(anc->levels[anc->depth - 1]->set.handles[branch]);
 	}
 	ufs_walk_end(&walk);
@@ -426,8 +447,8 @@ static int ufs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
 	struct ufs_names names;
 	int err;
 
-	ufs_context_of(sb, &ctx);
 	mutex_lock(&sbi->write_mutex);
+	ufs_context_of(sb, &ctx);
 	err = ufs_names_begin(&names, dentry, NULL);
 	if (!err)
 		err = is_dir ? ufs_rmdir(&ctx, &names.entry[0]) : ufs_unlink(&ctx, &names.entry[0]);
@@ -463,14 +484,15 @@ static int ufs_op_link(struct dentry *old, struct inode *dir, struct dentry *new
 	struct inode *inode = d_inode(old);
 	int err;
 
+	mutex_lock(&sbi->write_mutex);
 	new_src = ufs_out_info(sb, &out_src);
 	new_info = ufs_out_info(sb, &out_tgt);
-	err = -ENOMEM;
-	if (!new_src || !new_info)
+	if (!new_src || !new_info) {
+		mutex_unlock(&sbi->write_mutex);
+		err = -ENOMEM;
 		goto out_put;
+	}
 	ufs_context_of(sb, &ctx);
-
-	mutex_lock(&sbi->write_mutex);
 	err = ufs_names_begin(&names, old, new);
 	if (!err)
 		err = ufs_link(&ctx, &names.entry[0], &names.entry[1], &out_src, &out_tgt);
@@ -514,12 +536,13 @@ static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 	/* The VFS checked RENAME_NOREPLACE against the union name already. */
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;
-	moved = ufs_out_info(sb, &out);
-	if (!moved)
-		return -ENOMEM;
-	ufs_context_of(sb, &ctx);
-
 	mutex_lock(&sbi->write_mutex);
+	moved = ufs_out_info(sb, &out);
+	if (!moved) {
+		mutex_unlock(&sbi->write_mutex);
+		return -ENOMEM;
+	}
+	ufs_context_of(sb, &ctx);
 	err = ufs_names_begin(&names, old, new);
 	if (!err)
 		err = ufs_rename(&ctx, &names.entry[0], &names.entry[1], &out, &out_flags);
@@ -561,7 +584,7 @@ int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	int err;
 
 	info = ufs_get_dentry_info(dentry);
-	if (sbi->branches[info->start].mode == UFS_BRANCH_RW) {
+	if (READ_ONCE(info->layout->branch[info->start]->mode) == UFS_BRANCH_RW) {
 		ufs_put_dentry_info(info);
 		return 0;	/* already writable: the common case, no lock */
 	}
@@ -569,12 +592,13 @@ int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	if (IS_ROOT(dentry))
 		return -EROFS;	/* the root has no parent to copy into */
 
-	copied = ufs_out_info(sb, &out);
-	if (!copied)
-		return -ENOMEM;
-	ufs_context_of(sb, &ctx);
-
 	mutex_lock(&sbi->write_mutex);
+	copied = ufs_out_info(sb, &out);
+	if (!copied) {
+		mutex_unlock(&sbi->write_mutex);
+		return -ENOMEM;
+	}
+	ufs_context_of(sb, &ctx);
 	/* The set is read again under the lock: a concurrent opener may have copied it. */
 	err = ufs_names_begin(&names, dentry, NULL);
 	if (!err)

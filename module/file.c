@@ -15,12 +15,6 @@
 #include <linux/uio.h>
 #include "ufs.h"
 
-/* The branch the union file's current top object is on. */
-static int ufs_branch_of_file(struct file *file)
-{
-	return READ_ONCE(UFS_I(file_inode(file))->branch);
-}
-
 /* Opens the union file's current top object as the lower file. */
 static struct file *ufs_open_top(struct file *file)
 {
@@ -57,8 +51,8 @@ static int ufs_open(struct inode *inode, struct file *file)
 	}
 	spin_lock_init(&fi->lock);
 	fi->lower = lower;
-	fi->branch = ufs_branch_of_file(file);
-	atomic_long_inc(&UFS_SB(inode->i_sb)->branches[fi->branch].open_files);
+	fi->branch = ufs_inode_branch_get(inode);
+	atomic_long_inc(&fi->branch->open_files);
 	file->private_data = fi;
 	/* O_DIRECT works when the lower file can do it (checked after ->open). */
 	if (lower->f_mode & FMODE_CAN_ODIRECT)
@@ -75,6 +69,7 @@ struct file *ufs_lower_file(struct file *file)
 {
 	struct ufs_file_info *fi = UFS_F(file);
 	struct inode *top = READ_ONCE(UFS_I(file_inode(file))->lower);
+	struct ufs_lower_branch *branch, *old_branch = NULL;
 	struct file *lower, *fresh, *old = NULL;
 
 	spin_lock(&fi->lock);
@@ -86,17 +81,20 @@ struct file *ufs_lower_file(struct file *file)
 	fresh = ufs_open_top(file);
 	if (IS_ERR(fresh))
 		return lower;	/* the old object is still a consistent file */
+	branch = ufs_inode_branch_get(file_inode(file));
 	spin_lock(&fi->lock);
 	if (fi->lower == lower) {
-		struct ufs_sb_info *sbi = UFS_SB(file_inode(file)->i_sb);
-
 		old = fi->lower;
 		fi->lower = get_file(fresh);
-		atomic_long_dec(&sbi->branches[fi->branch].open_files);
-		fi->branch = READ_ONCE(UFS_I(file_inode(file))->branch);
-		atomic_long_inc(&sbi->branches[fi->branch].open_files);
+		old_branch = fi->branch;
+		atomic_long_dec(&old_branch->open_files);
+		fi->branch = branch;
+		atomic_long_inc(&branch->open_files);
+		branch = NULL;	/* the file's reference now */
 	}
 	spin_unlock(&fi->lock);
+	ufs_branch_put(branch);
+	ufs_branch_put(old_branch);
 	if (old)
 		fput(old);
 	fput(lower);
@@ -107,7 +105,8 @@ static int ufs_release(struct inode *inode, struct file *file)
 {
 	struct ufs_file_info *fi = UFS_F(file);
 
-	atomic_long_dec(&UFS_SB(inode->i_sb)->branches[fi->branch].open_files);
+	atomic_long_dec(&fi->branch->open_files);
+	ufs_branch_put(fi->branch);
 	fput(fi->lower);
 	kfree(fi);
 	return 0;

@@ -45,7 +45,7 @@ struct inode *ufs_alloc_inode(struct super_block *sb)
 		return NULL;
 	ui->lower = NULL;
 	ui->wb_file = NULL;
-	ui->branch = -1;
+	RCU_INIT_POINTER(ui->branch, NULL);
 	return &ui->vfs_inode;
 }
 
@@ -64,6 +64,8 @@ void ufs_evict_inode(struct inode *inode)
 	clear_inode(inode);
 	iput(UFS_I(inode)->lower);
 	UFS_I(inode)->lower = NULL;
+	ufs_branch_put(rcu_dereference_protected(UFS_I(inode)->branch, true));
+	RCU_INIT_POINTER(UFS_I(inode)->branch, NULL);
 }
 
 /* ---- inode operations ---- */
@@ -79,9 +81,12 @@ int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask)
 {
 	struct ufs_inode_info *ui = UFS_I(inode);
 	struct inode *lower = READ_ONCE(ui->lower);
-	int branch = READ_ONCE(ui->branch);
+	enum ufs_branch_mode mode;
 
-	if ((mask & MAY_WRITE) && UFS_SB(inode->i_sb)->branches[branch].mode != UFS_BRANCH_RW)
+	rcu_read_lock();	/* a branch object replaced meanwhile is freed after a grace period */
+	mode = READ_ONCE(rcu_dereference(ui->branch)->mode);
+	rcu_read_unlock();
+	if ((mask & MAY_WRITE) && mode != UFS_BRANCH_RW)
 		return generic_permission(UFS_IDMAP_ARG, inode, mask);
 	/* Fine in RCU walk too: the lower handles MAY_NOT_BLOCK itself. */
 	return inode_permission(UFS_NOP_IDMAP, lower, mask);
@@ -94,7 +99,7 @@ int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 	struct inode *inode = d_inode(dentry);
 	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
 	struct path lower_path = {
-		.mnt = UFS_SB(dentry->d_sb)->branches[info->start].path.mnt,
+		.mnt = ufs_info_mnt(info, info->start),
 		.dentry = info->lower[info->start],
 	};
 	bool merged = info->end > info->start;
@@ -208,8 +213,13 @@ void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *inf
 	struct ufs_inode_info *ui = UFS_I(inode);
 	struct inode *lower = d_inode(info->lower[info->start]);
 	struct inode *old = ui->lower;
+	struct ufs_lower_branch *branch = info->layout->branch[info->start];
+	struct ufs_lower_branch *old_branch = rcu_dereference_protected(ui->branch, true);
 
-	WRITE_ONCE(ui->branch, info->start);
+	if (branch != old_branch) {
+		rcu_assign_pointer(ui->branch, ufs_branch_get(branch));
+		ufs_branch_put(old_branch);
+	}
 	if (lower == old)
 		return;
 	ihold(lower);
@@ -220,6 +230,20 @@ void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *inf
 	fsstack_copy_attr_all(inode, lower);
 	fsstack_copy_inode_size(inode, lower);
 	iput(old);
+}
+
+/* A reference to the branch the inode's top object is on. */
+struct ufs_lower_branch *ufs_inode_branch_get(struct inode *inode)
+{
+	struct ufs_lower_branch *branch;
+
+	rcu_read_lock();
+	do {
+		/* Zero only when replaced meanwhile: then the new one is there. */
+		branch = rcu_dereference(UFS_I(inode)->branch);
+	} while (!refcount_inc_not_zero(&branch->count));
+	rcu_read_unlock();
+	return branch;
 }
 
 /* A directory's times and link count changed below it: mirror its top lower. */
@@ -273,9 +297,8 @@ static void ufs_init_new_inode(struct inode *inode, struct inode *lower, unsigne
 /* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
 struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
 	struct inode *lower = d_inode(info->lower[info->start]);
-	const struct ufs_branch *tb = ufs_branch_table_get(sbi->table, info->start);
+	struct ufs_lower_branch *branch = info->layout->branch[info->start];
 	struct inode *inode;
 
 	inode = iget5_locked(sb, (unsigned long)lower, ufs_inode_test, ufs_inode_set, lower);
@@ -284,8 +307,8 @@ struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *inf
 	if (!(inode->i_state & I_NEW))
 		return inode;
 
-	UFS_I(inode)->branch = info->start;
-	ufs_init_new_inode(inode, lower, tb->fs_index);
+	rcu_assign_pointer(UFS_I(inode)->branch, ufs_branch_get(branch));
+	ufs_init_new_inode(inode, lower, branch->fs_index);
 	unlock_new_inode(inode);
 	return inode;
 }

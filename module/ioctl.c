@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ioctl.c - the branch-management ABI of uapi/unionfs.h on a live union:
- * list branches, query which branches hold a file, change a branch's mode,
- * bump the generation. Adding and removing branches on a live union is
- * not implemented yet (those requests get ENOTTY).
+ * list branches, query which branches hold a file, add and remove
+ * branches, change a branch's mode, start a new generation. The changes
+ * themselves are branch.c's; here are the checks of the request.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/file.h>
 #include <linux/mount.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -26,6 +27,7 @@ static long ufs_ioc_get_branch(struct super_block *sb, void __user *arg)
 	struct ufs_sb_info *sbi = UFS_SB(sb);
 	struct unionfs_ioc_branch *req;
 	struct ufs_lower_branch *branch;
+	struct ufs_layout *layout;
 	char *path;
 	long err = 0;
 
@@ -36,23 +38,28 @@ static long ufs_ioc_get_branch(struct super_block *sb, void __user *arg)
 		err = -EFAULT;
 		goto out;
 	}
-	if (req->index >= sbi->nbranches) {
+	/* The generation first: a listing never pairs a layout with a later number. */
+	req->generation = atomic64_read(&sbi->generation);
+	smp_rmb();
+	layout = ufs_current_layout(sbi);
+	if (req->index >= layout->nbranches) {
 		err = -EINVAL;
-		goto out;
+		goto out_put;
 	}
-	branch = &sbi->branches[req->index];
+	branch = layout->branch[req->index];
 	path = d_path(&branch->path, req->path, sizeof(req->path));
 	if (IS_ERR(path)) {
 		err = PTR_ERR(path);
-		goto out;
+		goto out_put;
 	}
 	memmove(req->path, path, strlen(path) + 1);
 	req->mode = READ_ONCE(branch->mode);
-	req->count = sbi->nbranches;
+	req->count = layout->nbranches;
 	req->open_files = atomic_long_read(&branch->open_files);
-	req->generation = atomic64_read(&sbi->generation);
 	if (copy_to_user(arg, req, sizeof(*req)))
 		err = -EFAULT;
+out_put:
+	ufs_layout_put(layout);
 out:
 	kfree(req);
 	return err;
@@ -60,11 +67,12 @@ out:
 
 static long ufs_ioc_query(struct file *file, void __user *arg)
 {
-	struct dentry *dentry = file->f_path.dentry;
 	struct unionfs_ioc_query req = {};
-	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+	struct ufs_dentry_info *info = ufs_get_fresh_info(file->f_path.dentry);
 	int i;
 
+	if (IS_ERR(info))
+		return PTR_ERR(info);
 	for (i = info->start; i <= info->end; i++)
 		if (info->lower[i])
 			req.branches[i / 64] |= 1ULL << (i % 64);
@@ -73,26 +81,106 @@ static long ufs_ioc_query(struct file *file, void __user *arg)
 	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
+/* Explains a refused change in the kernel log (unionctl says it in the user's terms). */
+static void ufs_ioc_refused(struct super_block *sb, const char *what, unsigned int index,
+			    const char *why, int err)
+{
+	if (why)
+		pr_info_ratelimited("%s branch %u refused: %s (error %d)\n", what, index, why, err);
+}
+
 static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
 {
+	struct ufs_sb_info *sbi = UFS_SB(sb);
 	struct unionfs_ioc_index req;
+	const char *why = NULL;
+	long err;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.mode > UNIONFS_BRANCH_NFSRO)
+	if (req.mode > UNIONFS_BRANCH_NFSRO || req.reserved[0] || req.reserved[1])
 		return -EINVAL;
-	return ufs_set_branch_mode(UFS_SB(sb), req.index, req.mode);
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_check_generation(sbi, req.generation);
+	if (!err)
+		err = ufs_set_mode_locked(sb, req.index, req.mode, &why);
+	mutex_unlock(&sbi->write_mutex);
+	ufs_ioc_refused(sb, "mode of", req.index, why, err);
+	return err;
+}
+
+static long ufs_ioc_add_branch(struct super_block *sb, void __user *arg)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct unionfs_ioc_add req;
+	const char *why = NULL;
+	unsigned int clash;
+	struct file *dir;
+	long err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.mode > UNIONFS_BRANCH_NFSRO || req.reserved)
+		return -EINVAL;
+	dir = fget(req.dirfd);
+	if (!dir)
+		return -EBADF;
+	err = -ENOTDIR;
+	if (d_is_dir(dir->f_path.dentry)) {
+		mutex_lock(&sbi->write_mutex);
+		err = ufs_check_generation(sbi, req.generation);
+		if (!err)
+			err = ufs_add_branch_locked(sb, &dir->f_path, req.index, req.mode,
+						    &why, &clash);
+		mutex_unlock(&sbi->write_mutex);
+	}
+	fput(dir);
+	ufs_ioc_refused(sb, "adding", req.index, why, err);
+	return err;
+}
+
+static long ufs_ioc_del_branch(struct super_block *sb, void __user *arg)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct unionfs_ioc_index req;
+	const char *why = NULL;
+	long err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.mode || req.reserved[0] || req.reserved[1])
+		return -EINVAL;
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_check_generation(sbi, req.generation);
+	if (!err)
+		err = ufs_del_branch_locked(sb, req.index, &why);
+	mutex_unlock(&sbi->write_mutex);
+	if (!err)
+		ufs_forget_unused(sb);
+	ufs_ioc_refused(sb, "removing", req.index, why, err);
+	return err;
 }
 
 static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)
 {
+	struct ufs_sb_info *sbi = UFS_SB(sb);
 	u64 generation;
+	int err;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	generation = ufs_bump_generation(UFS_SB(sb));
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_incgen_locked(sb);
+	generation = atomic64_read(&sbi->generation);
+	mutex_unlock(&sbi->write_mutex);
+	if (err)
+		return err;
 	return copy_to_user(arg, &generation, sizeof(generation)) ? -EFAULT : 0;
 }
 
@@ -108,6 +196,10 @@ long ufs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ufs_ioc_query(file, uarg);
 	case UNIONFS_IOC_SET_MODE:
 		return ufs_ioc_set_mode(sb, uarg);
+	case UNIONFS_IOC_ADD_BRANCH:
+		return ufs_ioc_add_branch(sb, uarg);
+	case UNIONFS_IOC_DEL_BRANCH:
+		return ufs_ioc_del_branch(sb, uarg);
 	case UNIONFS_IOC_INCGEN:
 		return ufs_ioc_incgen(sb, uarg);
 	}

@@ -82,6 +82,17 @@ static int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
 
 /* ---- Branch operations for the core (handles are struct dentry *) ---- */
 
+/* The core's env is the layout its table belongs to. */
+static struct vfsmount *ufs_branch_mnt(void *env, unsigned int branch)
+{
+	return ((struct ufs_layout *)env)->branch[branch]->path.mnt;
+}
+
+static struct ufs_sb_info *ufs_env_sbi(void *env)
+{
+	return ((struct ufs_layout *)env)->sbi;
+}
+
 static enum ufs_kind ufs_kind_of(const struct dentry *dentry)
 {
 	if (d_is_negative(dentry))
@@ -144,8 +155,7 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 					 unsigned long long ino, unsigned int dtype),
 			     void *cookie)
 {
-	struct ufs_sb_info *sbi = env;
-	struct path path = { .mnt = sbi->branches[branch].path.mnt, .dentry = dir };
+	struct path path = { .mnt = ufs_branch_mnt(env, branch), .dentry = dir };
 	struct ufs_iterate_ctx ic = { .ctx.actor = ufs_iterate_actor, .emit = emit,
 				      .cookie = cookie };
 	struct file *file;
@@ -173,10 +183,6 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 
 /* ---- Write operations for the core: one VFS call on one branch each ---- */
 
-static struct vfsmount *ufs_branch_mnt(void *env, unsigned int branch)
-{
-	return ((struct ufs_sb_info *)env)->branches[branch].path.mnt;
-}
 
 static void *ufs_lower_get(void *env, void *handle)
 {
@@ -240,7 +246,7 @@ static int ufs_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct den
 static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, const char *name,
 			    unsigned int len, const struct ufs_create_args *args, void **child)
 {
-	struct ufs_sb_info *sbi = env;
+	struct ufs_sb_info *sbi = ufs_env_sbi(env);
 	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
 	struct dentry *dir = dir_handle, *new;
 	struct inode *dinode = d_inode(dir);
@@ -402,7 +408,7 @@ static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
 			     unsigned int to_branch, void *to_dir, const char *name,
 			     unsigned int len, unsigned long long size, void **child)
 {
-	struct ufs_sb_info *sbi = env;
+	struct ufs_sb_info *sbi = ufs_env_sbi(env);
 	struct path src = { .mnt = ufs_branch_mnt(env, from_branch), .dentry = object };
 	struct path dir = { .mnt = ufs_branch_mnt(env, to_branch), .dentry = to_dir };
 	struct qstr qname = QSTR_INIT(name, len);

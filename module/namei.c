@@ -11,19 +11,34 @@
 #include <linux/slab.h>
 #include "ufs.h"
 
-/* Returns a zeroed info, one reference, one lower slot per branch; or NULL. */
-struct ufs_dentry_info *ufs_alloc_dentry_info(struct super_block *sb)
+/*
+ * Returns a zeroed info of layout (which it references) stamped with
+ * generation, one reference, one lower slot per branch; or NULL.
+ */
+struct ufs_dentry_info *ufs_alloc_dentry_info(struct ufs_layout *layout, u64 generation)
 {
-	unsigned int nbranches = UFS_SB(sb)->nbranches;
 	struct ufs_dentry_info *info;
 
-	info = kzalloc(struct_size(info, lower, nbranches), GFP_KERNEL);
+	info = kzalloc(struct_size(info, lower, layout->nbranches), GFP_KERNEL);
 	if (!info)
 		return NULL;
 	refcount_set(&info->count, 1);
-	info->nbranches = nbranches;
-	info->generation = atomic64_read(&UFS_SB(sb)->generation);
+	info->layout = ufs_layout_get(layout);
+	info->nbranches = layout->nbranches;
+	info->generation = generation;
 	return info;
+}
+
+/* An info resolved in the same layout and generation as model (e.g. its parent). */
+struct ufs_dentry_info *ufs_alloc_info_like(const struct ufs_dentry_info *model)
+{
+	return ufs_alloc_dentry_info(model->layout, model->generation);
+}
+
+/* An info of the current layout; caller holds write_mutex. */
+struct ufs_dentry_info *ufs_alloc_current_info(struct ufs_sb_info *sbi)
+{
+	return ufs_alloc_dentry_info(ufs_layout_locked(sbi), atomic64_read(&sbi->generation));
 }
 
 /* Returns a counted reference to the dentry's current info (NULL if it has none). */
@@ -48,6 +63,7 @@ void ufs_put_dentry_info(struct ufs_dentry_info *info)
 		return;
 	for (i = 0; i < info->nbranches; i++)
 		dput(info->lower[i]);
+	ufs_layout_put(info->layout);
 	kfree_rcu(info, rcu);	/* RCU walkers may still be reading it */
 }
 
@@ -68,7 +84,7 @@ void ufs_get_top_lower_path(struct dentry *dentry, struct path *out)
 {
 	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
 
-	out->mnt = UFS_SB(dentry->d_sb)->branches[info->start].path.mnt;
+	out->mnt = ufs_info_mnt(info, info->start);
 	out->dentry = dget(info->lower[info->start]);
 	ufs_put_dentry_info(info);
 }
@@ -82,28 +98,30 @@ void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *
 	set->handles = (void **)info->lower;
 }
 
-struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)
+/* ---- Infos resolved before a layout change ---- */
+
+static bool ufs_info_is_current(struct ufs_sb_info *sbi, const struct ufs_dentry_info *info)
 {
-	struct super_block *sb = dir->i_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info, *parent_info;
+	return info->generation == (u64)atomic64_read(&sbi->generation);
+}
+
+/*
+ * Resolves name in the directory of parent_info into a new info (one
+ * reference) with parent_info's layout and generation; or an ERR_PTR.
+ */
+static struct ufs_dentry_info *ufs_resolve_name(const struct ufs_dentry_info *parent_info,
+						const struct qstr *name)
+{
 	struct ufs_lower_set parent, found;
-	struct inode *inode = NULL;
+	struct ufs_dentry_info *info = ufs_alloc_info_like(parent_info);
 	int err;
 
-	if (dentry->d_name.len > UFS_NAME_MAX)
-		return ERR_PTR(-ENAMETOOLONG);
-
-	info = ufs_alloc_dentry_info(sb);
 	if (!info)
 		return ERR_PTR(-ENOMEM);
-
-	parent_info = ufs_get_dentry_info(dentry->d_parent);
 	ufs_lower_set_of(parent_info, &parent);
 	found.handles = (void **)info->lower;
-	err = ufs_lookup_resolve(sbi->table, &ufs_lower_ops, sbi, &parent,
-				 dentry->d_name.name, dentry->d_name.len, &found);
-	ufs_put_dentry_info(parent_info);
+	err = ufs_lookup_resolve(parent_info->layout->table, &ufs_lower_ops, parent_info->layout,
+				 &parent, name->name, name->len, &found);
 	if (err) {
 		ufs_put_dentry_info(info);	/* the core left every slot NULL */
 		return ERR_PTR(err);
@@ -111,6 +129,129 @@ struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int
 	info->start = found.start;
 	info->end = found.end;
 	info->kind = found.kind;
+	return info;
+}
+
+/*
+ * Is fresh (the name resolved again) still the object the dentry stands
+ * for? A directory stays itself when another branch's instance becomes its
+ * top (its inode follows); anything else must keep its kind and top inode.
+ */
+static bool ufs_same_object(const struct ufs_dentry_info *old, const struct ufs_dentry_info *fresh)
+{
+	if (old->kind != fresh->kind)
+		return false;
+	if (old->kind == UFS_KIND_NONE || old->kind == UFS_KIND_DIR)
+		return true;
+	return d_inode(old->lower[old->start]) == d_inode(fresh->lower[fresh->start]);
+}
+
+/*
+ * Brings dentry's info up to date by resolving its name again in its
+ * parent's current info. -ESTALE when the name now is another object:
+ * the dentry has to be looked up anew. Caller holds write_mutex.
+ */
+static int ufs_refresh_dentry(struct dentry *dentry, const struct ufs_dentry_info *parent_info)
+{
+	struct ufs_dentry_info *old = ufs_get_dentry_info(dentry), *fresh;
+	int err = 0;
+
+	if (!old)
+		return -ESTALE;
+	fresh = ufs_resolve_name(parent_info, &dentry->d_name);
+	if (IS_ERR(fresh)) {
+		err = PTR_ERR(fresh);
+	} else if (!ufs_same_object(old, fresh)) {
+		ufs_put_dentry_info(fresh);
+		err = -ESTALE;
+	} else {
+		if (fresh->kind != UFS_KIND_NONE && d_really_is_positive(dentry))
+			ufs_inode_update_top(d_inode(dentry), fresh);
+		ufs_set_dentry_info(dentry, fresh);
+	}
+	ufs_put_dentry_info(old);
+	return err;
+}
+
+/*
+ * Returns a referenced info of dentry in the current layout, resolving
+ * again, top down, every ancestor cached before the last change; or an
+ * ERR_PTR (-ESTALE: the dentry, or a directory above it, is another
+ * object now). The root is always current: changes rebuild its info.
+ * Caller holds write_mutex, so the layout stays put meanwhile.
+ */
+struct ufs_dentry_info *ufs_get_fresh_info_locked(struct dentry *dentry)
+{
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+
+	for (;;) {
+		struct ufs_dentry_info *info = ufs_get_dentry_info(dentry), *parent_info;
+		struct dentry *stale, *parent;
+		int err;
+
+		if (!info)
+			return ERR_PTR(-ESTALE);
+		if (ufs_info_is_current(sbi, info))
+			return info;
+		ufs_put_dentry_info(info);
+
+		/* The highest stale dentry on the way up: its parent is current. */
+		stale = dget(dentry);
+		for (;;) {
+			if (IS_ROOT(stale)) {
+				dput(stale);
+				return ERR_PTR(-ESTALE);	/* disconnected */
+			}
+			parent = dget_parent(stale);
+			parent_info = ufs_get_dentry_info(parent);
+			if (parent_info && ufs_info_is_current(sbi, parent_info))
+				break;
+			ufs_put_dentry_info(parent_info);
+			dput(stale);
+			stale = parent;
+		}
+		err = ufs_refresh_dentry(stale, parent_info);
+		ufs_put_dentry_info(parent_info);
+		dput(parent);
+		dput(stale);
+		if (err)
+			return ERR_PTR(err);
+	}
+}
+
+/* As ufs_get_fresh_info_locked(), taking write_mutex only when the info is stale. */
+struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry)
+{
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+
+	if (info && ufs_info_is_current(sbi, info))
+		return info;
+	ufs_put_dentry_info(info);
+	mutex_lock(&sbi->write_mutex);
+	info = ufs_get_fresh_info_locked(dentry);
+	mutex_unlock(&sbi->write_mutex);
+	return info;
+}
+
+/* ---- Lookup and revalidation ---- */
+
+struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ufs_dentry_info *info, *parent_info;
+	struct inode *inode = NULL;
+
+	if (dentry->d_name.len > UFS_NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+
+	parent_info = ufs_get_fresh_info(dentry->d_parent);
+	if (IS_ERR(parent_info))
+		return ERR_CAST(parent_info);
+	info = ufs_resolve_name(parent_info, &dentry->d_name);
+	ufs_put_dentry_info(parent_info);
+	if (IS_ERR(info))
+		return ERR_CAST(info);
 
 	if (info->kind != UFS_KIND_NONE) {
 		inode = ufs_iget(sb, info);
@@ -123,33 +264,29 @@ struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int
 	return d_splice_alias(inode, dentry);
 }
 
-static bool ufs_has_nfsro_branch(const struct ufs_sb_info *sbi)
+static bool ufs_has_nfsro_branch(const struct ufs_layout *layout)
 {
 	unsigned int i;
 
-	for (i = 0; i < sbi->nbranches; i++)
-		if (sbi->branches[i].mode == UFS_BRANCH_NFSRO)
+	for (i = 0; i < layout->nbranches; i++)
+		if (READ_ONCE(layout->branch[i]->mode) == UFS_BRANCH_NFSRO)
 			return true;
 	return false;
 }
 
 /*
- * A cached union dentry stays valid while every lower dentry it was built
+ * A cached union dentry (of the current layout) stays valid while every lower dentry it was built
  * from is still valid: one removed or renamed directly on its branch
  * (unhashed) or rejected by its own filesystem's revalidation forces a
  * fresh lookup. Negative dentries are not trusted when a branch may change
  * underneath us (nfsro). Safe in RCU walk: lower revalidation gets our flags.
  */
-static int ufs_revalidate_info(struct ufs_sb_info *sbi,
-			       const struct ufs_dentry_info *info, unsigned int flags)
+static int ufs_revalidate_info(const struct ufs_dentry_info *info, unsigned int flags)
 {
 	int i, ret;
 
-	/* Branch modes or layout changed since: resolve the name again. */
-	if (info->generation != atomic64_read(&sbi->generation))
-		return 0;
 	if (info->kind == UFS_KIND_NONE)
-		return !ufs_has_nfsro_branch(sbi);
+		return !ufs_has_nfsro_branch(info->layout);
 	for (i = info->start; i <= info->end; i++) {
 		struct dentry *lower = info->lower[i];
 
@@ -166,21 +303,27 @@ static int ufs_revalidate_info(struct ufs_sb_info *sbi,
 	return 1;
 }
 
+/*
+ * A dentry cached before the last change of branches is resolved again
+ * (ufs_get_fresh_info()); it stays valid when its name is still the same
+ * object, else the VFS looks it up anew.
+ */
 static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
 {
-	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
 	struct ufs_dentry_info *info;
 	int ret;
 
 	if (flags & LOOKUP_RCU) {
 		/* The walk holds rcu_read_lock(); infos are freed after a grace period. */
 		info = rcu_dereference(dentry->d_fsdata);
-		return info ? ufs_revalidate_info(sbi, info, flags) : 0;
+		if (!info || !ufs_info_is_current(UFS_SB(dentry->d_sb), info))
+			return -ECHILD;	/* resolving again may sleep */
+		return ufs_revalidate_info(info, flags);
 	}
-	info = ufs_get_dentry_info(dentry);
-	if (!info)
-		return 0;
-	ret = ufs_revalidate_info(sbi, info, flags);
+	info = ufs_get_fresh_info(dentry);
+	if (IS_ERR(info))
+		return PTR_ERR(info) == -ESTALE ? 0 : PTR_ERR(info);
+	ret = ufs_revalidate_info(info, flags);
 	ufs_put_dentry_info(info);
 	return ret;
 }

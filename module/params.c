@@ -63,120 +63,65 @@ static int ufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	return err;
 }
 
-/* Is DESC (or anything through mounts above it) the directory ANCESTOR? */
-static bool ufs_path_is_under(const struct path *desc, const struct path *ancestor)
+/* Resolves the branch the user named; every refusal is explained in the log. */
+static int ufs_resolve_one_branch(const char *name, struct path *path, struct fs_context *fc)
 {
-	struct path p = *desc;
-	bool found = false;
+	int err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
 
-	path_get(&p);
-	for (;;) {
-		if (p.dentry == ancestor->dentry) {
-			found = true;
-			break;
-		}
-		if (p.dentry == p.mnt->mnt_root) {
-			if (!follow_up(&p))
-				break;	/* reached the root of the namespace */
-			continue;
-		}
-		{
-			struct dentry *parent = dget_parent(p.dentry);
-
-			dput(p.dentry);
-			p.dentry = parent;
-		}
-	}
-	path_put(&p);
-	return found;
-}
-
-/* Two branches overlap when one holds the other, through mounts or bind mounts. */
-static bool ufs_branches_overlap(const struct path *a, const struct path *b)
-{
-	if (a->dentry->d_sb == b->dentry->d_sb &&
-	    (is_subdir(a->dentry, b->dentry) || is_subdir(b->dentry, a->dentry)))
-		return true;
-	return ufs_path_is_under(a, b) || ufs_path_is_under(b, a);
-}
-
-static int ufs_resolve_one_branch(struct ufs_lower_branch *branch, const char *name,
-				  struct fs_context *fc)
-{
-	struct super_block *lower_sb;
-	int err;
-
-	err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &branch->path);
 	if (err == -ENOTDIR)
 		return invalfc(fc, "branch %s is not a directory", name);
 	if (err == -ENOENT)
 		return invalfc(fc, "branch %s does not exist", name);
 	if (err)
 		return invalfc(fc, "branch %s cannot be resolved: error %d", name, err);
-
-	lower_sb = branch->path.dentry->d_sb;
-	if (lower_sb->s_type == &ufs_fs_type)
-		err = invalfc(fc, "branch %s is itself on a unionfs", name);
-	else if (lower_sb->s_stack_depth >= FILESYSTEM_MAX_STACK_DEPTH)
-		err = invalfc(fc, "branch %s is stacked too deep", name);
-	if (err) {
-		/* Not yet counted in nbranches: nobody else would put it. */
-		path_put(&branch->path);
-		branch->path = (struct path){};
-	}
-	return err;
-}
-
-/* fs_index numbers distinct lower filesystems, so inode numbers stay unique. */
-static unsigned int ufs_fs_index(const struct ufs_sb_info *sbi, unsigned int upto,
-				 unsigned int *next_index)
-{
-	const struct super_block *sb = sbi->branches[upto].path.dentry->d_sb;
-	unsigned int i;
-
-	for (i = 0; i < upto; i++)
-		if (sbi->branches[i].path.dentry->d_sb == sb)
-			return ufs_branch_table_get(sbi->table, i)->fs_index;
-	return (*next_index)++;
+	return 0;
 }
 
 /*
- * Resolves every branch the user named into sbi (which owns the references
- * from then on, also on failure) and builds the core's branch table.
+ * Resolves every branch the user named and publishes them as the union's
+ * first layout, which owns the references from then on.
  */
 int ufs_resolve_branches(struct ufs_sb_info *sbi, const struct ufs_options *opts,
 			 struct fs_context *fc)
 {
-	unsigned int n = ufs_options_branch_count(opts), i, j, next_index = 0;
-	int err;
+	unsigned int n = ufs_options_branch_count(opts), i, clash;
+	struct ufs_lower_branch **branches;
+	struct ufs_layout *layout = NULL;
+	int err = 0;
 
-	sbi->branches = kcalloc(n, sizeof(*sbi->branches), GFP_KERNEL);
-	sbi->table = ufs_branch_table_create(n);
-	if (!sbi->branches || !sbi->table)
+	branches = kcalloc(n, sizeof(*branches), GFP_KERNEL);
+	if (!branches)
 		return -ENOMEM;
-
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !err; i++) {
 		const char *name = ufs_options_branch_path(opts, i);
-		struct ufs_lower_branch *branch = &sbi->branches[i];
-		struct ufs_branch entry;
+		const char *why;
+		struct path path;
 
-		err = ufs_resolve_one_branch(branch, name, fc);
+		err = ufs_resolve_one_branch(name, &path, fc);
 		if (err)
-			return err;
-		sbi->nbranches = i + 1;	/* from here on, kill_sb puts this path */
-		branch->mode = ufs_options_branch_mode(opts, i);
-
-		for (j = 0; j < i; j++)
-			if (ufs_branches_overlap(&sbi->branches[j].path, &branch->path))
-				return invalfc(fc, "branches %s and %s overlap",
-					       ufs_options_branch_path(opts, j), name);
-
-		entry = (struct ufs_branch){ .env = branch, .mode = branch->mode };
-		entry.fs_index = ufs_fs_index(sbi, i, &next_index);
-		err = ufs_branch_table_insert(sbi->table, i, &entry);
-		if (err)
-			return err;
+			break;
+		why = ufs_branch_refusal(&path, branches, i, FILESYSTEM_MAX_STACK_DEPTH, &clash);
+		if (why && clash < i)
+			err = invalfc(fc, "branches %s and %s overlap",
+				      ufs_options_branch_path(opts, clash), name);
+		else if (why)
+			err = invalfc(fc, "branch %s %s", name, why);
+		else if (!(branches[i] = ufs_branch_create(sbi, &path, ufs_options_branch_mode(opts, i),
+							    branches, i)))
+			err = -ENOMEM;
+		path_put(&path);
 	}
+	if (!err) {
+		layout = ufs_layout_create(sbi, branches, n);
+		if (!layout)
+			err = -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		ufs_branch_put(branches[i]);
+	kfree(branches);
+	if (err)
+		return err;
+	rcu_assign_pointer(sbi->layout, layout);
 	sbi->delete_mode = ufs_options_delete_mode(opts);
 	return 0;
 }
@@ -200,32 +145,134 @@ static int ufs_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, ufs_fill_super);
 }
 
-/* Applies remount's mode=BRANCH=MODE changes in order; BRANCH is a path. */
-static int ufs_apply_mode_changes(struct fs_context *fc, struct ufs_sb_info *sbi,
-				  const struct ufs_options *opts)
+/* ---- Remount: changes to the live union's branches ---- */
+
+/*
+ * The index of the branch at path in the current layout, or -ENOENT.
+ * Caller holds write_mutex.
+ */
+static int ufs_find_branch_locked(struct ufs_sb_info *sbi, const struct path *path)
 {
-	unsigned int i;
+	return ufs_layout_find(ufs_layout_locked(sbi), path);
+}
+
+/* The option a change was given as, for messages. */
+static const char *ufs_change_key(enum ufs_branch_change_kind kind)
+{
+	return kind == UFS_CHANGE_ADD ? "add" : kind == UFS_CHANGE_DEL ? "del" : "mode";
+}
+
+static int ufs_refuse_overlap(struct fs_context *fc, const char *name, const struct path *other)
+{
+	char *buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	char *path = buf ? d_path(other, buf, PATH_MAX) : ERR_PTR(-ENOMEM);
 	int err;
 
-	for (i = 0; i < ufs_options_mode_change_count(opts); i++) {
-		const char *name = ufs_options_mode_change_path(opts, i);
-		struct path path;
-		int index;
+	err = invalfc(fc, "add=%s: overlaps branch %s", name, IS_ERR(path) ? "?" : path);
+	kfree(buf);
+	return err;
+}
 
-		err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
-		if (err)
-			return invalfc(fc, "mode=%s: cannot resolve the branch: error %d", name, err);
-		index = ufs_find_branch(sbi, &path);
-		path_put(&path);
-		if (index < 0)
-			return invalfc(fc, "mode=%s: not a branch of this union", name);
-		err = ufs_set_branch_mode(sbi, index, ufs_options_mode_change_mode(opts, i));
-		if (err == -EROFS)
-			return errorfc(fc, "mode=%s: the branch's filesystem is read-only", name), err;
-		if (err)
-			return err;
+/* Applies one add=, del= or mode= change (its paths already resolved) under write_mutex. */
+static int ufs_apply_change(struct fs_context *fc, struct super_block *sb,
+			    const struct ufs_options *opts, unsigned int i,
+			    const struct path *path, const struct path *anchor)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	enum ufs_branch_change_kind kind = ufs_options_change_kind(opts, i);
+	const char *key = ufs_change_key(kind);
+	const char *name = ufs_options_change_path(opts, i);
+	const char *why = NULL;
+	unsigned int clash, index;
+	int found, err;
+
+	if (kind == UFS_CHANGE_ADD) {
+		index = 0;
+		if (anchor->dentry) {
+			found = ufs_find_branch_locked(sbi, anchor);
+			if (found < 0)
+				return invalfc(fc, "add=%s: %s is not a branch of this union", name,
+					       ufs_options_change_anchor(opts, i));
+			index = found;
+		} else if (ufs_options_change_anchor(opts, i)) {
+			index = ufs_layout_locked(sbi)->nbranches;	/* "add=:/new": at the bottom */
+		}
+		err = ufs_add_branch_locked(sb, path, index, ufs_options_change_mode(opts, i),
+					    &why, &clash);
+		if (err == -EINVAL && clash < ufs_layout_locked(sbi)->nbranches)
+			return ufs_refuse_overlap(fc, name, &ufs_layout_locked(sbi)->branch[clash]->path);
+	} else {
+		found = ufs_find_branch_locked(sbi, path);
+		if (found < 0)
+			return invalfc(fc, "%s=%s: not a branch of this union", key, name);
+		if (kind == UFS_CHANGE_DEL)
+			err = ufs_del_branch_locked(sb, found, &why);
+		else
+			err = ufs_set_mode_locked(sb, found, ufs_options_change_mode(opts, i), &why);
+	}
+	if (err && why)
+		return errorfc(fc, "%s=%s: %s", key, name, why), err;
+	return err;
+}
+
+/* Resolves the directories one change names (an unused anchor stays empty). */
+static int ufs_resolve_change(struct fs_context *fc, const struct ufs_options *opts,
+			      unsigned int i, struct path *path, struct path *anchor)
+{
+	enum ufs_branch_change_kind kind = ufs_options_change_kind(opts, i);
+	const char *key = ufs_change_key(kind);
+	const char *name = ufs_options_change_path(opts, i);
+	const char *before = ufs_options_change_anchor(opts, i);
+	int err;
+
+	err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
+	if (err == -ENOTDIR)
+		return invalfc(fc, "%s=%s: not a directory", key, name);
+	if (err == -ENOENT)
+		return invalfc(fc, "%s=%s: no such directory", key, name);
+	if (err)
+		return invalfc(fc, "%s=%s: cannot resolve the directory: error %d", key, name, err);
+	if (kind != UFS_CHANGE_ADD || !before || !*before)
+		return 0;
+	err = kern_path(before, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, anchor);
+	if (err) {
+		path_put(path);
+		return invalfc(fc, "add=%s:%s: cannot resolve the branch %s: error %d",
+			       before, name, before, err);
 	}
 	return 0;
+}
+
+/*
+ * Applies remount's add=, del= and mode= in the order given. Paths are
+ * resolved before write_mutex is taken: a path through this union would
+ * need it to revalidate. A refusal stops there; earlier changes stay.
+ */
+static int ufs_apply_changes(struct fs_context *fc, struct super_block *sb,
+			     const struct ufs_options *opts)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	unsigned int i, n = ufs_options_change_count(opts);
+	bool removed = false;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		struct path path = {}, anchor = {};
+
+		err = ufs_resolve_change(fc, opts, i, &path, &anchor);
+		if (err)
+			break;
+		mutex_lock(&sbi->write_mutex);
+		err = ufs_apply_change(fc, sb, opts, i, &path, &anchor);
+		mutex_unlock(&sbi->write_mutex);
+		removed |= !err && ufs_options_change_kind(opts, i) == UFS_CHANGE_DEL;
+		path_put(&path);
+		if (anchor.dentry)
+			path_put(&anchor);
+	}
+	if (removed)
+		ufs_forget_unused(sb);
+	return err;
 }
 
 /*
@@ -235,44 +282,45 @@ static int ufs_apply_mode_changes(struct fs_context *fc, struct ufs_sb_info *sbi
 static bool ufs_same_branches(struct ufs_sb_info *sbi, const struct ufs_options *opts)
 {
 	unsigned int i, n = ufs_options_branch_count(opts);
+	struct ufs_layout *layout = ufs_current_layout(sbi);
+	bool same = n == layout->nbranches;
 
-	if (n != sbi->nbranches)
-		return false;
-	for (i = 0; i < n; i++) {
+	for (i = 0; same && i < n; i++) {
 		struct path path;
-		bool same;
 
 		if (kern_path(ufs_options_branch_path(opts, i), LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-			      &path))
-			return false;
-		same = path.dentry == sbi->branches[i].path.dentry &&
-		       ufs_options_branch_mode(opts, i) == READ_ONCE(sbi->branches[i].mode);
+			      &path)) {
+			same = false;
+			break;
+		}
+		same = path.dentry == layout->branch[i]->path.dentry &&
+		       ufs_options_branch_mode(opts, i) == READ_ONCE(layout->branch[i]->mode);
 		path_put(&path);
-		if (!same)
-			return false;
 	}
-	return true;
+	ufs_layout_put(layout);
+	return same;
 }
 
 /*
- * Remount: mode=BRANCH=MODE and incgen change a live union; the branch
- * list itself (dirs=) cannot be replaced, and add=/del= are refused by
- * the core's parser (not supported yet).
+ * Remount: add=, del=, mode= and incgen change a live union; the branch
+ * list itself (dirs=) cannot be replaced.
  */
 static int ufs_reconfigure(struct fs_context *fc)
 {
 	struct ufs_fs_context *ctx = fc->fs_private;
-	struct ufs_sb_info *sbi = UFS_SB(fc->root->d_sb);
+	struct super_block *sb = fc->root->d_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
 	int err;
 
 	if (ufs_options_branch_count(ctx->opts) && !ufs_same_branches(sbi, ctx->opts))
-		return invalfc(fc, "dirs= cannot be changed by remount; use mode=, or unmount");
-	err = ufs_apply_mode_changes(fc, sbi, ctx->opts);
-	if (err)
+		return invalfc(fc, "dirs= cannot be changed by remount; use add=, del= or mode=");
+	err = ufs_apply_changes(fc, sb, ctx->opts);
+	if (err || !ufs_options_incgen(ctx->opts))
 		return err;
-	if (ufs_options_incgen(ctx->opts))
-		ufs_bump_generation(sbi);
-	return 0;
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_incgen_locked(sb);
+	mutex_unlock(&sbi->write_mutex);
+	return err;
 }
 
 static void ufs_free_fc(struct fs_context *fc)

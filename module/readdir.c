@@ -37,14 +37,16 @@ static int ufs_dir_release(struct inode *inode, struct file *file)
 static int ufs_dir_snapshot(struct file *file, struct ufs_dir_info *di)
 {
 	struct dentry *dentry = file->f_path.dentry;
-	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
-	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	/* The listing of the current layout, also for a directory opened before a change. */
+	struct ufs_dentry_info *info = ufs_get_fresh_info(dentry);
 	struct ufs_lower_set set;
 	struct ufs_dirlist *list;
 	int err;
 
+	if (IS_ERR(info))
+		return PTR_ERR(info);
 	ufs_lower_set_of(info, &set);
-	err = ufs_dirlist_build(sbi->table, &ufs_lower_ops, sbi, &set, &list);
+	err = ufs_dirlist_build(info->layout->table, &ufs_lower_ops, info->layout, &set, &list);
 	ufs_put_dentry_info(info);
 	if (err)
 		return err;
@@ -92,15 +94,14 @@ static int ufs_iterate(struct file *file, struct dir_context *ctx)
 static int ufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct dentry *dentry = file->f_path.dentry;
-	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
 	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
 	int i, err = 0;
 
 	for (i = info->start; i <= info->end && !err; i++) {
-		struct path path = { .mnt = sbi->branches[i].path.mnt, .dentry = info->lower[i] };
+		struct path path = { .mnt = ufs_info_mnt(info, i), .dentry = info->lower[i] };
 		struct file *lower;
 
-		if (!path.dentry || READ_ONCE(sbi->branches[i].mode) != UFS_BRANCH_RW)
+		if (!path.dentry || READ_ONCE(info->layout->branch[i]->mode) != UFS_BRANCH_RW)
 			continue;
 		lower = ufs_do_open(&path, O_RDONLY | O_DIRECTORY);
 		if (IS_ERR(lower)) {

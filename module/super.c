@@ -16,30 +16,26 @@
 /* Drops everything a (possibly half-built) sb_info holds. */
 void ufs_free_sb_info(struct ufs_sb_info *sbi)
 {
-	unsigned int i;
-
-	for (i = 0; i < sbi->nbranches; i++)
-		path_put(&sbi->branches[i].path);
-	kfree(sbi->branches);
+	ufs_layout_put(rcu_dereference_protected(sbi->layout, true));
 	if (sbi->creator_cred)
 		put_cred(sbi->creator_cred);
-	if (sbi->table)
-		ufs_branch_table_destroy(sbi->table);
 	kfree(sbi);
 }
 
 /* The branch statfs reports: the highest-priority writable one, else the first. */
-static const struct path *ufs_statfs_branch(const struct ufs_sb_info *sbi)
+static const struct path *ufs_statfs_branch(const struct ufs_layout *layout)
 {
-	int writable = ufs_branch_table_first_writable(sbi->table);
+	int writable = ufs_branch_table_first_writable(layout->table);
 
-	return &sbi->branches[writable >= 0 ? writable : 0].path;
+	return &layout->branch[writable >= 0 ? writable : 0]->path;
 }
 
 static int ufs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
-	int err = vfs_statfs(ufs_statfs_branch(UFS_SB(dentry->d_sb)), buf);
+	struct ufs_layout *layout = ufs_current_layout(UFS_SB(dentry->d_sb));
+	int err = vfs_statfs(ufs_statfs_branch(layout), buf);
 
+	ufs_layout_put(layout);
 	if (!err)
 		buf->f_type = UNIONFS_SUPER_MAGIC;
 	return err;
@@ -49,16 +45,18 @@ static int ufs_statfs(struct dentry *dentry, struct kstatfs *buf)
 static int ufs_show_options(struct seq_file *m, struct dentry *root)
 {
 	struct ufs_sb_info *sbi = UFS_SB(root->d_sb);
+	struct ufs_layout *layout = ufs_current_layout(sbi);
 	unsigned int i;
 
 	seq_puts(m, ",dirs=");
-	for (i = 0; i < sbi->nbranches; i++) {
+	for (i = 0; i < layout->nbranches; i++) {
 		if (i)
 			seq_putc(m, ':');
 		/* Escape what would split the option string apart. */
-		seq_path(m, &sbi->branches[i].path, ",:= \t\n\\");
-		seq_printf(m, "=%s", ufs_branch_mode_name(sbi->branches[i].mode));
+		seq_path(m, &layout->branch[i]->path, ",:= \t\n\\");
+		seq_printf(m, "=%s", ufs_branch_mode_name(READ_ONCE(layout->branch[i]->mode)));
 	}
+	ufs_layout_put(layout);
 	if (sbi->delete_mode != UFS_DELETE_ALL)
 		seq_printf(m, ",delete=%s", ufs_delete_mode_name(sbi->delete_mode));
 	return 0;
@@ -67,36 +65,40 @@ static int ufs_show_options(struct seq_file *m, struct dentry *root)
 static const struct super_operations ufs_super_ops = {
 	.alloc_inode = ufs_alloc_inode,
 	.free_inode = ufs_free_inode,
+	/*
+	 * No union inode outlives its dentries: it pins lower inodes, which
+	 * must not stay pinned once their branch is removed and unused.
+	 */
+	.drop_inode = generic_delete_inode,
 	.evict_inode = ufs_evict_inode,
 	.statfs = ufs_statfs,
 	.show_options = ufs_show_options,
 };
 
-/* The root's lower objects are the branch roots themselves. */
-static struct ufs_dentry_info *ufs_root_info(struct super_block *sb)
+/* The root's info in layout: its lower objects are the branch roots themselves. */
+struct ufs_dentry_info *ufs_root_info(struct ufs_layout *layout, u64 generation)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info = ufs_alloc_dentry_info(sb);
+	struct ufs_dentry_info *info = ufs_alloc_dentry_info(layout, generation);
 	unsigned int i;
 
 	if (!info)
 		return NULL;
-	for (i = 0; i < sbi->nbranches; i++)
-		info->lower[i] = dget(sbi->branches[i].path.dentry);
+	for (i = 0; i < layout->nbranches; i++)
+		info->lower[i] = dget(layout->branch[i]->path.dentry);
 	info->start = 0;
-	info->end = sbi->nbranches - 1;
+	info->end = layout->nbranches - 1;
 	info->kind = UFS_KIND_DIR;
 	return info;
 }
 
 static int ufs_set_stack_depth(struct super_block *sb)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_layout *layout = rcu_dereference_protected(UFS_SB(sb)->layout, true);
 	unsigned int i;
 
-	for (i = 0; i < sbi->nbranches; i++)
+	for (i = 0; i < layout->nbranches; i++)
 		sb->s_stack_depth = max(sb->s_stack_depth,
-					sbi->branches[i].path.dentry->d_sb->s_stack_depth + 1);
+					layout->branch[i]->path.dentry->d_sb->s_stack_depth + 1);
 	return sb->s_stack_depth > FILESYSTEM_MAX_STACK_DEPTH ? -EINVAL : 0;
 }
 
@@ -131,8 +133,11 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (err)
 		return err;
 	mutex_init(&sbi->write_mutex);
+	/* Generations count from 1: 0 in a request means "do not check". */
+	atomic64_set(&sbi->generation, 1);
 
-	info = ufs_root_info(sb);
+	info = ufs_root_info(rcu_dereference_protected(sbi->layout, true),
+			     atomic64_read(&sbi->generation));
 	if (!info)
 		return -ENOMEM;
 	root = ufs_iget(sb, info);

@@ -16,6 +16,7 @@
 /* super.c */
 extern struct file_system_type ufs_fs_type;
 int ufs_fill_super(struct super_block *sb, struct fs_context *fc);
+struct ufs_dentry_info *ufs_root_info(struct ufs_layout *layout, u64 generation);
 void ufs_free_sb_info(struct ufs_sb_info *sbi);
 
 /* params.c */
@@ -32,8 +33,12 @@ int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
 
 /* namei.c */
 extern const struct dentry_operations ufs_dentry_ops;
-struct ufs_dentry_info *ufs_alloc_dentry_info(struct super_block *sb);
+struct ufs_dentry_info *ufs_alloc_dentry_info(struct ufs_layout *layout, u64 generation);
+struct ufs_dentry_info *ufs_alloc_info_like(const struct ufs_dentry_info *model);
+struct ufs_dentry_info *ufs_alloc_current_info(struct ufs_sb_info *sbi);
 struct ufs_dentry_info *ufs_get_dentry_info(struct dentry *dentry);
+struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry);
+struct ufs_dentry_info *ufs_get_fresh_info_locked(struct dentry *dentry);
 void ufs_put_dentry_info(struct ufs_dentry_info *info);
 void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info);
 void ufs_get_top_lower_path(struct dentry *dentry, struct path *out);
@@ -51,6 +56,7 @@ int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
 void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *info);
 void ufs_copy_dir_attrs(struct inode *dir);
+struct ufs_lower_branch *ufs_inode_branch_get(struct inode *inode);
 struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info);
 int ufs_init_inode_cache(void);
 void ufs_destroy_inode_cache(void);
@@ -82,10 +88,30 @@ struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type);
 int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type);
 #endif
 
-/* branch.c */
-u64 ufs_bump_generation(struct ufs_sb_info *sbi);
-int ufs_set_branch_mode(struct ufs_sb_info *sbi, unsigned int index, enum ufs_branch_mode mode);
-int ufs_find_branch(struct ufs_sb_info *sbi, const struct path *path);
+/* layout.c: branch objects and layouts */
+struct ufs_lower_branch *ufs_branch_create(struct ufs_sb_info *sbi, const struct path *path,
+					   enum ufs_branch_mode mode,
+					   struct ufs_lower_branch *const *others, unsigned int count);
+struct ufs_lower_branch *ufs_branch_get(struct ufs_lower_branch *branch);
+void ufs_branch_put(struct ufs_lower_branch *branch);
+struct ufs_layout *ufs_layout_create(struct ufs_sb_info *sbi,
+				     struct ufs_lower_branch *const *branches, unsigned int count);
+struct ufs_layout *ufs_layout_get(struct ufs_layout *layout);
+void ufs_layout_put(struct ufs_layout *layout);
+struct ufs_layout *ufs_current_layout(struct ufs_sb_info *sbi);
+int ufs_layout_find(const struct ufs_layout *layout, const struct path *path);
+
+/* branch.c: which directories may be branches; changes to a live union's branches */
+const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch *const *others,
+			       unsigned int count, int max_depth, unsigned int *clash);
+int ufs_check_generation(struct ufs_sb_info *sbi, u64 expected);
+int ufs_incgen_locked(struct super_block *sb);
+int ufs_set_mode_locked(struct super_block *sb, unsigned int index, enum ufs_branch_mode mode,
+			const char **why);
+int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsigned int index,
+			  enum ufs_branch_mode mode, const char **why, unsigned int *clash);
+int ufs_del_branch_locked(struct super_block *sb, unsigned int index, const char **why);
+void ufs_forget_unused(struct super_block *sb);
 
 /* ioctl.c */
 long ufs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

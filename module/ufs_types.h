@@ -16,28 +16,56 @@
 #include "uapi/unionfs.h"	/* UNIONFS_SUPER_MAGIC: as FSL Unionfs, so stat -f knows us */
 
 
-/* One branch: the directory the user named, pinned for the union's lifetime. */
+/*
+ * One branch: the directory the user named, pinned while any layout, inode
+ * or open file refers to it. The same object stays in every layout the
+ * branch is part of, so it keeps its identity (open-file count, inode
+ * numbers) when branches are added or removed around it.
+ */
 struct ufs_lower_branch {
+	refcount_t count;
+	struct rcu_head rcu;		/* RCU walkers read mode; freed after a grace period */
 	struct path path;
 	enum ufs_branch_mode mode;	/* changed under write_mutex; READ_ONCE elsewhere */
+	unsigned int fs_index;		/* numbers the lower filesystem, for inode numbers */
 	atomic_long_t open_files;	/* union files open with a lower file here */
 };
 
-/* Per union superblock. Immutable after fill_super in this release. */
-struct ufs_sb_info {
-	struct ufs_branch_table *table;	/* core's view; env handles point into branches[] */
-	struct ufs_lower_branch *branches;
+/*
+ * The union's branches at one moment, in precedence order, and the core's
+ * table of them. Immutable: a change of branches or modes builds a new
+ * layout and publishes it in sbi->layout under write_mutex. Dentry infos
+ * hold the layout they were resolved in, so their lower[] slots keep
+ * meaning what they meant.
+ */
+struct ufs_layout {
+	refcount_t count;
+	struct rcu_head rcu;
+	struct ufs_sb_info *sbi;
+	struct ufs_branch_table *table;	/* core's view; env handles are branch[] */
 	unsigned int nbranches;
+	struct ufs_lower_branch *branch[];
+};
+
+/* Per union superblock. */
+struct ufs_sb_info {
+	struct ufs_layout __rcu *layout;	/* replaced under write_mutex */
 	enum ufs_delete_mode delete_mode;
 	const struct cred *creator_cred;	/* the mounter's: copyup and union metadata */
 	/*
 	 * Serialises the operations that change which lower objects make up
-	 * union objects (create, remove, rename, link, copyup), so parent
-	 * chains made on a new branch never race. Lookups and I/O don't take it.
+	 * union objects (create, remove, rename, link, copyup) and changes of
+	 * the layout, so parent chains made on a new branch never race and a
+	 * layout never changes under an operation. Lookups and I/O take it
+	 * only to bring a dentry cached before a layout change up to date.
 	 */
 	struct mutex write_mutex;
-	/* Bumped by every change of branch modes (or layout): caches revalidate. */
+	/*
+	 * Bumped by every change of the layout (and by incgen): an info of an
+	 * older generation is resolved again before it is used for names.
+	 */
 	atomic64_t generation;
+	unsigned int next_fs_index;	/* under write_mutex */
 };
 
 /*
@@ -55,7 +83,8 @@ struct ufs_sb_info {
 struct ufs_dentry_info {
 	refcount_t count;
 	struct rcu_head rcu;
-	unsigned int nbranches;
+	struct ufs_layout *layout;	/* referenced: what lower[i] is a slot of */
+	unsigned int nbranches;		/* layout->nbranches */
 	u64 generation;		/* the union's generation when it was resolved */
 	int start;
 	int end;
@@ -67,7 +96,7 @@ struct ufs_dentry_info {
 struct ufs_inode_info {
 	struct inode *lower;
 	struct file *wb_file;	/* protected by i_lock: where mapped dirty pages go (mmap.c) */
-	int branch;		/* branch of 'lower' when the inode was made */
+	struct ufs_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
 	struct inode vfs_inode;
 };
 
@@ -75,7 +104,7 @@ struct ufs_inode_info {
 struct ufs_file_info {
 	spinlock_t lock;	/* protects lower and branch: replaced when the object is copied up */
 	struct file *lower;
-	int branch;		/* whose open_files counts this file */
+	struct ufs_lower_branch *branch;	/* referenced; its open_files counts this file */
 };
 
 /* Per open directory: the merged listing, built at offset 0 and kept until rewound. */
@@ -86,6 +115,18 @@ struct ufs_dir_info {
 static inline struct ufs_sb_info *UFS_SB(const struct super_block *sb)
 {
 	return sb->s_fs_info;
+}
+
+/* The current layout, for a caller holding write_mutex (no reference taken). */
+static inline struct ufs_layout *ufs_layout_locked(struct ufs_sb_info *sbi)
+{
+	return rcu_dereference_protected(sbi->layout, lockdep_is_held(&sbi->write_mutex));
+}
+
+/* The mount of branch i of info's layout. */
+static inline struct vfsmount *ufs_info_mnt(const struct ufs_dentry_info *info, int i)
+{
+	return info->layout->branch[i]->path.mnt;
 }
 
 static inline struct ufs_inode_info *UFS_I(const struct inode *inode)

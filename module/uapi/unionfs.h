@@ -6,6 +6,13 @@
  * kernels without compat code. ioctls go to the union's root directory
  * (UNIONFS_IOC_QUERY: to any file in the union). Branch indexes count from
  * 0, the highest priority. Changing ioctls need CAP_SYS_ADMIN.
+ *
+ * Errors of the changing requests: EINVAL (index out of range, a mode not
+ * known, a nonzero reserved field, a directory that overlaps a branch or
+ * is inside the union, too many branches), ENOTDIR (dirfd is not a
+ * directory), EBUSY (removing the last branch, or one with files open
+ * through the union), EROFS (rw on a read-only mount), ESTALE (the
+ * generation is not the expected one), EPERM (no CAP_SYS_ADMIN).
  */
 #ifndef _UAPI_LINUX_UNIONFS_H
 #define _UAPI_LINUX_UNIONFS_H
@@ -36,18 +43,27 @@ struct unionfs_ioc_branch {
 	char path[UNIONFS_PATH_MAX];	/* out: absolute path, NUL-terminated */
 };
 
+/*
+ * The changing requests carry the generation their index was computed at
+ * (from UNIONFS_IOC_GET_BRANCH): when the union changed since, the request
+ * fails with ESTALE instead of hitting another branch. 0 skips the check.
+ */
+
 /* Add the directory open as dirfd at index (count = append), with mode. */
 struct unionfs_ioc_add {
 	__s32 dirfd;
 	__u32 index;
 	__u32 mode;
 	__u32 reserved;		/* must be 0 */
+	__u64 generation;	/* in: expected generation, or 0 */
 };
 
 /* Remove a branch, or change its mode. */
 struct unionfs_ioc_index {
 	__u32 index;
-	__u32 mode;		/* UNIONFS_IOC_SET_MODE only */
+	__u32 mode;		/* UNIONFS_IOC_SET_MODE only; 0 for DEL_BRANCH */
+	__u64 generation;	/* in: expected generation, or 0 */
+	__u32 reserved[2];	/* must be 0 */
 };
 
 /* Which branches hold the file the ioctl is issued on (bit i = branch i). */

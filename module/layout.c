@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layout.c - the life cycle of branch objects and layouts (ufs_types.h):
+ * references, building a layout from branch objects, and reading the
+ * union's current one. What changes a layout is in branch.c.
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/slab.h>
+#include "ufs.h"
+
+/* ---- Branch objects ---- */
+
+/*
+ * A branch object for path (a new reference is taken). fs_index is the
+ * one of a branch in others[] on the same filesystem, so a filesystem
+ * keeps one inode-number space, or a new one.
+ */
+struct ufs_lower_branch *ufs_branch_create(struct ufs_sb_info *sbi, const struct path *path,
+					   enum ufs_branch_mode mode,
+					   struct ufs_lower_branch *const *others, unsigned int count)
+{
+	struct ufs_lower_branch *branch = kzalloc(sizeof(*branch), GFP_KERNEL);
+	unsigned int i;
+
+	if (!branch)
+		return NULL;
+	refcount_set(&branch->count, 1);
+	branch->path = *path;
+	path_get(&branch->path);
+	branch->mode = mode;
+	atomic_long_set(&branch->open_files, 0);
+	branch->fs_index = sbi->next_fs_index;
+	for (i = 0; i < count; i++) {
+		if (others[i]->path.dentry->d_sb == path->dentry->d_sb) {
+			branch->fs_index = others[i]->fs_index;
+			return branch;
+		}
+	}
+	sbi->next_fs_index++;
+	return branch;
+}
+
+struct ufs_lower_branch *ufs_branch_get(struct ufs_lower_branch *branch)
+{
+	refcount_inc(&branch->count);
+	return branch;
+}
+
+/* Drops a reference; the last one unpins the directory. May sleep. */
+void ufs_branch_put(struct ufs_lower_branch *branch)
+{
+	if (!branch || !refcount_dec_and_test(&branch->count))
+		return;
+	path_put(&branch->path);
+	kfree_rcu(branch, rcu);	/* RCU walkers may still read its mode */
+}
+
+/* ---- Layouts ---- */
+
+/*
+ * A layout of the count branches in branches[] (each gets a reference),
+ * in that order, with their current modes. NULL on ENOMEM.
+ */
+struct ufs_layout *ufs_layout_create(struct ufs_sb_info *sbi,
+				     struct ufs_lower_branch *const *branches, unsigned int count)
+{
+	struct ufs_layout *layout;
+	unsigned int i;
+
+	layout = kzalloc(struct_size(layout, branch, count), GFP_KERNEL);
+	if (!layout)
+		return NULL;
+	refcount_set(&layout->count, 1);
+	layout->sbi = sbi;
+	layout->table = ufs_branch_table_create(count);
+	if (!layout->table)
+		goto fail;
+	for (i = 0; i < count; i++) {
+		struct ufs_lower_branch *branch = branches[i];
+		struct ufs_branch entry = {
+			.env = branch,
+			.mode = READ_ONCE(branch->mode),
+			.fs_index = branch->fs_index,
+		};
+
+		if (ufs_branch_table_insert(layout->table, i, &entry))
+			goto fail;
+		layout->branch[i] = ufs_branch_get(branch);
+		layout->nbranches = i + 1;
+	}
+	return layout;
+fail:
+	ufs_layout_put(layout);
+	return NULL;
+}
+
+struct ufs_layout *ufs_layout_get(struct ufs_layout *layout)
+{
+	refcount_inc(&layout->count);
+	return layout;
+}
+
+/* Drops a reference; the last one drops the branches. May sleep. */
+void ufs_layout_put(struct ufs_layout *layout)
+{
+	unsigned int i;
+
+	if (!layout || !refcount_dec_and_test(&layout->count))
+		return;
+	for (i = 0; i < layout->nbranches; i++)
+		ufs_branch_put(layout->branch[i]);
+	if (layout->table)
+		ufs_branch_table_destroy(layout->table);
+	kfree_rcu(layout, rcu);	/* RCU walkers may still look through it */
+}
+
+/* A reference to the union's current layout. */
+struct ufs_layout *ufs_current_layout(struct ufs_sb_info *sbi)
+{
+	struct ufs_layout *layout;
+
+	rcu_read_lock();
+	do {
+		/* A replaced layout may be on its way out: then read the new one. */
+		layout = rcu_dereference(sbi->layout);
+	} while (!refcount_inc_not_zero(&layout->count));
+	rcu_read_unlock();
+	return layout;
+}
+
+/* The index of the branch whose directory is path in layout, or -ENOENT. */
+int ufs_layout_find(const struct ufs_layout *layout, const struct path *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < layout->nbranches; i++)
+		if (layout->branch[i]->path.dentry == path->dentry)
+			return i;	/* through whatever mount: branches never share a directory */
+	return -ENOENT;
+}
