@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * actions.cpp - the five actions, each a straight line of steps: find the
- * union, read its branches, resolve BRANCH, issue one ioctl.
+ * union, read its branches, resolve BRANCH, issue one ioctl. A change
+ * carries the generation of the listing it was computed from, and is
+ * computed again from a new listing when the union changed in between.
  */
 #include "actions.h"
 
 #include <cerrno>
 #include <fcntl.h>
+#include <optional>
 
 #include "args.h"
 #include "format.h"
@@ -65,71 +68,133 @@ Result<uint32_t> locate(Context &ctx, const BranchRef &ref, const BranchList &li
 	return resolve_branch(ref, list, canonical, err, union_name);
 }
 
+/*
+ * The mount point of the union canonical PATH lies in, or "" when it lies
+ * in none or the mount table cannot tell: only for a message.
+ */
+std::string union_holding(Context &ctx, const std::string &path)
+{
+	Result<MountEntry> mount = ctx.system.find_mount(path);
+
+	if (mount.is_error() || mount.value().fstype != kUnionFsType)
+		return "";
+	return mount.value().target;
+}
+
+/* What one request of a change came to. */
+enum class Outcome { Done, Stale };
+
+/*
+ * A change computed from a listing of the branches. TRY_ONCE(list) turns
+ * the listing into one request, with the listing's generation, and issues
+ * it; when the module answers ESTALE (someone changed the branches since
+ * the listing, so the index may name another branch now), the branches are
+ * read, BRANCH is resolved and the request issued again, up to
+ * kChangeAttempts times in all.
+ */
+template <typename TryOnce>
+Result<void> change(Context &ctx, const OpenUnion &u, const std::string &what, TryOnce try_once)
+{
+	for (int attempt = 0; attempt < kChangeAttempts; attempt++) {
+		BranchList list = TRY(read_branches(ctx.ioctls, u.root.get(), u.name));
+		Outcome outcome = TRY(try_once(list));
+		if (outcome == Outcome::Done)
+			return {};
+	}
+	return Failure{kExitFailed, what + ": " + kept_changing(kChangeAttempts), ESTALE};
+}
+
+/* read_branches() always knows it; 0 would skip the module's check. */
+uint64_t generation_of(const BranchList &list)
+{
+	return list.generation.value_or(0);
+}
+
 Result<void> add(Context &ctx, const Command &cmd)
 {
 	OpenUnion u = TRY(open_union(ctx, cmd.target));
-	BranchList list = TRY(read_branches(ctx.ioctls, u.root.get(), u.name));
 	const std::string what = u.name + ": cannot add branch " + cmd.dir;
-	uint32_t index = 0;	/* on top, as Unionfs 1.x: the snapshot workflow needs it */
 	std::string canonical;
+	const bool resolved = ctx.system.realpath(cmd.dir, canonical) == 0;
+	std::optional<Fd> dir;	/* opened once: every request adds the same directory */
 
-	if (cmd.where != Where::Top) {
-		index = TRY(locate(ctx, cmd.branch, list, u.name));
-		if (cmd.where == Where::After)
-			index++;
-	}
-	if (ctx.system.realpath(cmd.dir, canonical) == 0) {
-		if (auto existing = find_branch_path(list, canonical))
-			return Failure{kExitFailed,
-				       what + ": already a branch (index " + std::to_string(*existing) + ")"};
-	}
-	int dirfd = ctx.system.open(cmd.dir, kBranchFlags);
-	if (dirfd < 0)
-		return errno_error(what, -dirfd);
-	Fd dir(ctx.system, dirfd);
+	return change(ctx, u, what, [&](const BranchList &list) -> Result<Outcome> {
+		uint32_t index = 0;	/* on top, as Unionfs 1.x: the snapshot workflow needs it */
 
-	struct unionfs_ioc_add req = {};
-	req.dirfd = dir.get();
-	req.index = index;
-	req.mode = cmd.mode;
-	if (int err = ctx.ioctls.add_branch(u.root.get(), req))
-		return errno_error(what, err);
-	return {};
+		if (cmd.where != Where::Top) {
+			index = TRY(locate(ctx, cmd.branch, list, u.name));
+			if (cmd.where == Where::After)
+				index++;
+		}
+		if (resolved) {
+			if (auto existing = find_branch_path(list, canonical))
+				return Failure{kExitFailed, what + ": already a branch (index " +
+								    std::to_string(*existing) + ")"};
+		}
+		if (!dir) {
+			int dirfd = ctx.system.open(cmd.dir, kBranchFlags);
+			if (dirfd < 0)
+				return errno_error(what, -dirfd);
+			dir.emplace(ctx.system, dirfd);
+		}
+
+		struct unionfs_ioc_add req = {};
+		req.dirfd = dir->get();
+		req.index = index;
+		req.mode = cmd.mode;
+		req.generation = generation_of(list);
+		int err = ctx.ioctls.add_branch(u.root.get(), req);
+		if (err == ESTALE)
+			return Outcome::Stale;
+		if (err) {
+			/* EINVAL also means the directory is on a unionfs: say which. */
+			std::string dir_union = err == EINVAL && resolved ? union_holding(ctx, canonical) : "";
+			return Failure{kExitFailed, what + ": " + add_refusal(err, list, dir_union, u.mount.target),
+				       err};
+		}
+		return Outcome::Done;
+	});
 }
 
 Result<void> remove(Context &ctx, const Command &cmd)
 {
 	OpenUnion u = TRY(open_union(ctx, cmd.target));
-	BranchList list = TRY(read_branches(ctx.ioctls, u.root.get(), u.name));
-	uint32_t index = TRY(locate(ctx, cmd.branch, list, u.name));
+	const std::string what = u.name + ": cannot remove branch " + cmd.branch.text;
 
-	struct unionfs_ioc_index req = {};
-	req.index = index;
-	if (int err = ctx.ioctls.del_branch(u.root.get(), req)) {
-		Failure failure = errno_error(u.name + ": cannot remove branch " + cmd.branch.text, err);
-		const std::optional<uint64_t> &open = list.branches[index].open_files;
+	return change(ctx, u, what, [&](const BranchList &list) -> Result<Outcome> {
+		uint32_t index = TRY(locate(ctx, cmd.branch, list, u.name));
 
-		if (err == EBUSY && open && *open)
-			failure.message += " (" + std::to_string(*open) +
-					   (*open == 1 ? " open file)" : " open files)");
-		return failure;
-	}
-	return {};
+		struct unionfs_ioc_index req = {};
+		req.index = index;
+		req.generation = generation_of(list);
+		int err = ctx.ioctls.del_branch(u.root.get(), req);
+		if (err == ESTALE)
+			return Outcome::Stale;
+		if (err)
+			return Failure{kExitFailed, what + ": " + remove_refusal(err, list, index), err};
+		return Outcome::Done;
+	});
 }
 
 Result<void> set_mode(Context &ctx, const Command &cmd)
 {
 	OpenUnion u = TRY(open_union(ctx, cmd.target));
-	BranchList list = TRY(read_branches(ctx.ioctls, u.root.get(), u.name));
-	uint32_t index = TRY(locate(ctx, cmd.branch, list, u.name));
+	const std::string what = u.name + ": cannot set branch " + cmd.branch.text + " to " + mode_name(cmd.mode);
 
-	struct unionfs_ioc_index req = {};
-	req.index = index;
-	req.mode = cmd.mode;
-	if (int err = ctx.ioctls.set_mode(u.root.get(), req))
-		return errno_error(u.name + ": cannot set branch " + cmd.branch.text + " to " +
-				   mode_name(cmd.mode), err);
-	return {};
+	return change(ctx, u, what, [&](const BranchList &list) -> Result<Outcome> {
+		uint32_t index = TRY(locate(ctx, cmd.branch, list, u.name));
+
+		struct unionfs_ioc_index req = {};
+		req.index = index;
+		req.mode = cmd.mode;
+		req.generation = generation_of(list);
+		int err = ctx.ioctls.set_mode(u.root.get(), req);
+		if (err == ESTALE)
+			return Outcome::Stale;
+		if (err)
+			return Failure{kExitFailed, what + ": " + mode_refusal(err, index), err};
+		return Outcome::Done;
+	});
 }
 
 /*

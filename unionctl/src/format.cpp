@@ -7,9 +7,11 @@
  */
 #include "format.h"
 
+#include <cerrno>
 #include <cstdio>
 
 #include "mode.h"
+#include "uapi/unionfs.h"
 
 namespace unionctl {
 
@@ -52,7 +54,80 @@ std::string json_branches(const std::vector<BranchEntry> &branches)
 	return out + "   ]\n";
 }
 
+/* The refusals every change shares. */
+std::string change_refusal(int err)
+{
+	if (err == EPERM)
+		return "changing a union's branches needs CAP_SYS_ADMIN";
+	return errno_text(err);
+}
+
+/*
+ * EINVAL for a request unionctl built itself (a known mode, reserved
+ * fields 0) leaves the index: the union has fewer branches than its
+ * listing said, which only a request without the generation check can meet.
+ */
+std::string no_branch_at(uint32_t index)
+{
+	return "the union has no branch at index " + std::to_string(index);
+}
+
 } /* namespace */
+
+std::string add_refusal(int err, const BranchList &list, std::string_view dir_union,
+			std::string_view own_union)
+{
+	switch (err) {
+	case EINVAL:
+		if (list.branches.size() >= UNIONFS_MAX_BRANCHES)
+			return "the union already has " + std::to_string(list.branches.size()) +
+			       " branches, the most it can have";
+		if (!dir_union.empty() && dir_union == own_union)
+			return "it lies inside the union";
+		if (!dir_union.empty())
+			return "it lies inside another union (" + std::string(dir_union) + ")";
+		return "it overlaps a branch of the union or lies inside it";
+	case EROFS:
+		return "its filesystem is mounted read-only";
+	}
+	return change_refusal(err);
+}
+
+std::string remove_refusal(int err, const BranchList &list, uint32_t index)
+{
+	switch (err) {
+	case EBUSY: {
+		if (list.branches.size() == 1)
+			return "it is the union's last branch";
+		/* The count is the listing's: files may have been opened since. */
+		uint64_t open = index < list.branches.size() ? list.branches[index].open_files.value_or(0) : 0;
+		if (open == 1)
+			return "1 file is open on it";
+		if (open > 1)
+			return std::to_string(open) + " files are open on it";
+		return "files are open on it";
+	}
+	case EINVAL:
+		return no_branch_at(index);
+	}
+	return change_refusal(err);
+}
+
+std::string mode_refusal(int err, uint32_t index)
+{
+	switch (err) {
+	case EROFS:
+		return "the branch's filesystem is mounted read-only";
+	case EINVAL:
+		return no_branch_at(index);
+	}
+	return change_refusal(err);
+}
+
+std::string kept_changing(int attempts)
+{
+	return "the union's branches kept changing; gave up after " + std::to_string(attempts) + " attempts";
+}
 
 std::string format_list(const BranchList &list)
 {

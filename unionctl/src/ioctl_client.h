@@ -40,6 +40,11 @@ public:
 
 /* How many times a read that met a concurrent change is started over. */
 constexpr int kReadAttempts = 8;
+/*
+ * How many times a change is requested, each from a new listing, while the
+ * module answers ESTALE (the union changed since the listing).
+ */
+constexpr int kChangeAttempts = 5;
 
 /*
  * Every branch, read with GET_BRANCH 0 .. count - 1, all of one generation

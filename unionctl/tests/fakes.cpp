@@ -86,6 +86,22 @@ void FakeUnion::set_branches(const std::vector<std::pair<std::string, uint32_t>>
 	renumber();
 }
 
+void FakeUnion::insert_branch(uint32_t index, std::string path, uint32_t mode)
+{
+	REQUIRE(index <= branches.size());
+	branches.insert(branches.begin() + index, BranchEntry{0, mode, 0, std::move(path)});
+	renumber();
+	bump();
+}
+
+void FakeUnion::erase_branch(uint32_t index)
+{
+	REQUIRE(index < branches.size());
+	branches.erase(branches.begin() + index);
+	renumber();
+	bump();
+}
+
 void FakeUnion::renumber()
 {
 	for (size_t i = 0; i < branches.size(); i++)
@@ -100,6 +116,13 @@ void FakeUnion::check_root(int fd) const
 	CHECK(root.path == mountpoint_);
 	CHECK((root.flags & O_DIRECTORY));
 	CHECK((root.flags & O_ACCMODE) == O_RDONLY);
+}
+
+int FakeUnion::check_generation(uint64_t expected)
+{
+	if (before_change)
+		before_change();
+	return expected && expected != generation ? ESTALE : 0;
 }
 
 int FakeUnion::get_branch(int fd, struct unionfs_ioc_branch &req)
@@ -128,16 +151,28 @@ int FakeUnion::add_branch(int fd, const struct unionfs_ioc_add &req)
 	check_root(fd);
 	const FakeSystem::OpenFile &dir = system_.file(req.dirfd);
 	calls.push_back("ADD_BRANCH dir=" + dir.path + " index=" + std::to_string(req.index) +
-			" mode=" + mode_name(req.mode));
+			" mode=" + mode_name(req.mode) + " generation=" + std::to_string(req.generation));
 	CHECK((dir.flags & O_DIRECTORY));
 	CHECK((dir.flags & O_ACCMODE) == O_RDONLY);
 	CHECK(req.reserved == 0);
 	if (auto it = fail.find("ADD_BRANCH"); it != fail.end())
 		return it->second;
-	if (req.index > branches.size() || req.mode > UNIONFS_BRANCH_NFSRO)
+	if (int err = check_generation(req.generation))
+		return err;
+	if (req.index > branches.size() || req.mode > UNIONFS_BRANCH_NFSRO ||
+	    branches.size() >= UNIONFS_MAX_BRANCHES)
 		return EINVAL;
 	std::string canonical;
 	REQUIRE(system_.realpath(dir.path, canonical) == 0);
+	if (is_under(canonical, mountpoint_))
+		return EINVAL;
+	/* Any union, like the module (a directory on a unionfs cannot be a branch). */
+	if (Result<MountEntry> mount = system_.find_mount(canonical);
+	    !mount.is_error() && mount.value().fstype == kUnionFsType)
+		return EINVAL;
+	for (const BranchEntry &branch : branches)
+		if (is_under(canonical, branch.path) || is_under(branch.path, canonical))
+			return EINVAL;
 	branches.insert(branches.begin() + req.index, BranchEntry{0, req.mode, 0, canonical});
 	renumber();
 	generation++;
@@ -147,13 +182,18 @@ int FakeUnion::add_branch(int fd, const struct unionfs_ioc_add &req)
 int FakeUnion::del_branch(int fd, const struct unionfs_ioc_index &req)
 {
 	check_root(fd);
-	calls.push_back("DEL_BRANCH index=" + std::to_string(req.index));
+	calls.push_back("DEL_BRANCH index=" + std::to_string(req.index) +
+			" generation=" + std::to_string(req.generation));
 	CHECK(req.mode == 0);
+	CHECK(req.reserved[0] == 0);
+	CHECK(req.reserved[1] == 0);
 	if (auto it = fail.find("DEL_BRANCH"); it != fail.end())
 		return it->second;
+	if (int err = check_generation(req.generation))
+		return err;
 	if (req.index >= branches.size())
 		return EINVAL;
-	if (branches[req.index].open_files.value_or(0))
+	if (branches.size() == 1 || branches[req.index].open_files.value_or(0))
 		return EBUSY;
 	branches.erase(branches.begin() + req.index);
 	renumber();
@@ -164,9 +204,14 @@ int FakeUnion::del_branch(int fd, const struct unionfs_ioc_index &req)
 int FakeUnion::set_mode(int fd, const struct unionfs_ioc_index &req)
 {
 	check_root(fd);
-	calls.push_back("SET_MODE index=" + std::to_string(req.index) + " mode=" + mode_name(req.mode));
+	calls.push_back("SET_MODE index=" + std::to_string(req.index) + " mode=" + mode_name(req.mode) +
+			" generation=" + std::to_string(req.generation));
+	CHECK(req.reserved[0] == 0);
+	CHECK(req.reserved[1] == 0);
 	if (auto it = fail.find("SET_MODE"); it != fail.end())
 		return it->second;
+	if (int err = check_generation(req.generation))
+		return err;
 	if (req.index >= branches.size() || req.mode > UNIONFS_BRANCH_NFSRO)
 		return EINVAL;
 	branches[req.index].mode = req.mode;

@@ -5,7 +5,10 @@
  *
  * The fakes check what unionctl hands them (open fds, open flags, reserved
  * fields) and log every call that changes or queries the union, so a test
- * states the exact ioctl a command line turns into.
+ * states the exact ioctl a command line turns into. The union refuses a
+ * change as the module does: ESTALE for a generation that is not its own
+ * (0 skips the check), EINVAL for a directory overlapping a branch or
+ * inside a union, EBUSY for its last branch or one with open files.
  */
 #ifndef UNIONCTL_TESTS_FAKES_H
 #define UNIONCTL_TESTS_FAKES_H
@@ -63,14 +66,25 @@ public:
 	std::map<std::string, int> fail;
 	/* Runs before each GET_BRANCH, to change the union under a reader. */
 	std::function<void(uint32_t index)> before_get_branch;
+	/*
+	 * Runs in each ADD_BRANCH, DEL_BRANCH and SET_MODE before the generation
+	 * is checked, to change the union between unionctl's listing and its request.
+	 */
+	std::function<void()> before_change;
 
-	/* Every call but GET_BRANCH, as "ADD_BRANCH dir=/x index=0 mode=rw". */
+	/*
+	 * Every call but GET_BRANCH, as "ADD_BRANCH dir=/x index=0 mode=rw
+	 * generation=1", "DEL_BRANCH index=2 generation=1", "QUERY /mnt/u/x".
+	 */
 	std::vector<std::string> calls;
 	unsigned get_branch_calls = 0;
 
 	void set_branches(const std::vector<std::pair<std::string, uint32_t>> &paths_and_modes);
 	/* A concurrent change: every reader must see a new generation. */
 	void bump() { generation++; }
+	/* Another process adds a branch at INDEX, or removes branch INDEX (and bumps). */
+	void insert_branch(uint32_t index, std::string path, uint32_t mode = UNIONFS_BRANCH_RW);
+	void erase_branch(uint32_t index);
 
 	int get_branch(int fd, struct unionfs_ioc_branch &req) override;
 	int add_branch(int fd, const struct unionfs_ioc_add &req) override;
@@ -80,6 +94,8 @@ public:
 
 private:
 	void check_root(int fd) const;
+	/* Runs before_change, then ESTALE unless EXPECTED is 0 or the generation. */
+	int check_generation(uint64_t expected);
 	void renumber();
 
 	FakeSystem &system_;

@@ -158,3 +158,25 @@ TEST_CASE("messages: program, object, what, why; usage errors point to --help")
 	CHECK(errno_error("x", ENOTTY).exit_code == kExitFailed);
 	CHECK(usage_error("x").err == 0);
 }
+
+TEST_CASE("refusals: the wording follows the listing; undocumented errnos keep their text")
+{
+	BranchList list = three_branches();
+
+	CHECK(remove_refusal(EBUSY, list, 1) == "2 files are open on it");
+	CHECK(remove_refusal(EBUSY, list, 0) == "files are open on it");
+	list.branches[0].open_files = std::nullopt;
+	CHECK(remove_refusal(EBUSY, list, 0) == "files are open on it");
+	CHECK(remove_refusal(EBUSY, list, 9) == "files are open on it");
+	list.branches.resize(1);
+	CHECK(remove_refusal(EBUSY, list, 0) == "it is the union's last branch");
+	CHECK(remove_refusal(ENOTTY, list, 0) == "Inappropriate ioctl for device");
+	CHECK(add_refusal(EBUSY, list, "", "/mnt/u") == "Device or resource busy");
+	CHECK(add_refusal(EINVAL, BranchList{}, "", "/mnt/u") == "it overlaps a branch of the union or lies inside it");
+	CHECK(add_refusal(EINVAL, list, "/mnt/u", "/mnt/u") == "it lies inside the union");
+	CHECK(add_refusal(EINVAL, list, "/mnt/v", "/mnt/u") == "it lies inside another union (/mnt/v)");
+	CHECK(add_refusal(EROFS, list, "/mnt/v", "/mnt/u") == "its filesystem is mounted read-only");
+	CHECK(mode_refusal(EBUSY, 0) == "Device or resource busy");
+	CHECK(mode_refusal(EROFS, 3) == "the branch's filesystem is mounted read-only");
+	CHECK(kept_changing(2) == "the union's branches kept changing; gave up after 2 attempts");
+}
