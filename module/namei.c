@@ -328,6 +328,19 @@ static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
 	return ret;
 }
 
+/*
+ * Called under d_lock when the last reference goes: a dentry cached
+ * before the last change of branches is not kept. It may pin a removed
+ * branch (through its layout), and resolving it again costs no more than
+ * a new lookup.
+ */
+static int ufs_d_delete(const struct dentry *dentry)
+{
+	const struct ufs_dentry_info *info = dentry->d_fsdata;
+
+	return info && !ufs_info_is_current(UFS_SB(dentry->d_sb), info);
+}
+
 static void ufs_d_release(struct dentry *dentry)
 {
 	ufs_put_dentry_info(dentry->d_fsdata);
@@ -335,5 +348,6 @@ static void ufs_d_release(struct dentry *dentry)
 
 const struct dentry_operations ufs_dentry_ops = {
 	.d_revalidate = ufs_d_revalidate,
+	.d_delete = ufs_d_delete,
 	.d_release = ufs_d_release,
 };
