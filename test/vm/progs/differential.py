@@ -28,8 +28,16 @@ later copy of that branch's objects onto the top would rightly break the
 link, which a plain directory cannot model); the write-path table test
 (tests/120) covers links on lower branches.
 
+With --churn, the union's branches also change between operations in ways
+that must not change what the union shows or where writes land: a new
+generation (remount incgen), an empty read-only branch added at the bottom,
+switched between ro and nfsro, and removed again. Every cached lookup is
+then resolved again under a new layout; the trees must stay identical. The
+churn has its own random stream: the operations are those of the same seed
+without --churn.
+
 Usage: differential.py --workdir DIR [--seed N] [--ops N] [--batch N]
-                       [--config LAYOUT:MODE ...] [--dump-before N]
+                       [--config LAYOUT:MODE ...] [--dump-before N] [--churn]
 (--dump-before N with the seed and configuration of a divergence prints
 the branches as they were right before operation N.)
 """
@@ -162,7 +170,8 @@ def run(cmd):
 
 
 class Config:
-    def __init__(self, workdir, layout, mode, seed, nops, batch, log_tail, dump_before=0):
+    def __init__(self, workdir, layout, mode, seed, nops, batch, log_tail, dump_before=0,
+                 churn=False):
         self.layout, self.mode = layout, mode
         self.name = "%s delete=%s" % (layout, mode)
         self.rng = random.Random("%s/%s/%s" % (seed, layout, mode))
@@ -175,6 +184,11 @@ class Config:
         self.union = os.path.join(self.dir, "u")
         self.ref = os.path.join(self.dir, "ref")
         self.log = []
+        self.churn = churn
+        self.churn_rng = random.Random("%s/%s/%s/churn" % (seed, layout, mode))
+        self.extra = None       # the empty bottom branch the churn added, if any
+        self.extra_mode = "ro"
+        self.extras_made = 0
         self.done = 0
         self.compares = 0
         # Hard links are only made on the top branch (see pick_op), where no
@@ -250,6 +264,33 @@ class Config:
 
     def umount(self):
         run(["umount", self.union])
+
+    def remount(self, option):
+        run(["mount", "-o", "remount," + option, self.union])
+        self.log.append("   churn: remount %s" % option)
+
+    def churn_once(self):
+        """One change of the branches that leaves the union's view as it is."""
+        r = self.churn_rng.random()
+        if r < 0.4:
+            self.remount("incgen")
+        elif self.extra is None:
+            self.extras_made += 1
+            self.extra = os.path.join(self.dir, "extra%d" % self.extras_made)
+            os.mkdir(self.extra)
+            self.extra_mode = "ro"
+            self.remount("add=:%s=ro" % self.extra)
+        elif r < 0.7:
+            self.drop_extra()
+        else:
+            self.extra_mode = "nfsro" if self.extra_mode == "ro" else "ro"
+            self.remount("mode=%s=%s" % (self.extra, self.extra_mode))
+
+    def drop_extra(self):
+        if self.extra is not None:
+            self.remount("del=%s" % self.extra)
+            os.rmdir(self.extra)
+            self.extra = None
 
     # --- the union's lookup on the branches, for delete=first ---------------
 
@@ -517,6 +558,8 @@ class Config:
             print("before op #%d %s, the branches of %s hold:" % (self.done + 1, self.show(op), self.name))
             self.dump_branches()
             raise SystemExit(0)
+        if self.churn and self.churn_rng.random() < 0.2:
+            self.churn_once()
         op = self.pick_op()
         # The source of a removal under delete=first: what will show through.
         removed = self.real_path(op[1]) if op[0] in ("unlink", "rmdir", "rename") else None
@@ -558,6 +601,7 @@ class Config:
             for _ in range(min(self.batch, self.nops - self.done)):
                 self.step()
             self.compare("after op #%d" % self.done)
+        self.drop_extra()
         self.umount()
         self.mount()
         self.compare("after a fresh mount")
@@ -582,6 +626,8 @@ def main():
     ap.add_argument("--batch", type=int, default=25, help="operations between comparisons")
     ap.add_argument("--log-tail", type=int, default=25)
     ap.add_argument("--config", action="append", help="LAYOUT:MODE, e.g. rw-ro:first (repeatable)")
+    ap.add_argument("--churn", action="store_true",
+                    help="change the branches (view-neutrally) between operations")
     ap.add_argument("--dump-before", type=int, default=0, metavar="N",
                     help="print the branches as they are before operation N and stop")
     args = ap.parse_args()
@@ -591,7 +637,8 @@ def main():
     start = time.monotonic()
     for spec in args.config or DEFAULT_CONFIGS:
         layout, mode = spec.split(":")
-        c = Config(args.workdir, layout, mode, seed, args.ops, args.batch, args.log_tail, args.dump_before)
+        c = Config(args.workdir, layout, mode, seed, args.ops, args.batch, args.log_tail, args.dump_before,
+                   args.churn)
         t0 = time.monotonic()
         try:
             c.run()
