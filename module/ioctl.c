@@ -82,11 +82,22 @@ static long ufs_ioc_query(struct file *file, void __user *arg)
 }
 
 /* Explains a refused change in the kernel log (unionctl says it in the user's terms). */
-static void ufs_ioc_refused(struct super_block *sb, const char *what, unsigned int index,
-			    const char *why, int err)
+static void ufs_ioc_refused(const char *what, unsigned int index, const char *why, int err)
 {
 	if (why)
 		pr_info_ratelimited("%s branch %u refused: %s (error %d)\n", what, index, why, err);
+}
+
+/* Reads a privileged request of struct unionfs_ioc_index; max_mode bounds its mode. */
+static long ufs_ioc_read_index(void __user *arg, struct unionfs_ioc_index *req, u32 max_mode)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(req, arg, sizeof(*req)))
+		return -EFAULT;
+	if (req->mode > max_mode || req->reserved[0] || req->reserved[1])
+		return -EINVAL;
+	return 0;
 }
 
 static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
@@ -94,20 +105,36 @@ static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
 	struct ufs_sb_info *sbi = UFS_SB(sb);
 	struct unionfs_ioc_index req;
 	const char *why = NULL;
-	long err;
+	long err = ufs_ioc_read_index(arg, &req, UNIONFS_BRANCH_NFSRO);
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.mode > UNIONFS_BRANCH_NFSRO || req.reserved[0] || req.reserved[1])
-		return -EINVAL;
+	if (err)
+		return err;
 	mutex_lock(&sbi->write_mutex);
 	err = ufs_check_generation(sbi, req.generation);
 	if (!err)
 		err = ufs_set_mode_locked(sb, req.index, req.mode, &why);
 	mutex_unlock(&sbi->write_mutex);
-	ufs_ioc_refused(sb, "mode of", req.index, why, err);
+	ufs_ioc_refused("mode of", req.index, why, err);
+	return err;
+}
+
+static long ufs_ioc_del_branch(struct super_block *sb, void __user *arg)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct unionfs_ioc_index req;
+	const char *why = NULL;
+	long err = ufs_ioc_read_index(arg, &req, 0);	/* a removal has no mode */
+
+	if (err)
+		return err;
+	mutex_lock(&sbi->write_mutex);
+	err = ufs_check_generation(sbi, req.generation);
+	if (!err)
+		err = ufs_del_branch_locked(sb, req.index, &why);
+	mutex_unlock(&sbi->write_mutex);
+	if (!err)
+		ufs_forget_unused(sb);
+	ufs_ioc_refused("removing", req.index, why, err);
 	return err;
 }
 
@@ -139,31 +166,7 @@ static long ufs_ioc_add_branch(struct super_block *sb, void __user *arg)
 		mutex_unlock(&sbi->write_mutex);
 	}
 	fput(dir);
-	ufs_ioc_refused(sb, "adding", req.index, why, err);
-	return err;
-}
-
-static long ufs_ioc_del_branch(struct super_block *sb, void __user *arg)
-{
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct unionfs_ioc_index req;
-	const char *why = NULL;
-	long err;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	if (req.mode || req.reserved[0] || req.reserved[1])
-		return -EINVAL;
-	mutex_lock(&sbi->write_mutex);
-	err = ufs_check_generation(sbi, req.generation);
-	if (!err)
-		err = ufs_del_branch_locked(sb, req.index, &why);
-	mutex_unlock(&sbi->write_mutex);
-	if (!err)
-		ufs_forget_unused(sb);
-	ufs_ioc_refused(sb, "removing", req.index, why, err);
+	ufs_ioc_refused("adding", req.index, why, err);
 	return err;
 }
 
