@@ -65,19 +65,59 @@ out:
 	return err;
 }
 
-static long ufs_ioc_query(struct file *file, void __user *arg)
+/* The branches holding the object of info itself (the root, or a name removed meanwhile). */
+static long ufs_query_info(struct dentry *dentry, struct unionfs_ioc_query *req)
 {
-	struct unionfs_ioc_query req = {};
-	struct ufs_dentry_info *info = ufs_get_fresh_info(file->f_path.dentry);
+	struct ufs_dentry_info *info = ufs_get_fresh_info(dentry);
 	int i;
 
 	if (IS_ERR(info))
-		return PTR_ERR(info);
+		info = ufs_get_dentry_info(dentry);	/* gone from the union: what it was made of */
 	for (i = info->start; i <= info->end; i++)
 		if (info->lower[i])
-			req.branches[i / 64] |= 1ULL << (i % 64);
-	req.count = info->nbranches;
+			req->branches[i / 64] |= 1ULL << (i % 64);
+	req->count = info->nbranches;
 	ufs_put_dentry_info(info);
+	return 0;
+}
+
+/* Every branch with a copy of the name, not only the top one the union shows. */
+static long ufs_query_name(struct dentry *dentry, struct unionfs_ioc_query *req)
+{
+	struct dentry *parent = dget_parent(dentry);
+	struct ufs_dentry_info *parent_info = ufs_get_fresh_info(parent);
+	struct name_snapshot name;
+	struct ufs_lower_set set;
+	long err;
+
+	if (IS_ERR(parent_info)) {
+		dput(parent);
+		return PTR_ERR(parent_info);
+	}
+	take_dentry_name_snapshot(&name, dentry);
+	ufs_lower_set_of(parent_info, &set);
+	err = ufs_lookup_holders(parent_info->layout->table, &ufs_lower_ops, parent_info->layout,
+				 &set, name.name.name, name.name.len, req->branches,
+				 ARRAY_SIZE(req->branches));
+	req->count = parent_info->nbranches;
+	release_dentry_name_snapshot(&name);
+	ufs_put_dentry_info(parent_info);
+	dput(parent);
+	return err;
+}
+
+static long ufs_ioc_query(struct file *file, void __user *arg)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct unionfs_ioc_query req = {};
+	long err;
+
+	if (IS_ROOT(dentry) || d_unhashed(dentry))
+		err = ufs_query_info(dentry, &req);
+	else
+		err = ufs_query_name(dentry, &req);
+	if (err)
+		return err;
 	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 

@@ -352,6 +352,20 @@ int ufs_lookup_resolve(const struct ufs_branch_table *table, const struct ufs_br
 		       void *env, const struct ufs_lower_set *parent, const char *name,
 		       unsigned len, struct ufs_lower_set *out);
 
+/*
+ * Which branches hold NAME inside the union directory 'parent' (for
+ * unionctl --query): the walk of ufs_lookup_resolve(), but it goes on past
+ * non-directories, marking every branch with a copy of the object (of the
+ * same kind, directory or not, as the top one) down to an opaque
+ * directory, a whiteout beside the name, or an object of the other kind.
+ * Bit i % 64 of holders[i / 64] is set for branch i; holders has nwords
+ * words (at least one bit per branch), zeroed first. Hidden names (".wh.")
+ * are held nowhere. 0 or -errno.
+ */
+int ufs_lookup_holders(const struct ufs_branch_table *table, const struct ufs_branch_ops *ops,
+		       void *env, const struct ufs_lower_set *parent, const char *name,
+		       unsigned len, unsigned long long *holders, unsigned nwords);
+
 /* Is this a name the union never shows (".wh." prefix)? */
 int ufs_name_is_hidden(const char *name, unsigned len);
 

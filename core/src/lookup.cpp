@@ -105,7 +105,67 @@ Result<void> resolve(const BranchOps &ops, const ufs_lower_set &parent, StringVi
 	return {};
 }
 
+/* Is hit a copy of the same kind of object (directory or not) as the first one found? */
+bool same_kind_as_first(ufs_kind first, ufs_kind hit)
+{
+	return first == UFS_KIND_NONE || (first == UFS_KIND_DIR) == (hit == UFS_KIND_DIR);
+}
+
+/*
+ * The walk of resolve(), but through non-directories too: every branch
+ * with a copy of the object (the same kind as the top one) is marked, down
+ * to an opaque directory, a whiteout beside the name, or an object of the
+ * other kind (which the top one hides).
+ */
+Result<void> find_holders(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
+			  unsigned long long *holders)
+{
+	ufs_kind first = UFS_KIND_NONE;
+
+	if (is_hidden_name(name))
+		return {};
+	for (int branch = next_present(parent, parent.start - 1); branch >= 0;) {
+		int next = next_present(parent, branch);
+		void *dir = parent.handles[branch];
+		LookupHit hit = TRY(ops.lookup(branch, dir, name));
+
+		if (hit.kind != UFS_KIND_NONE) {
+			if (!same_kind_as_first(first, hit.kind))
+				break;
+			if (first == UFS_KIND_NONE)
+				first = hit.kind;
+			holders[branch / 64] |= 1ULL << (branch % 64);
+		}
+		if (next < 0)
+			break;
+		if (hit.kind == UFS_KIND_DIR && TRY(is_opaque(ops, branch, hit.ref.get())))
+			break;
+		if (TRY(has_whiteout(ops, branch, dir, name)))
+			break;
+		branch = next;
+	}
+	return {};
+}
+
 } /* namespace */
+
+extern "C" int ufs_lookup_holders(const struct ufs_branch_table *table,
+				  const struct ufs_branch_ops *ops, void *env,
+				  const struct ufs_lower_set *parent, const char *name,
+				  unsigned len, unsigned long long *holders, unsigned nwords)
+{
+	if (!table || !ops || !parent || !holders || (!name && len))
+		return -UFS_EINVAL;
+	unsigned count = ufs_branch_table_count(table);
+
+	if (static_cast<unsigned long long>(nwords) * 64 < count || !is_valid_range(*parent, count))
+		return -UFS_EINVAL;
+	for (unsigned i = 0; i < nwords; i++)
+		holders[i] = 0;
+
+	BranchOps branch_ops(*ops, env);
+	return to_errno(find_holders(branch_ops, *parent, StringView(name, len), holders));
+}
 
 Result<void> ufs::resolve_name(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
 			       ufs_lower_set &out)

@@ -471,3 +471,103 @@ TEST_CASE("lookup: an invalid parent set is EINVAL and yields nothing")
 	REQUIRE(u.fs.calls(Op::kLookup) == 0);
 	REQUIRE_BALANCED(u.fs, root.held());
 }
+
+/* ---- Which branches hold a name (unionctl --query) ---- */
+
+namespace {
+
+/* The branches holding name in the union root, as a sorted list of indexes. */
+std::vector<int> holders(TestUnion &u, std::string_view name)
+{
+	Lower root(u.fs, Lower::kRoots);
+	unsigned long long bits[2] = {~0ULL, ~0ULL};
+	std::vector<int> out;
+
+	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), name.data(),
+				   static_cast<unsigned>(name.size()), bits, 2) == 0);
+	for (int i = 0; i < 128; i++)
+		if (bits[i / 64] & (1ULL << (i % 64)))
+			out.push_back(i);
+	return out;
+}
+
+} /* namespace */
+
+TEST_CASE("holders: every branch with a copy of a file, not only the top one")
+{
+	TestUnion u(3);
+	add_fruits_and_vegetables(u.fs);
+	u.fs.add_file(2, "/Tomato");
+	u.fs.add_file(2, "/Apple");
+
+	REQUIRE(holders(u, "Tomato") == std::vector<int>{0, 1, 2});
+	REQUIRE(holders(u, "Apple") == std::vector<int>{0, 2});
+	REQUIRE(holders(u, "Carrots") == std::vector<int>{1});
+	REQUIRE(holders(u, "Nothing").empty());
+	REQUIRE(holders(u, ".wh.Tomato").empty());
+}
+
+TEST_CASE("holders: a whiteout beside the name ends the walk below its branch")
+{
+	TestUnion u(3);
+	u.fs.add_file(0, "/f");
+	u.fs.add_whiteout(1, "/f");
+	u.fs.add_file(1, "/f");
+	u.fs.add_file(2, "/f");
+
+	REQUIRE(holders(u, "f") == std::vector<int>{0, 1});
+}
+
+TEST_CASE("holders: an object of the other kind below is hidden, and hides the rest")
+{
+	TestUnion u(3);
+	u.fs.add_file(0, "/x");
+	u.fs.mkdir(1, "/x");
+	u.fs.add_file(2, "/x");
+	u.fs.mkdir(0, "/d");
+	u.fs.mkdir(1, "/d");
+	u.fs.add_file(2, "/d");
+
+	REQUIRE(holders(u, "x") == std::vector<int>{0});
+	REQUIRE(holders(u, "d") == std::vector<int>{0, 1});
+}
+
+TEST_CASE("holders: an opaque directory ends the walk")
+{
+	TestUnion u(3);
+	u.fs.mkdir(0, "/d");
+	u.fs.mkdir(1, "/d");
+	u.fs.make_opaque(1, "/d");
+	u.fs.mkdir(2, "/d");
+
+	REQUIRE(holders(u, "d") == std::vector<int>{0, 1});
+}
+
+TEST_CASE("holders: too few words for the branches, or a bad parent, is EINVAL")
+{
+	TestUnion u(2);
+	Lower root(u.fs, Lower::kRoots);
+	unsigned long long bits = 0;
+
+	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), "f", 1, &bits, 0) ==
+		-EINVAL);
+	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), nullptr, "f", 1, &bits, 1) ==
+		-EINVAL);
+}
+
+TEST_CASE("holders: a failing lookup is returned, with every reference released")
+{
+	TestUnion u(2);
+	add_fruits_and_vegetables(u.fs);
+	Lower root(u.fs, Lower::kRoots);
+	unsigned long long bits = 0;
+
+	Fault fault{Op::kLookup};
+
+	fault.branch = 1;
+	fault.name = "Tomato";
+	u.fs.inject(fault);
+	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), "Tomato", 6, &bits,
+				   1) == -EIO);
+	REQUIRE_BALANCED(u.fs, root.held());
+}
