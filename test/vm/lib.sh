@@ -96,6 +96,16 @@ require_real_unionfs() {
 }
 
 # True when running against the overlayfs stand-in (--fake-overlay).
+# Sets uc to the host-built unionctl (make builds it), or skips the test.
+require_unionctl() {
+	uc=${UFS_REPO:?}/unionctl/build/unionctl
+	[[ -x $uc ]] || skip "unionctl is not built: run 'make -C unionctl' on the host first"
+}
+
+# Closes the descriptors 5-9 a test held open on its unions; tests that use
+# them register it with on_exit, so the unmounts at exit do not find them busy.
+close_test_fds() { exec 5>&- 6>&- 7>&- 8>&- 9>&-; }
+
 is_fake() { [[ -n ${UFS_FAKE:-} ]]; }
 
 require_cmd() {

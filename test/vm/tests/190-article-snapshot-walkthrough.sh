@@ -23,14 +23,11 @@ set -eu
 . "${UFS_LIB:?}"
 require_real_unionfs
 require_cmd mkfs.ext4
-uc=${UFS_REPO:?}/unionctl/build/unionctl
-[[ -x $uc ]] || skip "unionctl is not built: run 'make -C unionctl' on the host first"
+require_unionctl
 
 W=$PWD
 bc=$(prog branchctl)
-# Descriptors the test holds open on the unions are closed before the unmounts.
-close_fds() { exec 5>&- 6>&- 7>&- 8>&- 9>&-; }
-on_exit close_fds
+on_exit close_test_fds
 T=$'\t'
 mkbranch_ext4 usr 32M
 rmdir usr/lost+found

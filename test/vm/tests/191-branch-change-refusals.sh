@@ -20,14 +20,11 @@ set -eu
 . "${UFS_LIB:?}"
 require_real_unionfs
 require_cmd setpriv
-uc=${UFS_REPO:?}/unionctl/build/unionctl
-[[ -x $uc ]] || skip "unionctl is not built: run 'make -C unionctl' on the host first"
+require_unionctl
 
 W=$PWD
 bc=$(prog branchctl)
-# Descriptors the test holds open on the unions are closed before the unmounts.
-close_fds() { exec 5>&- 6>&- 7>&- 8>&- 9>&-; }
-on_exit close_fds
+on_exit close_test_fds
 mkbranch_tmpfs br 32m
 mkdir -p br/a/sub br/b br/new br/new2 br/solo br/c br/bindsrc u u1 u2 u9 bindsub robind many
 echo "in a" >br/a/file

@@ -16,14 +16,11 @@ set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
 require_real_unionfs
-uc=${UFS_REPO:?}/unionctl/build/unionctl
-[[ -x $uc ]] || skip "unionctl is not built: run 'make -C unionctl' on the host first"
+require_unionctl
 
 W=$PWD
 bc=$(prog branchctl)
-# Descriptors the test holds open on the unions are closed before the unmounts.
-close_fds() { exec 5>&- 6>&- 7>&- 8>&- 9>&-; }
-on_exit close_fds
+on_exit close_test_fds
 T=$'\t'
 mkbranch_tmpfs br 32m
 mkdir -p br/a/d br/b/d br/c/d u

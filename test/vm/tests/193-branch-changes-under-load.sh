@@ -24,8 +24,7 @@ set -eu
 . "${UFS_LIB:?}"
 require_real_unionfs
 require_cmd python3 mkfs.ext4
-uc=${UFS_REPO:?}/unionctl/build/unionctl
-[[ -x $uc ]] || skip "unionctl is not built: run 'make -C unionctl' on the host first"
+require_unionctl
 
 W=$PWD
 load=${UFS_VM:?}/progs/branch_load.py

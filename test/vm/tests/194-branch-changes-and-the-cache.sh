@@ -11,8 +11,7 @@ set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
 require_real_unionfs
-uc=${UFS_REPO:?}/unionctl/build/unionctl
-[[ -x $uc ]] || skip "unionctl is not built: run 'make -C unionctl' on the host first"
+require_unionctl
 
 W=$PWD
 mkbranch_tmpfs base 16m
