@@ -55,7 +55,8 @@ parts=(core unionctl snapmerge vm)
 run_part core make -C "$top/core/tests" run
 run_part unionctl make -C "$top/unionctl" check
 run_part snapmerge make -C "$top/snapmerge" check
-run_part vm "$top/test/vm/run" --kernel "$kernel"
+# The suite takes about 8 minutes here; the margin is for slower machines.
+run_part vm "$top/test/vm/run" --kernel "$kernel" --timeout 1800
 
 total_passed=0
 total_failed=0

@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 300
+# timeout: 720
 # Branch changes under load: for a minute, four processes create, write,
 # append, rename, delete and read files with checkable contents in a union
 # (progs/branch_load.py run), holding some open for a while, while another
@@ -29,6 +29,10 @@ require_unionctl
 W=$PWD
 load=${UFS_VM:?}/progs/branch_load.py
 seconds=60
+# make check-long (--append ufs_long=1): ten minutes of it.
+for word in $(</proc/cmdline) ${UFS_LONG:+ufs_long=$UFS_LONG}; do
+	[[ $word != ufs_long=[1-9]* ]] || seconds=600
+done
 quiet=6
 writers=4
 mkbranch_ext4 base 64M
