@@ -341,6 +341,16 @@ out_unlock:
 	return target;
 }
 
+/*
+ * The copy's data reaches the disk before the copy gets its name: after a
+ * crash the name shows the whole copy or (not yet linked) the original,
+ * never a file whose blocks were still waiting for writeback.
+ */
+static int ufs_sync_copied_data(struct file *copy, const struct kstat *stat)
+{
+	return stat->size ? vfs_fsync(copy, 0) : 0;
+}
+
 static struct file *ufs_open_source(const struct path *src)
 {
 	return ufs_do_open(src, O_RDONLY | O_LARGEFILE);
@@ -367,6 +377,8 @@ static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct p
 	fput(in);
 	if (!err)
 		err = vfs_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
+	if (!err)
+		err = ufs_sync_copied_data(tmp, stat);
 	if (!err)
 		err = ufs_copy_metadata(src, tmp->f_path.dentry, dir->mnt, stat);
 	if (!err) {
@@ -405,6 +417,8 @@ static struct dentry *ufs_copy_up_named(const struct path *src, const struct pat
 		}
 		err = ufs_copy_data(in, out, stat->size);
 		fput(in);
+		if (!err)
+			err = ufs_sync_copied_data(out, stat);
 		fput(out);
 		if (!err)
 			err = vfs_truncate(&temp_path, stat->size);
