@@ -8,13 +8,15 @@
 #   make demo       set everything up and run the article's example in a guest
 #   make check      set everything up and run every test (host + guest)
 #   make check-long the guest suite with longer randomized and stress runs
+#   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
+#                   in one guest (~10 min); table in build/bench/<series>/
 
 KERNEL  ?= 6.1
 KDIR    ?= $(shell scripts/kernel-env.sh --kernel $(KERNEL) KDIR)
 UFS_CXX ?= g++
 PWD     := $(shell pwd)
 
-.PHONY: all module tools setup check check-unit check-vm check-long demo clean help
+.PHONY: all module tools setup check check-unit check-vm check-long bench demo clean help
 
 all: module tools
 
@@ -40,11 +42,15 @@ tools:
 	$(MAKE) -C snapmerge
 
 check-vm: module tools
-	test/vm/run --kernel $(KERNEL)
+	test/vm/run --kernel $(KERNEL) --timeout 1800
 
-# Longer differential and concurrency runs (several minutes more).
+# Longer differential, concurrency and branch-change runs (about 40 minutes).
 check-long: module tools
-	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 1800
+	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 3600
+
+# One guest boot; prints medians and ratios, fails only if unionfs errs.
+bench: module
+	test/vm/bench/bench --kernel $(KERNEL)
 
 demo: setup
 	$(MAKE) module
