@@ -10,13 +10,17 @@
 #   make check-long the guest suite with longer randomized and stress runs
 #   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
 #                   in one guest (~10 min); table in build/bench/<series>/
+#   make install    install unionctl, snapmerge and their man pages under
+#                   PREFIX (/usr/local), and unionfs.ko for the KDIR kernel
+#                   (DESTDIR= for staging)
 
 KERNEL  ?= 6.1
 KDIR    ?= $(shell scripts/kernel-env.sh --kernel $(KERNEL) KDIR)
 UFS_CXX ?= g++
 PWD     := $(shell pwd)
+PREFIX  ?= /usr/local
 
-.PHONY: all module tools setup check check-unit check-vm check-long bench demo clean help
+.PHONY: all module tools setup check check-unit check-vm check-long bench demo install clean help
 
 all: module tools
 
@@ -55,6 +59,14 @@ bench: module
 demo: setup
 	$(MAKE) module
 	test/vm/run --kernel $(KERNEL) --script test/vm/demo.sh
+
+install: all
+	install -D -m 0755 unionctl/build/unionctl $(DESTDIR)$(PREFIX)/sbin/unionctl
+	install -D -m 0755 snapmerge/build/snapmerge $(DESTDIR)$(PREFIX)/sbin/snapmerge
+	install -D -m 0644 unionctl/unionctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/unionctl.8
+	install -D -m 0644 snapmerge/snapmerge.8 $(DESTDIR)$(PREFIX)/share/man/man8/snapmerge.8
+	install -D -m 0644 module/uapi/unionfs.h $(DESTDIR)$(PREFIX)/include/linux/unionfs.h
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(PWD) clean
