@@ -18,7 +18,7 @@ readonly PACKAGES=(
 	e2fsprogs xfsprogs dosfstools attr acl genisoimage xorriso
 	catch2 clang-14 libclang-rt-14-dev libmount-dev pkg-config python3
 	stress-ng fio nfs-kernel-server nfs-common rpcbind shellcheck sparse
-	fuse3 mergerfs dmsetup
+	fuse3 mergerfs dmsetup gcc-multilib
 )
 
 usage() {
