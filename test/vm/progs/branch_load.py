@@ -46,6 +46,8 @@ import struct
 import sys
 import time
 
+from procinfo import kernel_stack
+
 # uapi/unionfs.h: struct unionfs_ioc_branch (4128 bytes) and GET_BRANCH = _IOWR(0xf1, 1, it).
 BRANCH_FMT = "IIIIQQ"
 BRANCH_SIZE = struct.calcsize(BRANCH_FMT) + 4096
@@ -324,17 +326,6 @@ def cmd_seed(args):
             with open(os.path.join(args.dir, "w%d" % k, "seed%d" % i), "wb") as f:
                 f.write(record(k, -1 - i))
     return 0
-
-
-def kernel_stack(pid):
-    out = []
-    for f in ("wchan", "stack"):
-        try:
-            with open("/proc/%d/%s" % (pid, f)) as fh:
-                out.append("%s: %s" % (f, fh.read().strip()))
-        except OSError as e:
-            out.append("%s: %s" % (f, e))
-    return "\n    ".join(out)
 
 
 def cmd_run(args):

@@ -33,6 +33,8 @@ import stat
 import sys
 import time
 
+from procinfo import kernel_stack
+
 NAMES = ["n0", "n1", "n2", "n3", "n4", "n5"]
 DIRS = ["d0", "d1", "d2"]
 EXPLAINED = {errno.ENOENT, errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR,
@@ -176,17 +178,6 @@ def worker(k, root, deadline, seed, progress):
             os.pwrite(progress, b"%-12d" % stats["ops"], 12 * k)
     os.pwrite(progress, b"%-12d" % stats["ops"], 12 * k)
     return stats
-
-
-def kernel_stack(pid):
-    out = []
-    for f in ("wchan", "stack"):
-        try:
-            with open("/proc/%d/%s" % (pid, f)) as fh:
-                out.append("%s: %s" % (f, fh.read().strip()))
-        except OSError as e:
-            out.append("%s: %s" % (f, e))
-    return "\n    ".join(out)
 
 
 def random_phase(root, workers, seconds, seed, hang):

@@ -18,7 +18,7 @@ require_real_unionfs
 
 W=$PWD
 seed=$((RANDOM * 32768 + RANDOM))
-ops=300
+ops=200
 for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
 	case $word in
 	ufs_seed=*) seed=${word#ufs_seed=} ;;
