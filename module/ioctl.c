@@ -76,7 +76,7 @@ static long ufs_query_info(struct dentry *dentry, struct unionfs_ioc_query *req)
 	for (i = info->start; i <= info->end; i++)
 		if (info->lower[i])
 			req->branches[i / 64] |= 1ULL << (i % 64);
-	req->count = info->nbranches;
+	req->count = info->layout->nbranches;
 	ufs_put_dentry_info(info);
 	return 0;
 }
@@ -99,7 +99,7 @@ static long ufs_query_name(struct dentry *dentry, struct unionfs_ioc_query *req)
 	err = ufs_lookup_holders(parent_info->layout->table, &ufs_lower_ops, parent_info->layout,
 				 &set, name.name.name, name.name.len, req->branches,
 				 ARRAY_SIZE(req->branches));
-	req->count = parent_info->nbranches;
+	req->count = parent_info->layout->nbranches;
 	release_dentry_name_snapshot(&name);
 	ufs_put_dentry_info(parent_info);
 	dput(parent);

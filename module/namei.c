@@ -24,7 +24,6 @@ struct ufs_dentry_info *ufs_alloc_dentry_info(struct ufs_layout *layout, u64 gen
 		return NULL;
 	refcount_set(&info->count, 1);
 	info->layout = ufs_layout_get(layout);
-	info->nbranches = layout->nbranches;
 	info->generation = generation;
 	return info;
 }
@@ -61,7 +60,7 @@ void ufs_put_dentry_info(struct ufs_dentry_info *info)
 
 	if (!info || !refcount_dec_and_test(&info->count))
 		return;
-	for (i = 0; i < info->nbranches; i++)
+	for (i = 0; i < info->layout->nbranches; i++)
 		dput(info->lower[i]);
 	ufs_layout_put(info->layout);
 	kfree_rcu(info, rcu);	/* RCU walkers may still be reading it */

@@ -147,15 +147,6 @@ static int ufs_get_tree(struct fs_context *fc)
 
 /* ---- Remount: changes to the live union's branches ---- */
 
-/*
- * The index of the branch at path in the current layout, or -ENOENT.
- * Caller holds write_mutex.
- */
-static int ufs_find_branch_locked(struct ufs_sb_info *sbi, const struct path *path)
-{
-	return ufs_layout_find(ufs_layout_locked(sbi), path);
-}
-
 /* The option a change was given as, for messages. */
 static const char *ufs_change_key(enum ufs_branch_change_kind kind)
 {
@@ -178,7 +169,8 @@ static int ufs_apply_change(struct fs_context *fc, struct super_block *sb,
 			    const struct ufs_options *opts, unsigned int i,
 			    const struct path *path, const struct path *anchor)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	/* The layout before the change: a refused change leaves it current. */
+	struct ufs_layout *layout = ufs_layout_locked(UFS_SB(sb));
 	enum ufs_branch_change_kind kind = ufs_options_change_kind(opts, i);
 	const char *key = ufs_change_key(kind);
 	const char *name = ufs_options_change_path(opts, i);
@@ -189,20 +181,20 @@ static int ufs_apply_change(struct fs_context *fc, struct super_block *sb,
 	if (kind == UFS_CHANGE_ADD) {
 		index = 0;
 		if (anchor->dentry) {
-			found = ufs_find_branch_locked(sbi, anchor);
+			found = ufs_layout_find(layout, anchor);
 			if (found < 0)
 				return invalfc(fc, "add=%s: %s is not a branch of this union", name,
 					       ufs_options_change_anchor(opts, i));
 			index = found;
 		} else if (ufs_options_change_anchor(opts, i)) {
-			index = ufs_layout_locked(sbi)->nbranches;	/* "add=:/new": at the bottom */
+			index = layout->nbranches;	/* "add=:/new": at the bottom */
 		}
 		err = ufs_add_branch_locked(sb, path, index, ufs_options_change_mode(opts, i),
 					    &why, &clash);
-		if (err == -EINVAL && clash < ufs_layout_locked(sbi)->nbranches)
-			return ufs_refuse_overlap(fc, name, &ufs_layout_locked(sbi)->branch[clash]->path);
+		if (err == -EINVAL && clash < layout->nbranches)
+			return ufs_refuse_overlap(fc, name, &layout->branch[clash]->path);
 	} else {
-		found = ufs_find_branch_locked(sbi, path);
+		found = ufs_layout_find(layout, path);
 		if (found < 0)
 			return invalfc(fc, "%s=%s: not a branch of this union", key, name);
 		if (kind == UFS_CHANGE_DEL)

@@ -83,8 +83,7 @@ struct ufs_sb_info {
 struct ufs_dentry_info {
 	refcount_t count;
 	struct rcu_head rcu;
-	struct ufs_layout *layout;	/* referenced: what lower[i] is a slot of */
-	unsigned int nbranches;		/* layout->nbranches */
+	struct ufs_layout *layout;	/* referenced: lower[] has a slot per branch of it */
 	u64 generation;		/* the union's generation when it was resolved */
 	int start;
 	int end;
