@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 240
 # write(2) and pwrite(2) whose buffer is a shared mapping of the same union
 # file complete (no deadlock between the write's locks and the page faults
 # on its own buffer) and write the right bytes, on ext4 and on XFS branches
