@@ -179,10 +179,26 @@ out:
 	return err;
 }
 
-/* Owner, then mode (chown clears set-id bits), then times, as the source had them. */
-static int ufs_copy_attrs(struct dentry *dst, struct vfsmount *dst_mnt, const struct kstat *stat)
+static int ufs_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dst);
+	int err;
+
+	inode_lock(inode);
+	err = notify_change(ufs_mnt_idmap(dst_mnt), dst, attr, NULL);
+	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * The copy was made with mode 0, so nobody but the mounter can open it
+ * while it is built. The owner comes first, then the xattrs (ACLs, file
+ * capabilities, security labels: set after the chown, which could drop
+ * them), then the mode with its set-id bits, last the times.
+ */
+static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
+			     struct vfsmount *dst_mnt, const struct kstat *stat)
+{
 	struct iattr owner = {
 		.ia_valid = ATTR_UID | ATTR_GID,
 		.ia_vfsuid = VFSUIDT_INIT(stat->uid),
@@ -194,33 +210,23 @@ static int ufs_copy_attrs(struct dentry *dst, struct vfsmount *dst_mnt, const st
 		.ia_atime = stat->atime,
 		.ia_mtime = stat->mtime,
 	};
-	int err;
+	int err = ufs_setattr_locked(dst, dst_mnt, &owner);
 
-	inode_lock(inode);
-	err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &owner, NULL);
-	if (!err && !S_ISLNK(stat->mode))
-		err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &mode, NULL);
 	if (!err)
-		err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &times, NULL);
-	inode_unlock(inode);
+		err = ufs_copy_xattrs(src, dst, dst_mnt);
+	if (!err && !S_ISLNK(stat->mode))
+		err = ufs_setattr_locked(dst, dst_mnt, &mode);
+	if (!err)
+		err = ufs_setattr_locked(dst, dst_mnt, &times);
 	return err;
-}
-
-static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
-			     struct vfsmount *dst_mnt, const struct kstat *stat)
-{
-	int err = ufs_copy_xattrs(src, dst, dst_mnt);
-
-	if (err)
-		return err;
-	return ufs_copy_attrs(dst, dst_mnt, stat);
 }
 
 /* ---- building the copy ---- */
 
 /*
  * Creates an empty copy of src's type under a temporary ".wh." name in dir
- * (hidden from the union while it is being filled).
+ * (hidden from the union while it is being filled), with mode 0 so that
+ * nobody but the mounter can open it until ufs_copy_metadata() is done.
  * Returns a reference to the new dentry or an ERR_PTR.
  */
 static struct dentry *ufs_create_temp(const struct path *src, const struct path *dir,
@@ -248,13 +254,13 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	if (d_is_positive(temp)) {
 		err = -EEXIST;
 	} else if (S_ISDIR(stat->mode)) {
-		err = vfs_mkdir(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IALLUGO);
+		err = vfs_mkdir(ufs_mnt_idmap(dir->mnt), dinode, temp, 0);
 	} else if (S_ISLNK(stat->mode)) {
 		err = vfs_symlink(ufs_mnt_idmap(dir->mnt), dinode, temp, target);
 	} else if (S_ISREG(stat->mode)) {
-		err = vfs_create(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IALLUGO, true);
+		err = vfs_create(ufs_mnt_idmap(dir->mnt), dinode, temp, 0, true);
 	} else {
-		err = vfs_mknod(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode, stat->rdev);
+		err = vfs_mknod(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IFMT, stat->rdev);
 	}
 	if (err) {
 		dput(temp);
@@ -364,8 +370,9 @@ static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct p
 	struct dentry *result;
 	int err;
 
-	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG | (stat->mode & S_IALLUGO),
-			       O_LARGEFILE | O_WRONLY, current_cred());
+	/* Mode 0 until complete (ufs_copy_metadata), like the named copy. */
+	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG, O_LARGEFILE | O_WRONLY,
+			       current_cred());
 	if (IS_ERR(tmp))
 		return ERR_CAST(tmp);
 	in = ufs_open_source(src);
