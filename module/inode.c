@@ -21,6 +21,7 @@ static void ufs_inode_init_once(void *obj)
 	struct ufs_inode_info *ui = obj;
 
 	inode_init_once(&ui->vfs_inode);
+	mutex_init(&ui->copyup_mutex);
 }
 
 int ufs_init_inode_cache(void)

@@ -450,11 +450,19 @@ static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	struct path src = { .mnt = ufs_branch_mnt(env, from_branch), .dentry = object };
 	struct path dir = { .mnt = ufs_branch_mnt(env, to_branch), .dentry = to_dir };
 	struct qstr qname = QSTR_INIT(name, len);
+	struct file *staged = ufs_staged_take(ufs_env_sbi(env), d_inode(src.dentry),
+					      dir.mnt->mnt_sb, size);
+	struct dentry *copy = ERR_PTR(-EXDEV);
 	const struct cred *old_cred;
-	struct dentry *copy;
 
 	old_cred = ufs_as_mounter(env);
-	copy = ufs_copy_up(&src, &dir, &qname, size);
+	/* Built before the namespace lock (dir.c, ufs_copyup_for_write): only named here. */
+	if (staged) {
+		copy = ufs_link_staged_copy(staged, &dir, &qname);
+		fput(staged);
+	}
+	if (copy == ERR_PTR(-EXDEV))
+		copy = ufs_copy_up(&src, &dir, &qname, size);
 	revert_creds(old_cred);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);

@@ -191,6 +191,8 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_flags |= SB_POSIXACL;
 #endif
 	mutex_init(&sbi->write_mutex);
+	spin_lock_init(&sbi->staged_lock);
+	INIT_LIST_HEAD(&sbi->staged);
 	/* Generations count from 1: 0 in a request means "do not check". */
 	atomic64_set(&sbi->generation, 1);
 
