@@ -188,7 +188,7 @@ static void print_logent(FILE *f, const struct logent *e)
 {
 	const char *k = kinds[e->kind].name;
 	fprintf(f, "  #%-8" PRIu64 " %-11s ", e->n, k);
-	switch (e->kind) {
+	switch (e->flags & F_SKIP ? K_FSYNC : e->kind) {  // nothing to say of a skipped one
 	case K_TRUNCATE:
 		fprintf(f, "to 0x%" PRIx64, e->aux);
 		break;
@@ -202,13 +202,6 @@ static void print_logent(FILE *f, const struct logent *e)
 	case K_FDATASYNC:
 	case K_REOPEN:
 		break;
-	case K_MAPREAD:
-	case K_MAPWRITE:
-	case K_DREAD:
-	case K_DWRITE:
-		if (e->flags & F_SKIP)
-			break;
-		/* fall through */
 	default:
 		fprintf(f, "off 0x%" PRIx64 " len 0x%" PRIx64 " (end 0x%" PRIx64 ")", e->off, e->len,
 			e->off + e->len);
