@@ -628,6 +628,8 @@ const struct inode_operations ufs_dir_iops = {
 	.getattr = ufs_getattr,
 	.setattr = ufs_setattr,
 	.listxattr = ufs_listxattr,
+	.fileattr_get = ufs_fileattr_get,
+	.fileattr_set = ufs_fileattr_set,
 #if UFS_ACL_API
 	.get_inode_acl = ufs_get_inode_acl,
 	.get_acl = ufs_get_acl,

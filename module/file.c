@@ -1,10 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * file.c - regular files: each open union file holds an open file on the
- * top branch and forwards read(2)/write(2) to it (mmap.c gives mappings a
- * page cache of the union inode, kept coherent with them). When another opener
- * copies the object up, a file opened before follows it to the copy at
- * its next operation, so readers see what writers wrote.
+ * file.c - regular files. An open union file holds an open file on the
+ * object's top branch (its "lower file") and every file operation is
+ * passed to it, with the branch's own semantics and errors. The union
+ * keeps no data of its own: a union file's bytes live only in the branch
+ * file's page cache, and mmap maps the branch file itself (as overlayfs
+ * maps its backing file), so read, write, mapped access, O_DIRECT,
+ * fallocate, copy_file_range, remap and splice all see the same pages.
+ *
+ * When another opener copies the object up, a file opened before follows
+ * it to the copy at its next operation, so readers see what writers
+ * wrote. A mapping made before the copyup keeps mapping the file it was
+ * made on (doc/design.md, "Files").
+ *
+ * File locks (flock, POSIX, OFD) stay on the union inode (the VFS's
+ * default): its identity survives copyup, while locks on branch files
+ * would split between the lower file and its copy.
+ *
+ * Lock order: the union inode's i_rwsem, then whatever the branch
+ * filesystem takes for the call (its own i_rwsem, freeze protection).
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -14,6 +28,9 @@
 #include <linux/splice.h>
 #include <linux/uio.h>
 #include "ufs.h"
+
+/* The open flags fcntl(F_SETFL) may change on the union file after open. */
+#define UFS_SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT)
 
 /* Opens the union file's current top object as the lower file. */
 static struct file *ufs_open_top(struct file *file)
@@ -61,11 +78,36 @@ static int ufs_open(struct inode *inode, struct file *file)
 }
 
 /*
+ * fcntl(F_SETFL) changed the union file's O_APPEND, O_NONBLOCK or O_DIRECT:
+ * the lower file, which does the I/O, must follow.
+ */
+static int ufs_follow_setfl(struct file *file, struct file *lower)
+{
+	unsigned int flags = READ_ONCE(file->f_flags) & UFS_SETFL_MASK;
+	int err;
+
+	if (likely((READ_ONCE(lower->f_flags) & UFS_SETFL_MASK) == flags))
+		return 0;
+	if ((flags & O_DIRECT) && !(lower->f_mode & FMODE_CAN_ODIRECT))
+		return -EINVAL;
+	if (lower->f_op->check_flags) {
+		err = lower->f_op->check_flags(flags);
+		if (err)
+			return err;
+	}
+	spin_lock(&lower->f_lock);
+	lower->f_flags = (lower->f_flags & ~UFS_SETFL_MASK) | flags;
+	lower->f_iocb_flags = iocb_flags(lower);
+	spin_unlock(&lower->f_lock);
+	return 0;
+}
+
+/*
  * Returns a reference to the lower file to use now (caller must fput()
  * it): the one opened with the union file, unless the object has been
  * copied up since, in which case the copy is opened and kept instead.
  */
-struct file *ufs_lower_file(struct file *file)
+static struct file *ufs_current_lower(struct file *file)
 {
 	struct ufs_file_info *fi = UFS_F(file);
 	struct inode *top = READ_ONCE(UFS_I(file_inode(file))->lower);
@@ -101,6 +143,22 @@ struct file *ufs_lower_file(struct file *file)
 	return fresh;
 }
 
+/*
+ * The lower file for an operation, with the union file's current
+ * F_SETFL flags: a reference (caller must fput()) or an ERR_PTR.
+ */
+struct file *ufs_lower_file(struct file *file)
+{
+	struct file *lower = ufs_current_lower(file);
+	int err = ufs_follow_setfl(file, lower);
+
+	if (err) {
+		fput(lower);
+		return ERR_PTR(err);
+	}
+	return lower;
+}
+
 static int ufs_release(struct inode *inode, struct file *file)
 {
 	struct ufs_file_info *fi = UFS_F(file);
@@ -112,83 +170,77 @@ static int ufs_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
+/* close(2) of a descriptor: NFS and FUSE branches report write errors here. */
+static int ufs_flush(struct file *file, fl_owner_t id)
 {
-	rwf_t flags = (iocb->ki_flags & IOCB_HIPRI) ? RWF_HIPRI : 0;
-	struct file *lower;
-	ssize_t ret;
+	struct file *lower = ufs_current_lower(file);
+	int err = 0;
 
-	if (!iov_iter_count(iter))
-		return 0;
-	ret = ufs_cache_flush_range(file_inode(iocb->ki_filp), iocb->ki_pos, iov_iter_count(iter));
-	if (ret)
-		return ret;
-	lower = ufs_lower_file(iocb->ki_filp);
-	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, flags);
-	fput(lower);
-	return ret;
-}
-
-/* Writes go to the lower file; size and times are mirrored back. */
-static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
-{
-	struct file *file = iocb->ki_filp, *lower;
-	struct inode *inode = file_inode(file);
-	rwf_t flags = 0;
-	ssize_t ret;
-
-	if (iocb->ki_flags & IOCB_DSYNC)
-		flags |= RWF_DSYNC;
-	if (iocb->ki_flags & IOCB_SYNC)
-		flags |= RWF_SYNC;
-	if (iocb->ki_flags & IOCB_APPEND)
-		flags |= RWF_APPEND;
-	if (!iov_iter_count(iter))
-		return 0;
-	lower = ufs_lower_file(file);
-	inode_lock(inode);
-	/* Our mapped pages of the range go to the lower first, and are read again after. */
-	ret = ufs_cache_flush_range(inode, iocb->ki_pos, iov_iter_count(iter));
-	if (!ret) {
-		file_start_write(lower);
-		ret = vfs_iter_write(lower, iter, &iocb->ki_pos, flags);
-		file_end_write(lower);
-	}
-	fsstack_copy_inode_size(inode, file_inode(lower));
-	fsstack_copy_attr_times(inode, file_inode(lower));
-	if (ret > 0)
-		ufs_cache_drop_range(inode, iocb->ki_pos - ret, ret);
-	inode_unlock(inode);
-	fput(lower);
-	return ret;
-}
-
-static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
-{
-	struct file *lower;
-	int err = file_write_and_wait_range(file, start, end);	/* mapped pages first */
-
-	if (err)
-		return err;
-	lower = ufs_lower_file(file);
-	err = vfs_fsync_range(lower, start, end, datasync);
+	if (lower->f_op->flush)
+		err = lower->f_op->flush(lower, id);
 	fput(lower);
 	return err;
 }
 
-static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+/* The lower file changed size, times or (write killing set-id bits) mode. */
+static void ufs_copy_attrs_from(struct inode *inode, struct file *lower)
 {
-	struct file *lower = ufs_lower_file(file);
-	struct inode *inode = file_inode(file);
-	long ret;
-
-	inode_lock(inode);
-	ret = ufs_cache_flush_range(inode, offset, len);
-	if (!ret)
-		ret = vfs_fallocate(lower, mode, offset, len);
+	fsstack_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
-	fsstack_copy_attr_times(inode, file_inode(lower));
-	ufs_cache_drop_range(inode, offset, len);
+}
+
+/* The kiocb flags that mean something to the lower file's own I/O path. */
+static rwf_t ufs_iocb_to_rwf(int ki_flags)
+{
+	rwf_t flags = 0;
+
+	if (ki_flags & IOCB_HIPRI)
+		flags |= RWF_HIPRI;
+	if (ki_flags & IOCB_DSYNC)
+		flags |= RWF_DSYNC;
+	if (ki_flags & IOCB_SYNC)
+		flags |= RWF_SYNC;
+	if (ki_flags & IOCB_APPEND)
+		flags |= RWF_APPEND;
+	return flags;
+}
+
+static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct file *lower;
+	ssize_t ret;
+
+	if (!iov_iter_count(iter))
+		return 0;
+	lower = ufs_lower_file(iocb->ki_filp);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
+	fsstack_copy_attr_atime(file_inode(iocb->ki_filp), file_inode(lower));
+	fput(lower);
+	return ret;
+}
+
+/*
+ * Writes go to the lower file, whose filesystem also drops set-id bits;
+ * size, times and mode are mirrored back under our inode lock.
+ */
+static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct file *file = iocb->ki_filp, *lower;
+	struct inode *inode = file_inode(file);
+	ssize_t ret;
+
+	if (!iov_iter_count(iter))
+		return 0;
+	lower = ufs_lower_file(file);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	inode_lock(inode);
+	file_start_write(lower);
+	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
+	file_end_write(lower);
+	ufs_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
 	fput(lower);
 	return ret;
@@ -198,10 +250,74 @@ static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inod
 			       size_t len, unsigned int flags)
 {
 	struct file *lower = ufs_lower_file(file);
-	ssize_t ret = ufs_splice_read_lower(lower, ppos, pipe, len, flags);
+	ssize_t ret;
 
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	ret = ufs_splice_read_lower(lower, ppos, pipe, len, flags);
 	fput(lower);
 	return ret;
+}
+
+/* splice(2) from a pipe and sendfile(2) into a union file. */
+static ssize_t ufs_splice_write(struct pipe_inode_info *pipe, struct file *file, loff_t *ppos,
+				size_t len, unsigned int flags)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = ufs_lower_file(file);
+	ssize_t ret;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	inode_lock(inode);
+	file_start_write(lower);
+	ret = iter_file_splice_write(pipe, lower, ppos, len, flags);
+	file_end_write(lower);
+	ufs_copy_attrs_from(inode, lower);
+	inode_unlock(inode);
+	fput(lower);
+	return ret;
+}
+
+/* The union keeps no dirty data: syncing a union file is syncing its lower file. */
+static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct file *lower = ufs_lower_file(file);
+	int err;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	err = vfs_fsync_range(lower, start, end, datasync);
+	fput(lower);
+	return err;
+}
+
+static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct file *lower = ufs_lower_file(file);
+	long ret;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	inode_lock(inode);
+	ret = vfs_fallocate(lower, mode, offset, len);
+	ufs_copy_attrs_from(inode, lower);
+	inode_unlock(inode);
+	fput(lower);
+	return ret;
+}
+
+static int ufs_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
+{
+	struct file *lower = ufs_lower_file(file);
+	int err;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	err = vfs_fadvise(lower, offset, len, advice);
+	fput(lower);
+	return err;
 }
 
 /*
@@ -211,10 +327,12 @@ static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inod
  */
 static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct file *lower = ufs_lower_file(file);
 	struct inode *inode = file_inode(file);
+	struct file *lower = ufs_lower_file(file);
 	loff_t ret;
 
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
 	inode_lock(inode);
 	lower->f_pos = file->f_pos;
 	ret = vfs_llseek(lower, offset, whence);
@@ -224,7 +342,12 @@ static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
-/* Both ends on the union: copy between their lower files (the lower may reflink). */
+/*
+ * Both ends on the union: copy between their lower files, which may
+ * reflink or copy on the server. Lower files on filesystems that cannot
+ * copy between each other get the kernel's splice copy, as two files on
+ * one filesystem would.
+ */
 static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *out,
 				   loff_t pos_out, size_t len, unsigned int flags)
 {
@@ -233,36 +356,115 @@ static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *
 	ssize_t ret;
 
 	if (in->f_op != &ufs_file_fops || out->f_op != &ufs_file_fops)
-		return -EXDEV;	/* the VFS then falls back to splicing */
+		return -EXDEV;
 	lower_in = ufs_lower_file(in);
+	if (IS_ERR(lower_in))
+		return PTR_ERR(lower_in);
 	lower_out = ufs_lower_file(out);
+	if (IS_ERR(lower_out)) {
+		fput(lower_in);
+		return PTR_ERR(lower_out);
+	}
 	inode_lock(inode);
-	ret = ufs_cache_flush_range(file_inode(in), pos_in, len);
-	if (!ret)
-		ret = ufs_cache_flush_range(inode, pos_out, len);
-	if (!ret)
-		ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
-	fsstack_copy_inode_size(inode, file_inode(lower_out));
-	fsstack_copy_attr_times(inode, file_inode(lower_out));
-	if (ret > 0)
-		ufs_cache_drop_range(inode, pos_out, ret);
+	ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
+	if (ret == -EXDEV || ret == -EOPNOTSUPP)
+		ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len,
+					  flags | COPY_FILE_SPLICE);
+	ufs_copy_attrs_from(inode, lower_out);
 	inode_unlock(inode);
 	fput(lower_out);
 	fput(lower_in);
 	return ret;
 }
 
+/* True when the file's object is on a writable branch (it was copied up, or born there). */
+static bool ufs_file_is_writable_copy(struct file *file)
+{
+	struct ufs_lower_branch *branch = ufs_inode_branch_get(file_inode(file));
+	bool writable = READ_ONCE(branch->mode) == UFS_BRANCH_RW;
+
+	ufs_branch_put(branch);
+	return writable;
+}
+
+/* FICLONE, FICLONERANGE and FIDEDUPERANGE between union files: the lower files share extents. */
+static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *out,
+				   loff_t pos_out, loff_t len, unsigned int remap_flags)
+{
+	struct inode *inode = file_inode(out);
+	struct file *lower_in, *lower_out;
+	loff_t ret;
+
+	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY))
+		return -EINVAL;
+	if (in->f_op != &ufs_file_fops || out->f_op != &ufs_file_fops)
+		return -EXDEV;
+	/*
+	 * Dedupe may be asked of a file opened read-only, which is not copied
+	 * up: never let it rewrite the extents of a read-only branch.
+	 */
+	if ((remap_flags & REMAP_FILE_DEDUP) && !ufs_file_is_writable_copy(out))
+		return -EPERM;
+	lower_in = ufs_lower_file(in);
+	if (IS_ERR(lower_in))
+		return PTR_ERR(lower_in);
+	lower_out = ufs_lower_file(out);
+	if (IS_ERR(lower_out)) {
+		fput(lower_in);
+		return PTR_ERR(lower_out);
+	}
+	if (remap_flags & REMAP_FILE_DEDUP)
+		ret = vfs_dedupe_file_range_one(lower_in, pos_in, lower_out, pos_out, len,
+						remap_flags);
+	else
+		ret = vfs_clone_file_range(lower_in, pos_in, lower_out, pos_out, len,
+					   remap_flags);
+	inode_lock(inode);
+	ufs_copy_attrs_from(inode, lower_out);
+	inode_unlock(inode);
+	fput(lower_out);
+	fput(lower_in);
+	return ret;
+}
+
+/*
+ * The mapping is the lower file's: the vma is handed to the lower file
+ * (vma_set_file), so faults, dirty pages and writeback are the branch
+ * filesystem's own and there is one page cache.
+ */
+static int ufs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *lower = ufs_lower_file(file);
+	int err;
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	if (!lower->f_op->mmap) {
+		fput(lower);
+		return -ENODEV;
+	}
+	vma_set_file(vma, lower);
+	err = call_mmap(vma->vm_file, vma);
+	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+	fput(lower);
+	return err;
+}
+
 const struct file_operations ufs_file_fops = {
 	.open = ufs_open,
 	.release = ufs_release,
+	.flush = ufs_flush,
 	.llseek = ufs_llseek,
 	.read_iter = ufs_read_iter,
 	.write_iter = ufs_write_iter,
 	.fsync = ufs_fsync,
 	.fallocate = ufs_fallocate,
+	.fadvise = ufs_fadvise,
 	.copy_file_range = ufs_copy_file_range,
+	.remap_file_range = ufs_remap_file_range,
 	.unlocked_ioctl = ufs_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.splice_read = ufs_splice_read,
+	.splice_write = ufs_splice_write,
 	.mmap = ufs_mmap,
 };

@@ -10,8 +10,9 @@
 #include <linux/namei.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
-#include "ufs.h"
+#include <linux/fileattr.h>
 #include <linux/posix_acl.h>
+#include "ufs.h"
 
 static struct kmem_cache *ufs_inode_cachep;
 
@@ -44,7 +45,6 @@ struct inode *ufs_alloc_inode(struct super_block *sb)
 	if (!ui)
 		return NULL;
 	ui->lower = NULL;
-	ui->wb_file = NULL;
 	RCU_INIT_POINTER(ui->branch, NULL);
 	return &ui->vfs_inode;
 }
@@ -56,11 +56,7 @@ void ufs_free_inode(struct inode *inode)
 
 void ufs_evict_inode(struct inode *inode)
 {
-	/* Pages dirtied through a shared mapping reach the lower before they go. */
-	if (inode->i_data.nrpages)
-		filemap_write_and_wait(&inode->i_data);
 	truncate_inode_pages_final(&inode->i_data);
-	ufs_wb_file_put(inode);
 	clear_inode(inode);
 	iput(UFS_I(inode)->lower);
 	UFS_I(inode)->lower = NULL;
@@ -175,9 +171,68 @@ int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 	if (!err) {
 		fsstack_copy_attr_all(inode, d_inode(lower.dentry));
 		fsstack_copy_inode_size(inode, d_inode(lower.dentry));
-		if (attr->ia_valid & ATTR_SIZE)
-			truncate_pagecache(inode, attr->ia_size);	/* mapped pages past it go */
 	}
+	dput(lower.dentry);
+	return err;
+}
+
+/* A reference to the inode's current top lower inode; caller must iput() it. */
+static struct inode *ufs_lower_inode_get(struct inode *inode)
+{
+	struct inode *lower;
+
+	spin_lock(&inode->i_lock);
+	lower = UFS_I(inode)->lower;
+	ihold(lower);
+	spin_unlock(&inode->i_lock);
+	return lower;
+}
+
+/* FS_IOC_FIEMAP (filefrag): the extents are the top lower file's. */
+int ufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
+{
+	struct inode *lower = ufs_lower_inode_get(inode);
+	int err = -EOPNOTSUPP;
+
+	if (lower->i_op->fiemap)
+		err = lower->i_op->fiemap(lower, fieinfo, start, len);
+	iput(lower);
+	return err;
+}
+
+/* lsattr, FS_IOC_FSGETXATTR: the top lower object's flags. */
+int ufs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+{
+	struct path lower;
+	int err;
+
+	ufs_get_top_lower_path(dentry, &lower);
+	err = vfs_fileattr_get(lower.dentry, fa);
+	dput(lower.dentry);
+	return err;
+}
+
+/*
+ * chattr, FS_IOC_FSSETXATTR: set on the object's writable copy (made
+ * first, like any modification). The VFS has checked ownership and
+ * CAP_LINUX_IMMUTABLE on our inode; the lower checks again on its own.
+ */
+int ufs_fileattr_set(UFS_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa)
+{
+	struct path lower;
+	int err;
+
+	err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
+	if (err)
+		return err;
+	ufs_get_top_lower_path(dentry, &lower);
+	err = mnt_want_write(lower.mnt);
+	if (!err) {
+		err = vfs_fileattr_set(ufs_mnt_idmap(lower.mnt), lower.dentry, fa);
+		mnt_drop_write(lower.mnt);
+	}
+	/* Append-only and immutable are enforced on our inode too: mirror i_flags. */
+	fsstack_copy_attr_all(d_inode(dentry), d_inode(lower.dentry));
 	dput(lower.dentry);
 	return err;
 }
@@ -187,6 +242,9 @@ static const struct inode_operations ufs_file_iops = {
 	.getattr = ufs_getattr,
 	.setattr = ufs_setattr,
 	.listxattr = ufs_listxattr,
+	.fiemap = ufs_fiemap,
+	.fileattr_get = ufs_fileattr_get,
+	.fileattr_set = ufs_fileattr_set,
 #if UFS_ACL_API
 	.get_inode_acl = ufs_get_inode_acl,
 	.get_acl = ufs_get_acl,
@@ -224,7 +282,9 @@ void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *inf
 		return;
 	ihold(lower);
 	remove_inode_hash(inode);
+	spin_lock(&inode->i_lock);	/* against ufs_lower_inode_get() */
 	WRITE_ONCE(ui->lower, lower);
+	spin_unlock(&inode->i_lock);
 	__insert_inode_hash(inode, (unsigned long)lower);
 	forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
 	fsstack_copy_attr_all(inode, lower);
@@ -284,8 +344,7 @@ static void ufs_init_new_inode(struct inode *inode, struct inode *lower, unsigne
 		break;
 	case S_IFREG:
 		inode->i_op = &ufs_file_iops;
-		inode->i_fop = &ufs_file_fops;
-		inode->i_mapping->a_ops = &ufs_aops;
+		inode->i_fop = &ufs_file_fops;	/* no a_ops: the data is the lower file's */
 		break;
 	default:
 		inode->i_op = &ufs_file_iops;

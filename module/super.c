@@ -41,6 +41,51 @@ static int ufs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	return err;
 }
 
+/* True when an earlier writable branch of layout than i is on the same filesystem. */
+static bool ufs_sb_synced_before(const struct ufs_layout *layout, unsigned int i)
+{
+	struct super_block *sb = layout->branch[i]->path.mnt->mnt_sb;
+	unsigned int j;
+
+	for (j = 0; j < i; j++)
+		if (READ_ONCE(layout->branch[j]->mode) == UFS_BRANCH_RW &&
+		    layout->branch[j]->path.mnt->mnt_sb == sb)
+			return true;
+	return false;
+}
+
+/*
+ * syncfs(2) and sync(2): the union holds no dirty data of its own, its
+ * writable branches do. Each of their filesystems is synced once, with
+ * its s_umount held as sync_filesystem() requires (lock order: the
+ * union's s_umount, then a branch's).
+ */
+static int ufs_sync_fs(struct super_block *sb, int wait)
+{
+	struct ufs_layout *layout;
+	unsigned int i;
+	int err = 0;
+
+	if (!wait)
+		return 0;	/* the waiting pass does it all */
+	layout = ufs_current_layout(UFS_SB(sb));
+	for (i = 0; i < layout->nbranches; i++) {
+		struct super_block *lower_sb = layout->branch[i]->path.mnt->mnt_sb;
+		int ret;
+
+		if (READ_ONCE(layout->branch[i]->mode) != UFS_BRANCH_RW ||
+		    ufs_sb_synced_before(layout, i))
+			continue;
+		down_read(&lower_sb->s_umount);
+		ret = sync_filesystem(lower_sb);
+		up_read(&lower_sb->s_umount);
+		if (ret && !err)
+			err = ret;
+	}
+	ufs_layout_put(layout);
+	return err;
+}
+
 /* Prints "dirs=/a=rw:/b=ro" with branch paths resolved, so /proc/mounts round-trips. */
 static int ufs_show_options(struct seq_file *m, struct dentry *root)
 {
@@ -72,6 +117,7 @@ static const struct super_operations ufs_super_ops = {
 	.drop_inode = generic_delete_inode,
 	.evict_inode = ufs_evict_inode,
 	.statfs = ufs_statfs,
+	.sync_fs = ufs_sync_fs,
 	.show_options = ufs_show_options,
 };
 
@@ -128,10 +174,6 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	/* 6.2+ asks IS_POSIXACL() before the ACL inode operations; the lower decides. */
 	sb->s_flags |= SB_POSIXACL;
 #endif
-	/* Our own bdi: pages dirtied through shared mappings need writeback (mmap.c). */
-	err = super_setup_bdi(sb);
-	if (err)
-		return err;
 	mutex_init(&sbi->write_mutex);
 	/* Generations count from 1: 0 in a request means "do not check". */
 	atomic64_set(&sbi->generation, 1);

@@ -63,17 +63,13 @@ void ufs_destroy_inode_cache(void);
 struct inode *ufs_alloc_inode(struct super_block *sb);
 void ufs_free_inode(struct inode *inode);
 void ufs_evict_inode(struct inode *inode);
+int ufs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int ufs_fileattr_set(UFS_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa);
+int ufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len);
 
 /* file.c */
 extern const struct file_operations ufs_file_fops;
 struct file *ufs_lower_file(struct file *file);
-
-/* mmap.c */
-extern const struct address_space_operations ufs_aops;
-int ufs_mmap(struct file *file, struct vm_area_struct *vma);
-int ufs_cache_flush_range(struct inode *inode, loff_t pos, size_t count);
-void ufs_cache_drop_range(struct inode *inode, loff_t pos, size_t count);
-void ufs_wb_file_put(struct inode *inode);
 
 /* copy_up.c */
 struct dentry *ufs_copy_up(const struct path *src, const struct path *dir,

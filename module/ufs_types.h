@@ -91,10 +91,13 @@ struct ufs_dentry_info {
 	struct dentry *lower[];
 };
 
-/* Per union inode: the top lower inode (a reference), which also keys the inode cache. */
+/*
+ * Per union inode: the top lower inode (a reference), which also keys the
+ * inode cache. 'lower' is replaced under i_lock (copyup); a reader that
+ * may sleep takes its own reference (ufs_lower_inode_get).
+ */
 struct ufs_inode_info {
 	struct inode *lower;
-	struct file *wb_file;	/* protected by i_lock: where mapped dirty pages go (mmap.c) */
 	struct ufs_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
 	struct inode vfs_inode;
 };
