@@ -530,11 +530,15 @@ static void model_write(unsigned char *m, uint64_t *msize, uint64_t off, const u
 		*msize = off + len;
 }
 
+// pattern(opno, off + i) for each i, without a division per byte
 static void fill(unsigned char *p, uint64_t off, uint64_t len)
 {
+	unsigned v = pattern(opno, off);
 	uint64_t i;
-	for (i = 0; i < len; i++)
-		p[i] = pattern(opno, off + i);
+	for (i = 0; i < len; i++) {
+		p[i] = v;
+		v = v == 255 ? 1 : v + 1;
+	}
 }
 
 static void op_read(void)
