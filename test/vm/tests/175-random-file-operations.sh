@@ -50,8 +50,9 @@ mkdir start
 "$fsx" -S "$((seed + 1))" -g 40000 start/f2
 
 # 4 KiB blocks. A small ext4 gets 1 KiB ones, where 6.1's ext4 itself loses
-# data (mapped writes over ZERO_RANGE'd blocks, then COLLAPSE_RANGE: fsx -S 175
-# -d -w fsync=0 -w fdatasync=0 on a 64M ext4 reads zeros after operation 5924).
+# data: "fsx -S 175 -d -w fsync=0 -w fdatasync=0 -2 f2 f" on a plain 64M ext4
+# reads two blocks of zeros after the COLLAPSE_RANGE of operation 5924 (6.12
+# does not).
 mkbranch_ext4 ext4 600M
 [[ $(stat -f -c %S ext4) == 4096 ]] || fail "ext4 has $(stat -f -c %S ext4)-byte blocks, not 4096"
 mkdir ext4/plain
