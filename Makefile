@@ -46,7 +46,7 @@ tools:
 	$(MAKE) -C snapmerge
 
 check-vm: module tools
-	test/vm/run --kernel $(KERNEL) --timeout 1800
+	test/vm/run --kernel $(KERNEL) --smp 2 --timeout 2700
 
 # Longer differential, concurrency, branch-change and random file-operation
 # runs (about 75 minutes on a quiet 2-core machine; 175 alone ~30).
