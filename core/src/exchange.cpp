@@ -20,8 +20,10 @@
  *     top needs nothing: it hides whatever lies below it.
  *  4. One exchange() on r; commit.
  *
- * Lower instances of both names stay where they were, hidden; nothing is
- * deleted (so the delete mode plays no part), and every step of 2-4 is
+ * Lower instances of both names stay where they were, hidden; only a top
+ * copied up from a writable branch is removed afterwards (best effort; a
+ * directory only when empty), as rename does, so the object does not live
+ * on as a hidden twin. The delete mode plays no part. Every step of 2-4 is
  * journaled, so a failure leaves the branches as they were. As rename,
  * the first branch is retried further up on EROFS, ENOSPC and EDQUOT.
  */
@@ -121,9 +123,27 @@ private:
 				      top_b.get()));
 		journal.exchanged(r, dir_a, top_a.get(), dir_b, top_b.get());
 		journal.commit();
+		remove_copied_top(a_, r);
+		remove_copied_top(b_, r);
 		out_a.add(r, move(top_a), a_.kind);
 		out_b.add(r, move(top_b), b_.kind);
 		return {};
+	}
+
+	/*
+	 * A top copied up from a writable branch is hidden now (by the other
+	 * object on r), and would show again as a stale twin once that goes:
+	 * removed, best effort, as rename removes its copied top. A directory
+	 * only when nothing visible is in it.
+	 */
+	void remove_copied_top(const Side &side, int r)
+	{
+		if (side.top == r || !ctx_.writable(side.top))
+			return;
+		void *dir = side.parent.handles[side.top];
+		void *top = side.object.handles[side.top];
+
+		(void)remove_instance(ctx_, side.top, dir, top, side.kind);
 	}
 
 	/*
