@@ -702,6 +702,12 @@ TEST_CASE("exchange: the C boundary checks what it is given")
 	ro.ops = u->fs.read_only_ops();
 	CHECK(ufs_rename_exchange(&ro, a.get(), b.get(), out.set(), out2.set(), &flags) ==
 	      -EROFS);
+	/* a ".wh." name (lookup never shows one; the core refuses it all the same) */
+	ufs_entry hidden = *b.get();
+	hidden.name = ".wh.b";
+	hidden.len = 5;
+	CHECK(ufs_rename_exchange(&ctx, a.get(), &hidden, out.set(), out2.set(), &flags) == -EPERM);
+	CHECK(ufs_rename_exchange(&ctx, &hidden, a.get(), out.set(), out2.set(), &flags) == -EPERM);
 	CHECK(u->fs.dump() == "b0: /a /b  b1: -");
 	CHECK(u->fs.violations().empty());
 }
