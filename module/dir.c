@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dir.c - the namespace-changing operations (create, mkdir, mknod,
- * symlink, link, unlink, rmdir, rename) and the copyup before a
+ * symlink, link, unlink, rmdir, rename, exchange) and the copyup before a
  * modification. The core decides which branch operations make one union
  * operation; this file gives it the union directories from the root down
  * to the parent (the "ancestry"), and afterwards installs what changed:
@@ -521,6 +521,61 @@ out_put:
 
 /* ---- rename ---- */
 
+/*
+ * renameat2(RENAME_EXCHANGE): both dentries keep their inodes and the VFS
+ * d_exchange()s them afterwards, so each gets the lower set of its own
+ * object, which now sits under the other name.
+ */
+static int ufs_exchange(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			struct dentry *new)
+{
+	struct super_block *sb = old_dir->i_sb;
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct ufs_dentry_info *info_old, *info_new;
+	struct ufs_lower_set out_old, out_new;
+	struct ufs_context ctx;
+	struct ufs_names names;
+	unsigned int out_flags = 0;
+	int err;
+
+	mutex_lock(&sbi->write_mutex);
+	info_old = ufs_out_info(sb, &out_old);
+	info_new = ufs_out_info(sb, &out_new);
+	if (!info_old || !info_new) {
+		mutex_unlock(&sbi->write_mutex);
+		err = -ENOMEM;
+		goto out_put;
+	}
+	ufs_context_of(sb, &ctx);
+	err = ufs_names_begin(&names, old, new);
+	if (!err)
+		err = ufs_rename_exchange(&ctx, &names.entry[0], &names.entry[1], &out_old,
+					  &out_new, &out_flags);
+	ufs_names_end(&names);
+	if (!err) {
+		ufs_install_object(old, info_old, &out_old);
+		ufs_install_object(new, info_new, &out_new);
+		info_old = info_new = NULL;
+	}
+	mutex_unlock(&sbi->write_mutex);
+	if (err)
+		goto out_put;
+	/* A directory rebuilt on one branch: what we cached below it is stale. */
+	if (out_flags & UFS_RENAME_COPIED) {
+		shrink_dcache_parent(old);
+		shrink_dcache_parent(new);
+	}
+	ufs_copy_dir_attrs(old_dir);
+	if (new_dir != old_dir)
+		ufs_copy_dir_attrs(new_dir);
+	return 0;
+
+out_put:
+	ufs_put_dentry_info(info_old);
+	ufs_put_dentry_info(info_new);
+	return err;
+}
+
 static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *old,
 			 struct inode *new_dir, struct dentry *new, unsigned int flags)
 {
@@ -533,9 +588,15 @@ static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 	unsigned int out_flags = 0;
 	int err;
 
-	/* The VFS checked RENAME_NOREPLACE against the union name already. */
-	if (flags & ~RENAME_NOREPLACE)
+	/*
+	 * The VFS checked RENAME_NOREPLACE against the union name already, and
+	 * that both names exist for RENAME_EXCHANGE. RENAME_WHITEOUT is not
+	 * ours to offer (as on overlayfs): the union makes its own whiteouts.
+	 */
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
+	if (flags & RENAME_EXCHANGE)
+		return ufs_exchange(old_dir, old, new_dir, new);
 	mutex_lock(&sbi->write_mutex);
 	moved = ufs_out_info(sb, &out);
 	if (!moved) {

@@ -442,6 +442,48 @@ out_drop:
 	return err;
 }
 
+static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle,
+			      void *child_a_handle, void *dir_b_handle, void *child_b_handle)
+{
+	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct dentry *dir_a = dir_a_handle, *dir_b = dir_b_handle;
+	struct dentry *a = child_a_handle, *b = child_b_handle, *trap;
+	struct renamedata rd = {};
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	trap = lock_rename(dir_b, dir_a);
+	if (IS_ERR(trap)) {
+		err = PTR_ERR(trap);
+		goto out_drop;
+	}
+	err = -ESTALE;
+	if (!ufs_still_child(dir_a, a) || !ufs_still_child(dir_b, b))
+		goto out_unlock;
+	err = -EINVAL;		/* one is an ancestor of the other */
+	if (a == trap || b == trap)
+		goto out_unlock;
+	rd.old_dir = d_inode(dir_a);
+	rd.old_dentry = a;
+	rd.new_dir = d_inode(dir_b);
+	rd.new_dentry = b;
+	rd.flags = RENAME_EXCHANGE;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
+#else
+	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
+#endif
+	err = vfs_rename(&rd);
+out_unlock:
+	unlock_rename(dir_b, dir_a);
+out_drop:
+	mnt_drop_write(mnt);
+	pr_debug("exchange %pd/%pd <-> %pd/%pd on %u -> %d\n", dir_a, a, dir_b, b, branch, err);
+	return err;
+}
+
 /* Copies as the mounter: the caller may not own the parents it needs. */
 static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
 			     unsigned int to_branch, void *to_dir, const char *name,
@@ -482,4 +524,5 @@ const struct ufs_branch_ops ufs_lower_ops = {
 	.rmdir = ufs_lower_rmdir,
 	.rename = ufs_lower_rename,
 	.copy_up = ufs_lower_copy_up,
+	.exchange = ufs_lower_exchange,
 };

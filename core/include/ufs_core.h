@@ -315,6 +315,18 @@ struct ufs_branch_ops {
 	int (*copy_up)(void *env, unsigned from_branch, void *object, unsigned to_branch,
 		       void *to_dir, const char *name, unsigned len, unsigned long long size,
 		       void **child);
+	/*
+	 * Swap CHILD_A of DIR_A and CHILD_B of DIR_B, both on BRANCH, in one
+	 * step (lock_rename + vfs_rename with RENAME_EXCHANGE): afterwards
+	 * CHILD_A is the entry of DIR_B under CHILD_B's old name and the other
+	 * way round (d_exchange keeps both dentries). Both children are checked
+	 * to be still where they were looked up (-ESTALE otherwise); -EINVAL
+	 * when one is an ancestor of the other's directory, or the filesystem
+	 * cannot exchange. Optional: without it ufs_rename_exchange() is
+	 * -EINVAL.
+	 */
+	int (*exchange)(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
+			void *child_b);
 };
 
 /* ---- Lookup resolution ---- */
@@ -591,12 +603,38 @@ int ufs_rmdir(const struct ufs_context *ctx, const struct ufs_entry *entry);
  * back. The old name is deleted as ctx->delete_mode says (see ufs_unlink).
  * *out is the renamed object's new set (the same handles when renamed in
  * place: they follow the rename); *out_flags has UFS_RENAME_* bits.
- * The VFS has already excluded: RENAME_EXCHANGE/RENAME_WHITEOUT (the shim
- * refuses them), a directory into its own subtree, a type mismatch with a
- * positive target, and source and target being the same inode.
+ * The VFS has already excluded: RENAME_WHITEOUT (the shim refuses it;
+ * RENAME_EXCHANGE is ufs_rename_exchange), a directory into its own
+ * subtree, a type mismatch with a positive target, and source and target
+ * being the same inode.
  */
 int ufs_rename(const struct ufs_context *ctx, const struct ufs_entry *from,
 	       const struct ufs_entry *to, struct ufs_lower_set *out, unsigned *out_flags);
+
+/*
+ * renameat2(RENAME_EXCHANGE): swaps the positive names 'a' and 'b' (any
+ * types; -ENOENT when one is negative, -EPERM for a ".wh." name or an
+ * immutable or append-only top). Both tops are brought to one writable
+ * branch r: the nearest writable branch at or above both tops where
+ * nothing of either name on a read-only branch above would hide the
+ * result (parent chains copied up there). An object whose top is below r
+ * is copied to r. A directory that does not live on r alone (lower
+ * instances, or a copy) gets its visible contents copied into its top on
+ * r, and a directory top is made opaque when something of the other name
+ * below r would otherwise merge into it under its new name (a file top
+ * hides everything below it). Then one exchange() on r. Lower instances
+ * stay where they are, hidden; nothing is deleted, so the delete mode
+ * does not matter. On failure every step is undone.
+ * *out_a is the set of the object that was at 'a' (now at b's name),
+ * *out_b that of the object that was at 'b'; each is {r..r}. *out_flags
+ * has UFS_RENAME_COPIED when a directory was rebuilt on r (cached union
+ * dentries below both names are then stale). Nothing happens when both
+ * names are the same lower object. The VFS has already excluded one name
+ * being an ancestor of the other.
+ */
+int ufs_rename_exchange(const struct ufs_context *ctx, const struct ufs_entry *a,
+			const struct ufs_entry *b, struct ufs_lower_set *out_a,
+			struct ufs_lower_set *out_b, unsigned *out_flags);
 
 #ifdef __cplusplus
 }

@@ -107,6 +107,17 @@ Result<void> BranchOps::rename(unsigned branch, void *old_dir, void *child, void
 				    length_of(name), flags));
 }
 
+bool BranchOps::can_exchange() const
+{
+	return ops_.exchange != nullptr;
+}
+
+Result<void> BranchOps::exchange(unsigned branch, void *dir_a, void *child_a, void *dir_b,
+				 void *child_b) const
+{
+	return from_env(ops_.exchange(env_, branch, dir_a, child_a, dir_b, child_b));
+}
+
 Result<BranchRef> BranchOps::copy_up(unsigned from_branch, void *object, unsigned to_branch,
 				     void *to_dir, StringView name, u64 size) const
 {

@@ -80,6 +80,10 @@ public:
 	Result<void> rmdir(unsigned branch, void *dir, void *child) const;
 	Result<void> rename(unsigned branch, void *old_dir, void *child, void *new_dir,
 			    StringView name, unsigned flags) const;
+	/* Is the optional exchange() there? */
+	bool can_exchange() const;
+	Result<void> exchange(unsigned branch, void *dir_a, void *child_a, void *dir_b,
+			      void *child_b) const;
 	Result<BranchRef> copy_up(unsigned from_branch, void *object, unsigned to_branch,
 				  void *to_dir, StringView name, u64 size) const;
 

@@ -162,25 +162,33 @@ void Journal::append(Record record)
 void Journal::created(int branch, void *dir, void *child, ufs_kind kind)
 {
 	append(Record{Kind::kCreated, branch, ctx_.ops.get(dir), ctx_.ops.get(child), BranchRef(),
-		      StringBuf(), kind, nullptr, -1, -1});
+		      StringBuf(), kind, nullptr, -1, -1, BranchRef()});
 }
 
 void Journal::renamed(int branch, void *old_dir, void *child, void *new_dir, StringBuf old_name)
 {
 	append(Record{Kind::kRenamed, branch, ctx_.ops.get(old_dir), ctx_.ops.get(child),
-		      ctx_.ops.get(new_dir), move(old_name), UFS_KIND_NONE, nullptr, -1, -1});
+		      ctx_.ops.get(new_dir), move(old_name), UFS_KIND_NONE, nullptr, -1, -1,
+		      BranchRef()});
+}
+
+void Journal::exchanged(int branch, void *dir_a, void *child_a, void *dir_b, void *child_b)
+{
+	append(Record{Kind::kExchanged, branch, ctx_.ops.get(dir_a), ctx_.ops.get(child_a),
+		      ctx_.ops.get(dir_b), StringBuf(), UFS_KIND_NONE, nullptr, -1, -1,
+		      ctx_.ops.get(child_b)});
 }
 
 void Journal::retired(int branch, void *dir, void *child, ufs_kind kind, StringBuf name)
 {
 	append(Record{Kind::kRetired, branch, ctx_.ops.get(dir), ctx_.ops.get(child), BranchRef(),
-		      move(name), kind, nullptr, -1, -1});
+		      move(name), kind, nullptr, -1, -1, BranchRef()});
 }
 
 void Journal::unlinked_meta(int branch, void *dir, StringBuf name)
 {
 	append(Record{Kind::kUnlinkedMeta, branch, ctx_.ops.get(dir), BranchRef(), BranchRef(),
-		      move(name), UFS_KIND_OTHER, nullptr, -1, -1});
+		      move(name), UFS_KIND_OTHER, nullptr, -1, -1, BranchRef()});
 }
 
 void Journal::made_level(ufs_dir_level &level, int branch, void *parent, int saved_start,
@@ -188,7 +196,7 @@ void Journal::made_level(ufs_dir_level &level, int branch, void *parent, int sav
 {
 	append(Record{Kind::kMadeLevel, branch, ctx_.ops.get(parent),
 		      ctx_.ops.get(level.set.handles[branch]), BranchRef(), StringBuf(),
-		      UFS_KIND_DIR, &level, saved_start, saved_end});
+		      UFS_KIND_DIR, &level, saved_start, saved_end, BranchRef()});
 }
 
 void Journal::undo(Record &record)
@@ -206,6 +214,11 @@ void Journal::undo(Record &record)
 	case Kind::kRenamed:
 		(void)ops.rename(branch, record.new_dir.get(), record.child.get(), record.dir.get(),
 				 record.name.view(), UFS_RENAME_NOREPLACE);
+		break;
+	case Kind::kExchanged:
+		/* child now sits in new_dir, other in dir. */
+		(void)ops.exchange(branch, record.new_dir.get(), record.child.get(), record.dir.get(),
+				   record.other.get());
 		break;
 	case Kind::kRetired:
 		(void)ops.rename(branch, record.dir.get(), record.child.get(), record.dir.get(),

@@ -138,6 +138,11 @@ public:
 	 * in DIR: put back on rollback, removed for good on commit.
 	 */
 	void retired(int branch, void *dir, void *child, ufs_kind kind, StringBuf name);
+	/*
+	 * CHILD_A of DIR_A and CHILD_B of DIR_B were exchanged: undone by
+	 * exchanging them again.
+	 */
+	void exchanged(int branch, void *dir_a, void *child_a, void *dir_b, void *child_b);
 	/* A whiteout or marker NAME was unlinked from DIR: recreated on rollback. */
 	void unlinked_meta(int branch, void *dir, StringBuf name);
 	/* LEVEL's directory was made on BRANCH (in PARENT); its range was SAVED_START..END. */
@@ -150,7 +155,7 @@ public:
 	void rollback();
 
 private:
-	enum class Kind { kCreated, kRenamed, kRetired, kUnlinkedMeta, kMadeLevel };
+	enum class Kind { kCreated, kRenamed, kExchanged, kRetired, kUnlinkedMeta, kMadeLevel };
 
 	struct Record {
 		Kind kind;
@@ -163,6 +168,7 @@ private:
 		ufs_dir_level *level;
 		int saved_start;
 		int saved_end;
+		BranchRef other;	/* kExchanged: the second child */
 	};
 
 	void append(Record record);

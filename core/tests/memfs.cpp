@@ -47,6 +47,7 @@ bool is_write(Op op)
 	case Op::kRmdir:
 	case Op::kRename:
 	case Op::kCopyUp:
+	case Op::kExchange:
 		return true;
 	default:
 		return false;
@@ -78,6 +79,7 @@ const char *op_name(Op op)
 	case Op::kRmdir: return "rmdir";
 	case Op::kRename: return "rename";
 	case Op::kCopyUp: return "copy_up";
+	case Op::kExchange: return "exchange";
 	case Op::kCount: break;
 	case Op::kAnyWrite: return "any write";
 	case Op::kAny: return "any";
@@ -130,7 +132,7 @@ const ufs_branch_ops *Fs::ops() const
 	static const ufs_branch_ops ops = {
 		&Fs::op_lookup,	 &Fs::op_put,	 &Fs::op_iterate, &Fs::op_get,
 		&Fs::op_getattr, &Fs::op_create, &Fs::op_link,	  &Fs::op_unlink,
-		&Fs::op_rmdir,	 &Fs::op_rename, &Fs::op_copy_up,
+		&Fs::op_rmdir,	 &Fs::op_rename, &Fs::op_copy_up, &Fs::op_exchange,
 	};
 	return &ops;
 }
@@ -139,7 +141,7 @@ const ufs_branch_ops *Fs::read_only_ops() const
 {
 	static const ufs_branch_ops ops = {
 		&Fs::op_lookup, &Fs::op_put, &Fs::op_iterate, nullptr, nullptr, nullptr,
-		nullptr,	nullptr,     nullptr,	      nullptr, nullptr,
+		nullptr,	nullptr,     nullptr,	      nullptr, nullptr, nullptr,
 	};
 	return &ops;
 }
@@ -753,6 +755,55 @@ int Fs::copy_up(unsigned from_branch, void *object_handle, unsigned to_branch, v
 	return 0;
 }
 
+int Fs::exchange(unsigned branch, void *dir_a_handle, void *a_handle, void *dir_b_handle,
+		 void *b_handle)
+{
+	int err;
+
+	count(Op::kExchange);
+	Node *dir_a = checked_dir(dir_a_handle, branch, "exchange", &err);
+	Node *dir_b = dir_a ? checked_dir(dir_b_handle, branch, "exchange", &err) : nullptr;
+	Node *a = checked(a_handle, static_cast<int>(branch), "exchange");
+	Node *b = checked(b_handle, static_cast<int>(branch), "exchange");
+	if (!dir_a || !dir_b || !a || !b)
+		return err ? err : -EINVAL;
+	if (!is_child_of(a, dir_a, "exchange") || !is_child_of(b, dir_b, "exchange"))
+		return -ESTALE;
+	if ((err = start_write(Op::kExchange, branch, a->name, b->name)))
+		return err;
+	for (Node *up = dir_b; up; up = up->parent) {
+		if (up == a) {
+			violation("exchange: directory into itself: " + a->path());
+			return -EINVAL;
+		}
+	}
+	for (Node *up = dir_a; up; up = up->parent) {
+		if (up == b) {
+			violation("exchange: directory into itself: " + b->path());
+			return -EINVAL;
+		}
+	}
+	/* Two names of one inode: nothing to do, as vfs_rename() has it. */
+	if (a->inode == b->inode)
+		return 0;
+	if (is_sealed(a) || is_sealed(b))
+		return -EPERM;
+	std::string from_a = a->path(), from_b = b->path();
+	std::string name_a = a->name, name_b = b->name;
+
+	/* Each takes the other's place, readdir position included. */
+	*std::find(dir_a->entries.begin(), dir_a->entries.end(), a) = b;
+	*std::find(dir_b->entries.begin(), dir_b->entries.end(), b) = a;
+	dir_a->index[name_a] = b;
+	dir_b->index[name_b] = a;
+	a->name = name_b;
+	a->parent = dir_b;
+	b->name = name_a;
+	b->parent = dir_a;
+	logged("exchange " + std::to_string(branch) + ":" + from_a + " <-> " + from_b);
+	return 0;
+}
+
 /* ---- The C entry points ---- */
 
 int Fs::op_lookup(void *env, unsigned branch, void *dir, const char *name, unsigned len,
@@ -823,6 +874,12 @@ int Fs::op_copy_up(void *env, unsigned from_branch, void *object, unsigned to_br
 {
 	return static_cast<Fs *>(env)->copy_up(from_branch, object, to_branch, to_dir,
 					       std::string_view(name, len), size, child);
+}
+
+int Fs::op_exchange(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
+		    void *child_b)
+{
+	return static_cast<Fs *>(env)->exchange(branch, dir_a, child_a, dir_b, child_b);
 }
 
 } /* namespace memfs */

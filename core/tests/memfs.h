@@ -66,6 +66,7 @@ enum class Op {
 	kRmdir,
 	kRename,
 	kCopyUp,
+	kExchange,
 	kCount,
 	kAnyWrite,
 	kAny,
@@ -112,6 +113,7 @@ struct Fault {
 	/*
 	 * Lookup, create, link, copy_up: the name looked up or made; unlink,
 	 * rmdir: the child's name; rename: the child's old or new name;
+	 * exchange: either child's name;
 	 * iterate, getattr: the object's own name. Unset: any.
 	 */
 	std::optional<std::string> name;
@@ -206,6 +208,8 @@ private:
 	static int op_copy_up(void *env, unsigned from_branch, void *object, unsigned to_branch,
 			      void *to_dir, const char *name, unsigned len,
 			      unsigned long long size, void **child);
+	static int op_exchange(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
+			       void *child_b);
 
 	int lookup(unsigned branch, void *dir, std::string_view name, void **child,
 		   enum ufs_kind *kind);
@@ -221,6 +225,7 @@ private:
 		   std::string_view name, unsigned flags);
 	int copy_up(unsigned from_branch, void *object, unsigned to_branch, void *to_dir,
 		    std::string_view name, unsigned long long size, void **child);
+	int exchange(unsigned branch, void *dir_a, void *child_a, void *dir_b, void *child_b);
 
 	Node *new_node(Kind kind, unsigned branch, std::string name, Node *parent,
 		       std::shared_ptr<Inode> inode = nullptr);

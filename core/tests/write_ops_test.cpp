@@ -528,3 +528,186 @@ TEST_CASE("write: the C boundary checks what it is given")
 	CHECK(u->fs.dump() == "b0: /a /d/  b1: -");
 	CHECK(u->fs.violations().empty());
 }
+
+/* ---- renameat2(RENAME_EXCHANGE) ---- */
+
+TEST_CASE("exchange: objects keep their identity; each out set is its own object's")
+{
+	auto u = make_union("b0: /a /d/ /d/x  b1: -", "rw rw");
+	memfs::Node *a = u->fs.find(0, "/a");
+	memfs::Node *d = u->fs.find(0, "/d");
+	RunOptions options;
+
+	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/d", &options) == 0);
+	CHECK(options.result == "0..0 other [0] | 0..0 dir [0]");
+	CHECK(options.flags == 0);
+	CHECK(u->fs.find(0, "/d") == a);
+	CHECK(u->fs.find(0, "/a") == d);
+	CHECK(u->fs.write_log().back() == "exchange 0:/a <-> /d");
+	/* a second exchange swaps back */
+	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/d") == 0);
+	CHECK(u->fs.find(0, "/a") == a);
+	CHECK(u->fs.find(0, "/d") == d);
+	check_clean(*u);
+}
+
+TEST_CASE("exchange: a copied or merged directory is rebuilt and flagged")
+{
+	RunOptions options;
+	auto u = make_union("b0: /a  b1: /d/ /d/x", "rw ro");
+
+	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/d", &options) == 0);
+	CHECK(options.flags == UFS_RENAME_COPIED);
+	CHECK(union_view(*u) == "/a/ /a/x=b1 /d=b0");
+
+	auto v = make_union("b0: /d/ /d/x  b1: /d/ /d/y /e/", "rw rw");
+	REQUIRE(run_op(*v, UFS_DELETE_ALL, "exchange", "/d", "/e", &options) == 0);
+	CHECK(options.flags == UFS_RENAME_COPIED);
+	CHECK(union_view(*v) == "/d/ /e/ /e/x=b0 /e/y=b1");
+	check_clean(*u);
+	check_clean(*v);
+}
+
+TEST_CASE("exchange: two names of one object, hard links, and missing names")
+{
+	auto u = make_union("b0: /a  b1: -", "rw rw");
+	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+
+	REQUIRE(run_op(*u, UFS_DELETE_ALL, "link", "/a", "/b") == 0);
+	u->fs.reset_log();
+	{
+		Tree tree(*u);
+		Entry a(tree, *u, "/a"), again(tree, *u, "/a"), n(tree, *u, "/n");
+		Lower out_a(u->fs), out_b(u->fs);
+		unsigned flags = 7;
+
+		REQUIRE(ufs_rename_exchange(&ctx, a.get(), again.get(), out_a.set(), out_b.set(),
+					    &flags) == 0);
+		CHECK(flags == 0);
+		CHECK(out_a.node(0) == u->fs.find(0, "/a"));
+		CHECK(out_b.node(0) == u->fs.find(0, "/a"));
+		CHECK(ufs_rename_exchange(&ctx, a.get(), n.get(), out_a.set(), out_b.set(),
+					  &flags) == -ENOENT);
+		CHECK(ufs_rename_exchange(&ctx, n.get(), a.get(), out_a.set(), out_b.set(),
+					  &flags) == -ENOENT);
+	}
+	/* hard links of one inode: the branch does nothing, as vfs_rename() */
+	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/b") == 0);
+	CHECK(u->fs.dump() == "b0: /a /b  b1: -");
+	check_clean(*u);
+}
+
+TEST_CASE("exchange: immutable and append-only tops are refused before anything happens")
+{
+	for (unsigned flag : {UFS_ATTR_IMMUTABLE, UFS_ATTR_APPEND}) {
+		INFO("flag " << flag);
+		auto u = make_union("b0: /a  b1: /b /c", "rw ro");
+		u->fs.find(1, "/b")->inode->flags = flag;
+		u->fs.find(0, "/a")->inode->flags = flag;
+		std::string before = u->fs.dump();
+
+		CHECK(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/c") == -EPERM);
+		CHECK(run_op(*u, UFS_DELETE_ALL, "exchange", "/c", "/b") == -EPERM);
+		CHECK(u->fs.dump() == before);
+		check_clean(*u);
+	}
+}
+
+TEST_CASE("exchange: a full branch sends both tops to the next writable one up")
+{
+	for (int error : {ENOSPC, EDQUOT, EROFS}) {
+		INFO("errno " << error);
+		auto u = make_union("b0: -  b1: /a  b2: /b", "rw rw ro");
+
+		REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "exchange", "/a", "/b",
+				       fault_on(Op::kAnyWrite, error, 1)) == 0);
+		CHECK(u->fs.dump() == "b0: /a /b  b1: /a  b2: /b");
+		CHECK(union_view(*u) == "/a=b2 /b=b1");
+		check_clean(*u);
+	}
+	/* other errors are final, and put everything back */
+	auto u = make_union("b0: -  b1: /a  b2: /b", "rw rw ro");
+	CHECK(run_with_fault(*u, UFS_DELETE_ALL, "exchange", "/a", "/b",
+			     fault_on(Op::kExchange, EIO, 1)) == -EIO);
+	CHECK(u->fs.dump() == "b0: -  b1: /a  b2: /b");
+	check_clean(*u);
+}
+
+TEST_CASE("exchange: each lower operation failing leaves the view and branches as before")
+{
+	const char *layouts[][2] = {
+		{"b0: /d/ /d/x /e/ /e/y  b1: /d/ /d/z /e/ /e/w", "rw ro"},
+		{"b0: /a  b1: /d/ /d/s/ /d/s/x /a/ /a/q", "rw ro"},
+		{"b0: -  b1: /p/ /p/a  b2: /q/ /q/b", "rw ro ro"},
+	};
+	const char *pairs[][2] = {{"/d", "/e"}, {"/a", "/d"}, {"/p/a", "/q/b"}};
+
+	for (int i = 0; i < 3; ++i) {
+		auto clean = make_union(layouts[i][0], layouts[i][1]);
+		std::string before_dump = clean->fs.dump(), before_view = union_view(*clean);
+		RunOptions base;
+
+		REQUIRE(run_op(*clean, UFS_DELETE_ALL, "exchange", pairs[i][0], pairs[i][1], &base) ==
+			0);
+		std::string after_view = union_view(*clean);
+		CHECK(after_view != before_view);
+		for (Op op : {Op::kCreate, Op::kCopyUp, Op::kExchange, Op::kLookup, Op::kIterate}) {
+			for (unsigned k = 0; k < 8; ++k) {
+				INFO(layouts[i][0] << ": " << memfs::op_name(op) << " call " << k);
+				auto u = make_union(layouts[i][0], layouts[i][1]);
+				Fault fault = fault_on(op, EIO);
+
+				fault.skip = k;
+				fault.times = 1;
+				int ret = run_with_fault(*u, UFS_DELETE_ALL, "exchange", pairs[i][0],
+							 pairs[i][1], fault);
+				if (!u->fs.fault_fired()) {
+					CHECK(ret == 0);
+					continue;
+				}
+				CHECK(ret == -EIO);
+				CHECK(u->fs.dump() == before_dump);
+				CHECK(union_view(*u) == before_view);
+				check_clean(*u);
+			}
+		}
+		check_clean(*clean);
+	}
+}
+
+TEST_CASE("exchange: the C boundary checks what it is given")
+{
+	auto u = make_union("b0: /a /b  b1: -", "rw rw");
+	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+	Tree tree(*u);
+	Entry a(tree, *u, "/a"), b(tree, *u, "/b");
+	Lower out(u->fs), out2(u->fs);
+	unsigned flags;
+
+	CHECK(ufs_rename_exchange(nullptr, a.get(), b.get(), out.set(), out2.set(), &flags) ==
+	      -EINVAL);
+	CHECK(ufs_rename_exchange(&ctx, nullptr, b.get(), out.set(), out2.set(), &flags) ==
+	      -EINVAL);
+	CHECK(ufs_rename_exchange(&ctx, a.get(), b.get(), nullptr, out2.set(), &flags) == -EINVAL);
+	CHECK(ufs_rename_exchange(&ctx, a.get(), b.get(), out.set(), out2.set(), nullptr) ==
+	      -EINVAL);
+	/* an environment without exchange(): EINVAL, as a filesystem that cannot exchange */
+	ufs_branch_ops no_exchange = *u->fs.ops();
+	no_exchange.exchange = nullptr;
+	ufs_context old = ctx;
+	old.ops = &no_exchange;
+	CHECK(ufs_rename_exchange(&old, a.get(), b.get(), out.set(), out2.set(), &flags) ==
+	      -EINVAL);
+	ufs_context ro = ctx;
+	ro.ops = u->fs.read_only_ops();
+	CHECK(ufs_rename_exchange(&ro, a.get(), b.get(), out.set(), out2.set(), &flags) ==
+	      -EROFS);
+	/* a ".wh." name (lookup never shows one; the core refuses it all the same) */
+	ufs_entry hidden = *b.get();
+	hidden.name = ".wh.b";
+	hidden.len = 5;
+	CHECK(ufs_rename_exchange(&ctx, a.get(), &hidden, out.set(), out2.set(), &flags) == -EPERM);
+	CHECK(ufs_rename_exchange(&ctx, &hidden, a.get(), out.set(), out2.set(), &flags) == -EPERM);
+	CHECK(u->fs.dump() == "b0: /a /b  b1: -");
+	CHECK(u->fs.violations().empty());
+}

@@ -98,6 +98,17 @@ std::string predicted_view(const WriteCase &c, const std::string &before)
 				continue;
 			out.push_back(is_under(p, path) ? path2 + entry.substr(path.size()) : entry);
 		}
+	} else if (op == "exchange") {
+		for (const std::string &entry : entries) {
+			std::string p = path_of(entry);
+
+			if (is_under(p, path))
+				out.push_back(path2 + entry.substr(path.size()));
+			else if (is_under(p, path2))
+				out.push_back(path + entry.substr(path2.size()));
+			else
+				out.push_back(entry);
+		}
 	}
 	return join_view(out);
 }
@@ -175,4 +186,9 @@ TEST_CASE("write table: copyup before a modification")
 TEST_CASE("write table: rename of files and directories")
 {
 	run_cases({"rename"});
+}
+
+TEST_CASE("write table: renameat2 RENAME_EXCHANGE of files and directories")
+{
+	run_cases({"exchange"});
 }

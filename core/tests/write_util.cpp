@@ -315,6 +315,23 @@ int run_op(TestUnion &u, ufs_delete_mode mode, const std::string &op, const std:
 			return -ENOENT;
 		CoreCall call(u, options);
 		ret = ufs_copyup(&ctx, entry.get(), UFS_COPY_ALL, out.set());
+	} else if (op == "exchange") {
+		Entry target(tree, u, path2);
+		Lower out2(u.fs);
+
+		if (!positive || !target.found() || target.object().kind() == UFS_KIND_NONE)
+			return -ENOENT;
+		{
+			CoreCall call(u, options);
+			ret = ufs_rename_exchange(&ctx, entry.get(), target.get(), out.set(), out2.set(),
+						  &rename_flags);
+		}
+		if (options) {
+			options->result = ret ? "" : describe(*out.set(), count) + " | " +
+							     describe(*out2.set(), count);
+			options->flags = rename_flags;
+		}
+		return ret;
 	} else if (op == "rename" || op == "link") {
 		Entry target(tree, u, path2);
 

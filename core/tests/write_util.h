@@ -87,7 +87,10 @@ struct RunOptions {
 	std::optional<memfs::Fault> fault;
 	/* Make the nth allocation of the core call fail (test_env::fail_allocation). */
 	unsigned long fail_allocation = 0;
-	/* Found: the output set ("0..1 dir [0 1]"), rename's flags, lower calls the core made. */
+	/*
+	 * Found: the output set ("0..1 dir [0 1]"; exchange: both, "A | B"),
+	 * rename's flags, lower calls the core made.
+	 */
 	std::string result;
 	unsigned flags = 0;
 	unsigned long calls = 0;
@@ -97,7 +100,8 @@ struct RunOptions {
 /*
  * One union operation as the shim would run it, everything released
  * afterwards: "create", "mkdir", "symlink", "mknod", "unlink", "rmdir",
- * "rename", "link", "copyup", "tmpfile" (prepare_dir of path's directory).
+ * "rename", "exchange" (renameat2 RENAME_EXCHANGE of path and path2), "link",
+ * "copyup", "tmpfile" (prepare_dir of path's directory).
  * Returns the core's result.
  */
 int run_op(TestUnion &u, ufs_delete_mode mode, const std::string &op, const std::string &path,

@@ -6,8 +6,9 @@ For each configuration (a branch layout and a delete mode) it builds random
 branches under WORKDIR, mounts the union, copies its merged view to a plain
 reference directory (cp -a), then applies the same random operations
 (create, write, append, truncate, open with O_TRUNC, rename of files and
-directories, link, symlink, unlink, mkdir, rmdir, chmod, chown, setxattr and
-removexattr of user.* names) to the union and to the reference. Every
+directories, renameat2(RENAME_EXCHANGE) of any two names, link, symlink,
+unlink, mkdir, rmdir, chmod, chown, setxattr and removexattr of user.*
+names) to the union and to the reference. Every
 operation must succeed or fail with the same errno on both; after every
 batch the two trees must be identical (names, types, sizes, contents, modes,
 owners, link counts, user.* xattrs, symlink targets) and the read-only
@@ -42,6 +43,7 @@ Usage: differential.py --workdir DIR [--seed N] [--ops N] [--batch N]
 the branches as they were right before operation N.)
 """
 import argparse
+import ctypes
 import errno
 import hashlib
 import os
@@ -70,6 +72,20 @@ OWNERS = [(0, 0), (1000, 1000), (1234, 5678)]
 XATTR_KEYS = ["user.k0", "user.k1", "user.k2"]
 WH = ".wh."
 OPAQUE = (".wh.__dir_opaque", ".wh..wh..opq")
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+SYS_RENAMEAT2 = 316  # x86_64
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+def exchange(a, b):
+    """renameat2(a, b, RENAME_EXCHANGE); raises OSError."""
+    if _LIBC.syscall(SYS_RENAMEAT2, AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b),
+                     RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
 
 
 class Divergence(Exception):
@@ -407,8 +423,9 @@ class Config:
         data = lambda: rng.randbytes(rng.randint(0, 2500))
         kind = rng.choices(
             ["create", "write", "append", "truncate", "otrunc", "rename", "renamedir", "link",
-             "symlink", "unlink", "mkdir", "rmdir", "chmod", "chown", "setxattr", "removexattr"],
-            [10, 8, 6, 4, 3, 8, 5, 4, 2, 8, 7, 5, 4, 2, 4, 2])[0]
+             "symlink", "unlink", "mkdir", "rmdir", "chmod", "chown", "setxattr", "removexattr",
+             "exchange"],
+            [10, 8, 6, 4, 3, 8, 5, 4, 2, 8, 7, 5, 4, 2, 4, 2, 5])[0]
         if kind == "create":
             return (kind, newp(), rng.choice(FILE_MODES), data())
         if kind == "write":
@@ -421,6 +438,8 @@ class Config:
             return (kind, somef(), data())
         if kind == "rename":
             return (kind, somef(), rng.choice([newp(), somep()]))
+        if kind == "exchange":
+            return (kind, somep(), rng.choice([somep(), somef(), somed()]))
         if kind == "renamedir":
             return ("rename", somed(), rng.choice([newp(), newp(), somed()]))
         if kind == "link":
@@ -487,6 +506,8 @@ class Config:
                     os.close(fd)
             elif kind == "rename":
                 os.rename(p, os.path.join(root, op[2]))
+            elif kind == "exchange":
+                exchange(p, os.path.join(root, op[2]))
             elif kind == "link":
                 os.link(p, os.path.join(root, op[2]), follow_symlinks=False)
             elif kind == "symlink":
