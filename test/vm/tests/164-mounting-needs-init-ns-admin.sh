@@ -1,0 +1,80 @@
+#!/bin/bash
+# Only the initial user namespace's admin mounts a union: unionfs has no
+# FS_USERNS_MOUNT, so mount(2) and fsopen/fsconfig fail with EPERM for
+# nobody and for root of a new user namespace (unshare -Urm), and nothing is
+# mounted. A branch on an idmapped mount (mount --bind -o X-mount.idmap, on
+# ext4) is refused with EINVAL and a kernel message naming "idmapped", as
+# the writable and as a read-only branch, and when added by remount; the
+# refusals leave nothing mounted and the union unchanged.
+set -eu
+# shellcheck source=../lib.sh
+. "${UFS_LIB:?}"
+require_real_unionfs
+require_cmd setpriv unshare
+
+W=$PWD
+chmod 755 "$W"
+fsop=$(prog fsop)
+try_mount=$(prog try-mount)
+mkbranch_tmpfs up
+mkbranch_tmpfs low
+echo lower >low/f
+mkdir u
+dirs="dirs=$W/up:$W/low=ro"
+unions() { awk -v m="$W/u" '$2 == m' /proc/self/mounts; }
+
+step "nobody cannot mount"
+expect_errno EPERM as_nobody "$fsop" mount "$W/u" "$dirs"
+assert_eq "" "$(unions)" "mounts on $W/u"
+
+step "root of a new user namespace cannot mount"
+userns=(unshare -Urm)
+if ! as_nobody unshare -Urm true 2>/dev/null; then
+	echo "NOTE: nobody cannot make a user namespace here; root's unshare -Urm instead"
+else
+	userns=(as_nobody unshare -Urm)
+fi
+out=$("${userns[@]}" sh -c "'$fsop' mount '$W/u' '$dirs'; awk '\$3 == \"unionfs\"' /proc/self/mounts" 2>&1) || true
+assert_eq "EPERM: Operation not permitted" "$out" "mount(2) in a new user namespace, and its unionfs mounts"
+out=$("${userns[@]}" "$try_mount" --fsconfig unionfs "$dirs" 2>&1 | head -1) || true
+assert_eq "EPERM" "$out" "fsopen/fsconfig in a new user namespace"
+if out=$("${userns[@]}" mount -t unionfs -o "$dirs" none "$W/u" 2>&1); then
+	fail "mount(8) in a new user namespace succeeded"
+fi
+echo "mount(8) in a new user namespace: $out"
+assert_eq "" "$(unions)" "mounts on $W/u"
+
+step "an idmapped branch is refused"
+_ufs_modprobe loop ext4
+mkbranch_ext4 idbr 16M
+echo "on the idmapped branch" >idbr/g
+chown 1000:1000 idbr/g
+mkdir idmapped
+mount --bind -o X-mount.idmap=b:0:1000:1 idbr idmapped ||
+	fail "cannot make an idmapped bind mount of ext4 (util-linux 2.38: X-mount.idmap)"
+assert_eq "1000:1000 0:0" "$(stat -c %u:%g idbr/g) $(stat -c %u:%g idmapped/g)" \
+	"owner of g on the branch and on its idmapped mount"
+refuse() {
+	local what=$1 msgs
+	shift
+	dmesg_mark
+	expect_errno EINVAL "$@"
+	msgs=$(dmesg_since_mark | grep '^unionfs' || true)
+	echo "$what: $msgs"
+	[[ $msgs == *idmapped* ]] || fail "$what: no kernel message naming 'idmapped' (got: '$msgs')"
+}
+refuse "read-only branch" "$fsop" mount "$W/u" "dirs=$W/up:$W/idmapped=ro"
+refuse "writable branch" "$fsop" mount "$W/u" "dirs=$W/idmapped:$W/low=ro"
+assert_eq "" "$(unions)" "mounts on $W/u"
+mount -t unionfs -o "$dirs" none "$W/u"
+before=$(mount_options "$W/u")
+dmesg_mark
+if mount -o "remount,add=$W/idmapped=ro" "$W/u"; then
+	fail "remount,add= of an idmapped branch succeeded"
+fi
+msgs=$(dmesg_since_mark | grep '^unionfs' || true)
+echo "added by remount: $msgs"
+[[ $msgs == *idmapped* ]] || fail "remount,add=: no kernel message naming 'idmapped' (got: '$msgs')"
+assert_eq "$before" "$(mount_options "$W/u")" "the union's options after the refused remount"
+assert_listing u "f"
+umount u
