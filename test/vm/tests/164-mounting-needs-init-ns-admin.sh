@@ -1,16 +1,16 @@
 #!/bin/bash
 # Only the initial user namespace's admin mounts a union: unionfs has no
 # FS_USERNS_MOUNT, so mount(2) and fsopen/fsconfig fail with EPERM for
-# nobody and for root of a new user namespace (unshare -Urm), and nothing is
-# mounted. A branch on an idmapped mount (mount --bind -o X-mount.idmap, on
-# ext4) is refused with EINVAL and a kernel message naming "idmapped", as
+# nobody and for root of a new user namespace (unshare -Urm, by root and by
+# nobody), and nothing is mounted. A branch on an idmapped mount (what mount
+# --bind -o X-mount.idmap=b:0:1000:1 makes, of ext4) is refused with EINVAL and a kernel message naming "idmapped", as
 # the writable and as a read-only branch, and when added by remount; the
 # refusals leave nothing mounted and the union unchanged.
 set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
 require_real_unionfs
-require_cmd setpriv unshare
+require_cmd setpriv
 
 W=$PWD
 chmod 755 "$W"
@@ -27,22 +27,24 @@ step "nobody cannot mount"
 expect_errno EPERM as_nobody "$fsop" mount "$W/u" "$dirs"
 assert_eq "" "$(unions)" "mounts on $W/u"
 
-step "root of a new user namespace cannot mount"
-userns=(unshare -Urm)
-if ! as_nobody unshare -Urm true 2>/dev/null; then
-	echo "NOTE: nobody cannot make a user namespace here; root's unshare -Urm instead"
-else
-	userns=(as_nobody unshare -Urm)
-fi
-out=$("${userns[@]}" sh -c "'$fsop' mount '$W/u' '$dirs'; awk '\$3 == \"unionfs\"' /proc/self/mounts" 2>&1) || true
-assert_eq "EPERM: Operation not permitted" "$out" "mount(2) in a new user namespace, and its unionfs mounts"
-out=$("${userns[@]}" "$try_mount" --fsconfig unionfs "$dirs" 2>&1 | head -1) || true
-assert_eq "EPERM" "$out" "fsopen/fsconfig in a new user namespace"
-if out=$("${userns[@]}" mount -t unionfs -o "$dirs" none "$W/u" 2>&1); then
-	fail "mount(8) in a new user namespace succeeded"
-fi
-echo "mount(8) in a new user namespace: $out"
-assert_eq "" "$(unions)" "mounts on $W/u"
+# The guest's init chroots, and the kernel refuses CLONE_NEWUSER in a
+# chroot (unshare -Urm: EPERM): progs/userns steps out of the chroot to make
+# the namespace, then comes back.
+userns=$(prog userns)
+for who in "0 0" "65534 65534"; do
+	step "root of a new user namespace made by uid ${who% *} cannot mount"
+	ns=("$userns" run $who)
+	out=$("${ns[@]}" sh -c "id -u; '$fsop' mount '$W/u' '$dirs'; awk '\$3 == \"unionfs\"' /proc/self/mounts" 2>&1) || true
+	assert_eq $'0\nEPERM: Operation not permitted' "$out" \
+		"uid in the namespace, mount(2) there, and the unionfs mounts it sees"
+	out=$("${ns[@]}" "$try_mount" --fsconfig unionfs "$dirs" 2>&1 | head -1) || true
+	assert_eq "EPERM" "$out" "fsopen/fsconfig in the new user namespace"
+	if out=$("${ns[@]}" mount -t unionfs -o "$dirs" none "$W/u" 2>&1); then
+		fail "mount(8) in a new user namespace succeeded"
+	fi
+	echo "mount(8) in the new user namespace: $out"
+	assert_eq "" "$(unions)" "mounts on $W/u"
+done
 
 step "an idmapped branch is refused"
 _ufs_modprobe loop ext4
@@ -50,8 +52,9 @@ mkbranch_ext4 idbr 16M
 echo "on the idmapped branch" >idbr/g
 chown 1000:1000 idbr/g
 mkdir idmapped
-mount --bind -o X-mount.idmap=b:0:1000:1 idbr idmapped ||
-	fail "cannot make an idmapped bind mount of ext4 (util-linux 2.38: X-mount.idmap)"
+# What mount --bind -o X-mount.idmap=b:0:1000:1 makes (mount(8) itself
+# cannot: it makes its user namespace in the chroot).
+"$userns" idmap idbr idmapped 1000
 assert_eq "1000:1000 0:0" "$(stat -c %u:%g idbr/g) $(stat -c %u:%g idmapped/g)" \
 	"owner of g on the branch and on its idmapped mount"
 refuse() {
