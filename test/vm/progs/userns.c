@@ -21,6 +21,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,9 @@ static int run(uid_t uid, gid_t gid, char **cmd)
 		die("setresgid");
 	if (setresuid(uid, uid, uid))
 		die("setresuid");
+	// Changing the uid made the process undumpable: /proc/self/ would be root's.
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		die("prctl");
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
 		die("unshare");
 	if (fchdir(root) || chroot("."))
