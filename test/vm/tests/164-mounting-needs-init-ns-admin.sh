@@ -3,7 +3,7 @@
 # FS_USERNS_MOUNT, so mount(2) and fsopen/fsconfig fail with EPERM for
 # nobody and for root of a new user namespace (unshare -Urm, by root and by
 # nobody), and nothing is mounted. A branch on an idmapped mount (what mount
-# --bind -o X-mount.idmap=b:0:1000:1 makes, of ext4) is refused with EINVAL and a kernel message naming "idmapped", as
+# --bind -o X-mount.idmap makes, of ext4) is refused with EINVAL and a kernel message naming "idmapped", as
 # the writable and as a read-only branch, and when added by remount; the
 # refusals leave nothing mounted and the union unchanged.
 set -eu
@@ -50,12 +50,12 @@ step "an idmapped branch is refused"
 _ufs_modprobe loop ext4
 mkbranch_ext4 idbr 16M
 echo "on the idmapped branch" >idbr/g
-chown 1000:1000 idbr/g
 mkdir idmapped
-# What mount --bind -o X-mount.idmap=b:0:1000:1 makes (mount(8) itself
-# cannot: it makes its user namespace in the chroot).
+# An idmapped bind mount whose namespace maps 0 to 1000, as mount --bind -o
+# X-mount.idmap makes (mount(8) itself cannot here: it makes its user
+# namespace in the chroot).
 "$userns" idmap idbr idmapped 1000
-assert_eq "1000:1000 0:0" "$(stat -c %u:%g idbr/g) $(stat -c %u:%g idmapped/g)" \
+assert_eq "0:0 1000:1000" "$(stat -c %u:%g idbr/g) $(stat -c %u:%g idmapped/g)" \
 	"owner of g on the branch and on its idmapped mount"
 refuse() {
 	local what=$1 msgs
