@@ -68,6 +68,12 @@ const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch 
 		return "is itself on a unionfs (a union cannot be its own branch)";
 	if (lower_sb->s_stack_depth >= max_depth)
 		return "is stacked too deep";
+	/*
+	 * The union mirrors owners as the branch filesystem stores them and
+	 * checks permission on them: an idmapped mount would be bypassed.
+	 */
+	if (is_idmapped_mnt(path->mnt))
+		return "is an idmapped mount (not supported as a branch)";
 	for (i = 0; i < count; i++) {
 		if (ufs_branches_overlap(&others[i]->path, path)) {
 			*clash = i;

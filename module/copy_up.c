@@ -179,10 +179,26 @@ out:
 	return err;
 }
 
-/* Owner, then mode (chown clears set-id bits), then times, as the source had them. */
-static int ufs_copy_attrs(struct dentry *dst, struct vfsmount *dst_mnt, const struct kstat *stat)
+static int ufs_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dst);
+	int err;
+
+	inode_lock(inode);
+	err = notify_change(ufs_mnt_idmap(dst_mnt), dst, attr, NULL);
+	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * The copy was made with mode 0, so nobody but the mounter can open it
+ * while it is built. The owner comes first, then the xattrs (ACLs, file
+ * capabilities, security labels: set after the chown, which could drop
+ * them), then the mode with its set-id bits, last the times.
+ */
+static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
+			     struct vfsmount *dst_mnt, const struct kstat *stat)
+{
 	struct iattr owner = {
 		.ia_valid = ATTR_UID | ATTR_GID,
 		.ia_vfsuid = VFSUIDT_INIT(stat->uid),
@@ -194,33 +210,23 @@ static int ufs_copy_attrs(struct dentry *dst, struct vfsmount *dst_mnt, const st
 		.ia_atime = stat->atime,
 		.ia_mtime = stat->mtime,
 	};
-	int err;
+	int err = ufs_setattr_locked(dst, dst_mnt, &owner);
 
-	inode_lock(inode);
-	err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &owner, NULL);
-	if (!err && !S_ISLNK(stat->mode))
-		err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &mode, NULL);
 	if (!err)
-		err = notify_change(ufs_mnt_idmap(dst_mnt), dst, &times, NULL);
-	inode_unlock(inode);
+		err = ufs_copy_xattrs(src, dst, dst_mnt);
+	if (!err && !S_ISLNK(stat->mode))
+		err = ufs_setattr_locked(dst, dst_mnt, &mode);
+	if (!err)
+		err = ufs_setattr_locked(dst, dst_mnt, &times);
 	return err;
-}
-
-static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
-			     struct vfsmount *dst_mnt, const struct kstat *stat)
-{
-	int err = ufs_copy_xattrs(src, dst, dst_mnt);
-
-	if (err)
-		return err;
-	return ufs_copy_attrs(dst, dst_mnt, stat);
 }
 
 /* ---- building the copy ---- */
 
 /*
  * Creates an empty copy of src's type under a temporary ".wh." name in dir
- * (hidden from the union while it is being filled).
+ * (hidden from the union while it is being filled), with mode 0 so that
+ * nobody but the mounter can open it until ufs_copy_metadata() is done.
  * Returns a reference to the new dentry or an ERR_PTR.
  */
 static struct dentry *ufs_create_temp(const struct path *src, const struct path *dir,
@@ -248,13 +254,13 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	if (d_is_positive(temp)) {
 		err = -EEXIST;
 	} else if (S_ISDIR(stat->mode)) {
-		err = vfs_mkdir(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IALLUGO);
+		err = vfs_mkdir(ufs_mnt_idmap(dir->mnt), dinode, temp, 0);
 	} else if (S_ISLNK(stat->mode)) {
 		err = vfs_symlink(ufs_mnt_idmap(dir->mnt), dinode, temp, target);
 	} else if (S_ISREG(stat->mode)) {
-		err = vfs_create(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IALLUGO, true);
+		err = vfs_create(ufs_mnt_idmap(dir->mnt), dinode, temp, 0, true);
 	} else {
-		err = vfs_mknod(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode, stat->rdev);
+		err = vfs_mknod(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IFMT, stat->rdev);
 	}
 	if (err) {
 		dput(temp);
@@ -356,18 +362,24 @@ static struct file *ufs_open_source(const struct path *src)
 	return ufs_do_open(src, O_RDONLY | O_LARGEFILE);
 }
 
-/* Regular file through O_TMPFILE: nothing has a name until it is complete. */
-static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct path *dir,
-					  const struct qstr *name, const struct kstat *stat)
+/*
+ * Builds a complete, unnamed copy of a regular file as an O_TMPFILE in
+ * dir's filesystem: data (holes kept), synced, then owner, xattrs, mode
+ * and times. Returns the open copy or an ERR_PTR (-EOPNOTSUPP: the
+ * filesystem has no O_TMPFILE). Nothing is visible anywhere until
+ * ufs_link_into_place(); dropping the file drops the copy.
+ */
+static struct file *ufs_build_unnamed_copy(const struct path *src, const struct path *dir,
+					   const struct kstat *stat)
 {
 	struct file *in, *tmp;
-	struct dentry *result;
 	int err;
 
-	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG | (stat->mode & S_IALLUGO),
-			       O_LARGEFILE | O_WRONLY, current_cred());
+	/* Mode 0 until complete (ufs_copy_metadata), like the named copy. */
+	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG, O_LARGEFILE | O_WRONLY,
+			       current_cred());
 	if (IS_ERR(tmp))
-		return ERR_CAST(tmp);
+		return tmp;
 	in = ufs_open_source(src);
 	if (IS_ERR(in)) {
 		err = PTR_ERR(in);
@@ -381,14 +393,25 @@ static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct p
 		err = ufs_sync_copied_data(tmp, stat);
 	if (!err)
 		err = ufs_copy_metadata(src, tmp->f_path.dentry, dir->mnt, stat);
-	if (!err) {
-		result = ufs_link_into_place(dir, tmp->f_path.dentry, name);
-		fput(tmp);
-		return result;
-	}
+	if (!err)
+		return tmp;
 out_tmp:
 	fput(tmp);	/* the unnamed copy disappears with its last reference */
 	return ERR_PTR(err);
+}
+
+/* Regular file through O_TMPFILE: nothing has a name until it is complete. */
+static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct path *dir,
+					  const struct qstr *name, const struct kstat *stat)
+{
+	struct file *tmp = ufs_build_unnamed_copy(src, dir, stat);
+	struct dentry *result;
+
+	if (IS_ERR(tmp))
+		return ERR_CAST(tmp);
+	result = ufs_link_into_place(dir, tmp->f_path.dentry, name);
+	fput(tmp);
+	return result;
 }
 
 /* Any type through a hidden temporary name, for filesystems without O_TMPFILE. */
@@ -441,6 +464,21 @@ out_remove:
 	return ERR_PTR(err);
 }
 
+/* Reads what a copy needs of its source; size bounds the data. */
+static int ufs_copy_source_stat(const struct path *src, unsigned long long size,
+				struct kstat *stat)
+{
+	struct inode *src_inode = d_inode(src->dentry);
+	int err;
+
+	if (!d_is_dir(src->dentry) && (IS_IMMUTABLE(src_inode) || IS_APPEND(src_inode)))
+		return -EPERM;
+	err = ufs_do_getattr(src, stat, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	if (!err && size < (unsigned long long)stat->size)
+		stat->size = size;
+	return err;
+}
+
 /*
  * Copies the object at src to NAME in directory dir (on a writable branch),
  * with all its metadata and at most SIZE bytes of data (less when open
@@ -452,18 +490,13 @@ out_remove:
 struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const struct qstr *name,
 			   unsigned long long size)
 {
-	struct inode *src_inode = d_inode(src->dentry);
 	struct dentry *result;
 	struct kstat stat;
 	int err;
 
-	if (!d_is_dir(src->dentry) && (IS_IMMUTABLE(src_inode) || IS_APPEND(src_inode)))
-		return ERR_PTR(-EPERM);
-	err = ufs_do_getattr(src, &stat, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	err = ufs_copy_source_stat(src, size, &stat);
 	if (err)
 		return ERR_PTR(err);
-	if (size < (unsigned long long)stat.size)
-		stat.size = size;
 	err = mnt_want_write(dir->mnt);
 	if (err)
 		return ERR_PTR(err);
@@ -478,4 +511,93 @@ struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const
 	pr_debug("copy up %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len, name->name,
 		 IS_ERR(result) ? PTR_ERR(result) : 0L);
 	return result;
+}
+
+/*
+ * Builds the copy of regular file src (at most size bytes of data) as an
+ * unnamed file on branch_root's filesystem, before the namespace lock is
+ * taken: the long part of a copyup (data and its fsync) then holds no
+ * lock that other operations need. ufs_link_staged_copy() names it later.
+ * Returns the open copy, or an ERR_PTR (then copy under the lock as usual).
+ */
+struct file *ufs_stage_copy(const struct path *src, const struct path *branch_root,
+			    unsigned long long size)
+{
+	struct kstat stat;
+	struct file *copy;
+	int err;
+
+	if (!d_is_reg(src->dentry))
+		return ERR_PTR(-EOPNOTSUPP);
+	err = ufs_copy_source_stat(src, size, &stat);
+	if (err)
+		return ERR_PTR(err);
+	err = mnt_want_write(branch_root->mnt);
+	if (err)
+		return ERR_PTR(err);
+	copy = ufs_build_unnamed_copy(src, branch_root, &stat);
+	mnt_drop_write(branch_root->mnt);
+	return copy;
+}
+
+/*
+ * Names a copy made by ufs_stage_copy() NAME in dir (on the same
+ * filesystem). Returns a reference to the new lower dentry or an ERR_PTR
+ * (-EXDEV where the filesystem will not link across, e.g. a project
+ * quota boundary: the caller then copies the usual way).
+ */
+struct dentry *ufs_link_staged_copy(struct file *copy, const struct path *dir,
+				    const struct qstr *name)
+{
+	struct dentry *result;
+	int err = mnt_want_write(dir->mnt);
+
+	if (err)
+		return ERR_PTR(err);
+	result = ufs_link_into_place(dir, copy->f_path.dentry, name);
+	mnt_drop_write(dir->mnt);
+	return result;
+}
+
+/* ---- copies staged before the namespace lock ---- */
+
+void ufs_staged_add(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc)
+{
+	spin_lock(&sbi->staged_lock);
+	list_add(&sc->node, &sbi->staged);
+	spin_unlock(&sbi->staged_lock);
+}
+
+/* The staged copy of src for target_sb with size bytes, now the caller's (fput), or NULL. */
+struct file *ufs_staged_take(struct ufs_sb_info *sbi, const struct inode *src,
+			     const struct super_block *target_sb, unsigned long long size)
+{
+	struct ufs_staged_copy *sc;
+	struct file *copy = NULL;
+
+	spin_lock(&sbi->staged_lock);
+	list_for_each_entry(sc, &sbi->staged, node) {
+		if (sc->src == src && sc->target_sb == target_sb && sc->size == size) {
+			copy = sc->copy;
+			sc->copy = NULL;
+			list_del_init(&sc->node);
+			break;
+		}
+	}
+	spin_unlock(&sbi->staged_lock);
+	return copy;
+}
+
+/* The stager is done: a copy nobody took is dropped (unnamed, it vanishes). */
+void ufs_staged_drop(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc)
+{
+	struct file *copy;
+
+	spin_lock(&sbi->staged_lock);
+	list_del_init(&sc->node);
+	copy = sc->copy;
+	sc->copy = NULL;
+	spin_unlock(&sbi->staged_lock);
+	if (copy)
+		fput(copy);
 }

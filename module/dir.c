@@ -568,38 +568,81 @@ static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 
 /* ---- copyup before a modification ---- */
 
+/* True when the object of info is on a writable branch already. */
+static bool ufs_top_is_writable(const struct ufs_dentry_info *info)
+{
+	return READ_ONCE(info->layout->branch[info->start]->mode) == UFS_BRANCH_RW;
+}
+
+/* The branch the core will copy info's object to: the nearest writable one above. */
+static int ufs_copyup_target(const struct ufs_dentry_info *info)
+{
+	int i;
+
+	for (i = info->start - 1; i >= 0; i--)
+		if (READ_ONCE(info->layout->branch[i]->mode) == UFS_BRANCH_RW)
+			return i;
+	return -1;
+}
+
 /*
- * Makes the object of dentry live on a writable branch before it is
- * modified (open for write, truncate, setattr, xattrs). size bounds the
- * data copied (0 for O_TRUNC). Returns 0 when nothing had to be done.
+ * Builds the copy of a regular file on its future branch before
+ * write_mutex is taken, so that the data copy and its fsync (seconds for
+ * a big file) hold no lock other operations need; the core's copy_up
+ * then only names it (ufs_lower_copy_up). When anything differs by then
+ * (another branch chosen, the object changed) the staged copy is unused
+ * and dropped. Failures here are not errors: the copy is made the usual
+ * way, under the lock, and reports its own.
  */
-int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
+static void ufs_stage_copyup(struct dentry *dentry, unsigned long long size,
+			     struct ufs_staged_copy *sc)
+{
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+	const struct cred *old_cred;
+	struct path src, root;
+	struct file *copy;
+	int target;
+
+	INIT_LIST_HEAD(&sc->node);
+	sc->copy = NULL;
+	if (info->kind != UFS_KIND_OTHER || ufs_top_is_writable(info))
+		goto out;
+	target = ufs_copyup_target(info);
+	if (target < 0)
+		goto out;
+	src.mnt = ufs_info_mnt(info, info->start);
+	src.dentry = info->lower[info->start];
+	root = info->layout->branch[target]->path;
+	old_cred = override_creds(sbi->creator_cred);
+	copy = ufs_stage_copy(&src, &root, size);
+	revert_creds(old_cred);
+	if (IS_ERR(copy))
+		goto out;
+	sc->src = d_inode(src.dentry);
+	sc->target_sb = root.mnt->mnt_sb;
+	sc->size = size;
+	sc->copy = copy;
+	ufs_staged_add(sbi, sc);
+out:
+	ufs_put_dentry_info(info);
+}
+
+/* The copyup itself, as the core plans it. Caller holds write_mutex. */
+static int ufs_copyup_locked(struct dentry *dentry, unsigned long long size)
 {
 	struct super_block *sb = dentry->d_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info, *copied;
+	struct ufs_dentry_info *copied;
 	struct ufs_lower_set out;
 	struct ufs_context ctx;
 	struct ufs_names names;
 	int err;
 
-	info = ufs_get_dentry_info(dentry);
-	if (READ_ONCE(info->layout->branch[info->start]->mode) == UFS_BRANCH_RW) {
-		ufs_put_dentry_info(info);
-		return 0;	/* already writable: the common case, no lock */
-	}
-	ufs_put_dentry_info(info);
-	if (IS_ROOT(dentry))
-		return -EROFS;	/* the root has no parent to copy into */
-
-	mutex_lock(&sbi->write_mutex);
 	copied = ufs_out_info(sb, &out);
-	if (!copied) {
-		mutex_unlock(&sbi->write_mutex);
+	if (!copied)
 		return -ENOMEM;
-	}
 	ufs_context_of(sb, &ctx);
-	/* The set is read again under the lock: a concurrent opener may have copied it. */
+	/* The set is read again under the lock: a concurrent operation may have copied it. */
 	err = ufs_names_begin(&names, dentry, NULL);
 	if (!err)
 		err = ufs_copyup(&ctx, &names.entry[0], size, &out);
@@ -608,8 +651,46 @@ int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 		ufs_install_object(dentry, copied, &out);
 		copied = NULL;
 	}
-	mutex_unlock(&sbi->write_mutex);
 	ufs_put_dentry_info(copied);
+	return err;
+}
+
+/*
+ * Makes the object of dentry live on a writable branch before it is
+ * modified (open for write, truncate, setattr, xattrs). size bounds the
+ * data copied (0 for O_TRUNC). Returns 0 when nothing had to be done.
+ *
+ * Lock order: the object's copyup_mutex, then write_mutex. Both waits
+ * are killable: a copyup can take long, and its waiters too.
+ */
+int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
+{
+	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct ufs_inode_info *ui = UFS_I(d_inode(dentry));
+	struct ufs_dentry_info *info;
+	struct ufs_staged_copy staged;
+	bool writable;
+	int err;
+
+	info = ufs_get_dentry_info(dentry);
+	writable = ufs_top_is_writable(info);
+	ufs_put_dentry_info(info);
+	if (writable)
+		return 0;	/* already writable: the common case, no lock */
+	if (IS_ROOT(dentry))
+		return -EROFS;	/* the root has no parent to copy into */
+
+	err = mutex_lock_killable(&ui->copyup_mutex);
+	if (err)
+		return err;
+	ufs_stage_copyup(dentry, size, &staged);
+	err = mutex_lock_killable(&sbi->write_mutex);
+	if (!err) {
+		err = ufs_copyup_locked(dentry, size);
+		mutex_unlock(&sbi->write_mutex);
+	}
+	ufs_staged_drop(sbi, &staged);
+	mutex_unlock(&ui->copyup_mutex);
 	return err;
 }
 

@@ -21,6 +21,7 @@ static void ufs_inode_init_once(void *obj)
 	struct ufs_inode_info *ui = obj;
 
 	inode_init_once(&ui->vfs_inode);
+	mutex_init(&ui->copyup_mutex);
 }
 
 int ufs_init_inode_cache(void)
@@ -138,16 +139,22 @@ static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
 
 /*
  * Changes attributes on the object's writable copy (made first when it is
- * on a read-only branch; a truncation copies only what it keeps).
+ * on a read-only branch; a truncation copies only what it keeps). The
+ * caller's right to make the change (owner, time and set-id rules) is
+ * checked on the union inode first, so a refused change copies nothing.
  */
 int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
 	unsigned long long keep = UFS_COPY_ALL;
-	struct iattr lower_attr = *attr;
+	struct iattr lower_attr;
 	struct path lower;
 	int err;
 
+	err = setattr_prepare(UFS_IDMAP_ARG, dentry, attr);
+	if (err)
+		return err;
+	lower_attr = *attr;
 	if (attr->ia_valid & ATTR_SIZE)
 		keep = attr->ia_size;
 	err = ufs_copyup_for_write(dentry, keep);

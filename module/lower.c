@@ -93,6 +93,24 @@ static struct ufs_sb_info *ufs_env_sbi(void *env)
 	return ((struct ufs_layout *)env)->sbi;
 }
 
+/*
+ * The union's own work (reading whiteouts, opaque markers and lower
+ * directories, making and removing union metadata, copyup) runs as the
+ * mounter, whose credentials were captured at mount time: the caller's
+ * permission was checked on the union object before, by the VFS.
+ */
+static const struct cred *ufs_as_mounter(void *env)
+{
+	return override_creds(ufs_env_sbi(env)->creator_cred);
+}
+
+/* Names the union keeps for itself: whiteouts, opaque markers, temporaries. */
+static bool ufs_is_union_metadata(const struct dentry *dentry)
+{
+	return dentry->d_name.len >= UFS_WH_PREFIX_LEN &&
+	       !memcmp(dentry->d_name.name, UFS_WH_PREFIX, UFS_WH_PREFIX_LEN);
+}
+
 static enum ufs_kind ufs_kind_of(const struct dentry *dentry)
 {
 	if (d_is_negative(dentry))
@@ -111,7 +129,10 @@ static int ufs_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 	struct dentry *found = NULL;
 
 	if (!IS_DEADDIR(dinode)) {
+		const struct cred *old_cred = ufs_as_mounter(env);
+
 		found = ufs_do_lookup(dir, name, len);
+		revert_creds(old_cred);
 		if (PTR_ERR(found) == -ENOENT && IS_DEADDIR(dinode))
 			found = NULL;	/* removed while we looked */
 		if (IS_ERR(found))
@@ -158,6 +179,7 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 	struct path path = { .mnt = ufs_branch_mnt(env, branch), .dentry = dir };
 	struct ufs_iterate_ctx ic = { .ctx.actor = ufs_iterate_actor, .emit = emit,
 				      .cookie = cookie };
+	const struct cred *old_cred;
 	struct file *file;
 	int err;
 
@@ -167,7 +189,9 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 	 */
 	if (IS_DEADDIR(d_inode((struct dentry *)dir)))
 		return 0;
+	old_cred = ufs_as_mounter(env);
 	file = ufs_do_open(&path, O_RDONLY | O_DIRECTORY);
+	revert_creds(old_cred);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	/* A directory is read in as many calls as its filesystem needs. */
@@ -246,7 +270,6 @@ static int ufs_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct den
 static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, const char *name,
 			    unsigned int len, const struct ufs_create_args *args, void **child)
 {
-	struct ufs_sb_info *sbi = ufs_env_sbi(env);
 	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
 	struct dentry *dir = dir_handle, *new;
 	struct inode *dinode = d_inode(dir);
@@ -258,7 +281,7 @@ static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, co
 		return err;
 	/* Union metadata is ours, not the caller's: made as the mounter. */
 	if (args->flags & UFS_CREATE_INTERNAL)
-		old_cred = override_creds(sbi->creator_cred);
+		old_cred = ufs_as_mounter(env);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	new = lookup_one_len(name, dir, len);
 	if (IS_ERR(new)) {
@@ -319,11 +342,18 @@ static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 {
 	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
 	struct inode *dinode = d_inode(dir);
+	const struct cred *old_cred = NULL;
 	int err;
 
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;
+	/*
+	 * A whiteout or marker was made by the mounter; in a sticky directory
+	 * only the mounter may remove it again.
+	 */
+	if (ufs_is_union_metadata(child))
+		old_cred = ufs_as_mounter(env);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	dget(child);
 	if (!ufs_still_child(dir, child))
@@ -334,6 +364,8 @@ static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 		err = vfs_unlink(ufs_mnt_idmap(mnt), dinode, child, NULL);
 	dput(child);
 	inode_unlock(dinode);
+	if (old_cred)
+		revert_creds(old_cred);
 	mnt_drop_write(mnt);
 	pr_debug("%s %pd/%pd on %u -> %d\n", is_dir ? "rmdir" : "unlink", dir, child, branch, err);
 	return err;
@@ -356,12 +388,17 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
 	struct dentry *old_dir = old_dir_handle, *new_dir = new_dir_handle;
 	struct dentry *child = child_handle, *target, *trap;
+	const struct cred *old_cred = NULL;
 	struct renamedata rd = {};
 	int err;
 
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;
+	/* Setting an object aside under a hidden name, or back: the union's own work. */
+	if (ufs_is_union_metadata(child) ||
+	    (len >= UFS_WH_PREFIX_LEN && !memcmp(name, UFS_WH_PREFIX, UFS_WH_PREFIX_LEN)))
+		old_cred = ufs_as_mounter(env);
 	trap = lock_rename(new_dir, old_dir);
 	if (IS_ERR(trap)) {
 		err = PTR_ERR(trap);
@@ -397,6 +434,8 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 out_unlock:
 	unlock_rename(new_dir, old_dir);
 out_drop:
+	if (old_cred)
+		revert_creds(old_cred);
 	mnt_drop_write(mnt);
 	pr_debug("rename %pd/%pd -> %pd/%.*s on %u -> %d\n", old_dir, child, new_dir, len, name,
 		 branch, err);
@@ -408,15 +447,22 @@ static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
 			     unsigned int to_branch, void *to_dir, const char *name,
 			     unsigned int len, unsigned long long size, void **child)
 {
-	struct ufs_sb_info *sbi = ufs_env_sbi(env);
 	struct path src = { .mnt = ufs_branch_mnt(env, from_branch), .dentry = object };
 	struct path dir = { .mnt = ufs_branch_mnt(env, to_branch), .dentry = to_dir };
 	struct qstr qname = QSTR_INIT(name, len);
+	struct file *staged = ufs_staged_take(ufs_env_sbi(env), d_inode(src.dentry),
+					      dir.mnt->mnt_sb, size);
+	struct dentry *copy = ERR_PTR(-EXDEV);
 	const struct cred *old_cred;
-	struct dentry *copy;
 
-	old_cred = override_creds(sbi->creator_cred);
-	copy = ufs_copy_up(&src, &dir, &qname, size);
+	old_cred = ufs_as_mounter(env);
+	/* Built before the namespace lock (dir.c, ufs_copyup_for_write): only named here. */
+	if (staged) {
+		copy = ufs_link_staged_copy(staged, &dir, &qname);
+		fput(staged);
+	}
+	if (copy == ERR_PTR(-EXDEV))
+		copy = ufs_copy_up(&src, &dir, &qname, size);
 	revert_creds(old_cred);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);

@@ -148,6 +148,22 @@ static int ufs_set_stack_depth(struct super_block *sb)
 	return sb->s_stack_depth > FILESYSTEM_MAX_STACK_DEPTH ? -EINVAL : 0;
 }
 
+/*
+ * The union's own work runs with the mounter's credentials, never with
+ * more: without CAP_SYS_RESOURCE, so copies and whiteouts respect disk
+ * quotas and the space a filesystem reserves for root (as overlayfs).
+ */
+static int ufs_capture_mounter_creds(struct ufs_sb_info *sbi)
+{
+	struct cred *cred = prepare_creds();
+
+	if (!cred)
+		return -ENOMEM;
+	cap_lower(cred->cap_effective, CAP_SYS_RESOURCE);
+	sbi->creator_cred = cred;
+	return 0;
+}
+
 int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct ufs_sb_info *sbi = UFS_SB(sb);
@@ -160,9 +176,9 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	if (ufs_set_stack_depth(sb))
 		return invalfc(fc, "branches are stacked too deep");
-	sbi->creator_cred = prepare_creds();
-	if (!sbi->creator_cred)
-		return -ENOMEM;
+	err = ufs_capture_mounter_creds(sbi);
+	if (err)
+		return err;
 
 	sb->s_magic = UNIONFS_SUPER_MAGIC;
 	sb->s_op = &ufs_super_ops;
@@ -175,6 +191,8 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_flags |= SB_POSIXACL;
 #endif
 	mutex_init(&sbi->write_mutex);
+	spin_lock_init(&sbi->staged_lock);
+	INIT_LIST_HEAD(&sbi->staged);
 	/* Generations count from 1: 0 in a request means "do not check". */
 	atomic64_set(&sbi->generation, 1);
 

@@ -74,6 +74,14 @@ struct file *ufs_lower_file(struct file *file);
 /* copy_up.c */
 struct dentry *ufs_copy_up(const struct path *src, const struct path *dir,
 			   const struct qstr *name, unsigned long long size);
+struct file *ufs_stage_copy(const struct path *src, const struct path *branch_root,
+			    unsigned long long size);
+struct dentry *ufs_link_staged_copy(struct file *copy, const struct path *dir,
+				    const struct qstr *name);
+void ufs_staged_add(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc);
+struct file *ufs_staged_take(struct ufs_sb_info *sbi, const struct inode *src,
+			     const struct super_block *target_sb, unsigned long long size);
+void ufs_staged_drop(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc);
 
 /* xattr.c */
 extern const struct xattr_handler *ufs_xattr_handlers[];

@@ -66,6 +66,22 @@ struct ufs_sb_info {
 	 */
 	atomic64_t generation;
 	unsigned int next_fs_index;	/* under write_mutex */
+	spinlock_t staged_lock;		/* protects staged */
+	struct list_head staged;	/* copies built before write_mutex (copy_up.c) */
+};
+
+/*
+ * A copy of a regular file built before write_mutex was taken (copy_up.c,
+ * ufs_stage_copy), waiting for the core's copy_up of the same source onto
+ * the same filesystem. Lives on its stager's stack, listed in sbi->staged
+ * until taken or dropped; touched by others only under staged_lock.
+ */
+struct ufs_staged_copy {
+	struct list_head node;
+	const struct inode *src;	/* the source lower inode: identity only */
+	const struct super_block *target_sb;
+	unsigned long long size;
+	struct file *copy;		/* NULL once taken */
 };
 
 /*
@@ -98,6 +114,11 @@ struct ufs_dentry_info {
  */
 struct ufs_inode_info {
 	struct inode *lower;
+	/*
+	 * Serialises copyups of this object for modification: the others
+	 * wait (killably) and find it copied. Taken before write_mutex.
+	 */
+	struct mutex copyup_mutex;
 	struct ufs_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
 	struct inode vfs_inode;
 };

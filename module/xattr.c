@@ -50,13 +50,27 @@ static void ufs_end_lower_change(struct dentry *dentry, struct path *lower, int 
 	dput(lower->dentry);
 }
 
+/*
+ * The VFS leaves system.* names to the filesystem: a POSIX ACL (an xattr
+ * on 6.1) may be changed by the owner only, checked before any copyup.
+ */
+static int ufs_may_set_system_xattr(UFS_IDMAP_PARAM, struct inode *inode, const char *name)
+{
+	if (strncmp(name, XATTR_SYSTEM_PREFIX, XATTR_SYSTEM_PREFIX_LEN))
+		return 0;
+	return inode_owner_or_capable(UFS_IDMAP_ARG, inode) ? 0 : -EPERM;
+}
+
 static int ufs_xattr_set(const struct xattr_handler *handler, UFS_IDMAP_PARAM,
 			 struct dentry *dentry, struct inode *inode, const char *name,
 			 const void *value, size_t size, int flags)
 {
 	struct path lower;
-	int err = ufs_begin_lower_change(dentry, &lower);
+	int err = ufs_may_set_system_xattr(UFS_IDMAP_ARG, inode, name);
 
+	if (err)
+		return err;
+	err = ufs_begin_lower_change(dentry, &lower);
 	if (err)
 		return err;
 	if (value)
@@ -109,8 +123,12 @@ struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type)
 int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type)
 {
 	struct path lower;
-	int err = ufs_begin_lower_change(dentry, &lower);
+	int err;
 
+	/* Only the owner changes an ACL: refused before anything is copied. */
+	if (!inode_owner_or_capable(UFS_IDMAP_ARG, d_inode(dentry)))
+		return -EPERM;
+	err = ufs_begin_lower_change(dentry, &lower);
 	if (err)
 		return err;
 	if (acl)
