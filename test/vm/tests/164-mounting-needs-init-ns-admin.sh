@@ -58,6 +58,7 @@ mkdir mapped
 "$userns" idmap idbr mapped 1000
 assert_eq "0:0 1000:1000" "$(stat -c %u:%g idbr/g) $(stat -c %u:%g mapped/g)" \
 	"owner of g on the branch and on its idmapped mount"
+failures=()
 refuse() {
 	local what=$1 msgs
 	shift
@@ -67,7 +68,7 @@ refuse() {
 	echo "$what: $msgs"
 	# (The branch's directory is "mapped": the message must say why itself.)
 	[[ $msgs == *idmapped* && $msgs != *overlap* ]] ||
-		fail "$what: the kernel message does not say 'idmapped' (only): '$msgs'"
+		failures+=("$what: the kernel message does not say 'idmapped' (only): '$msgs'")
 }
 refuse "read-only branch" "$fsop" mount "$W/u" "dirs=$W/up:$W/mapped=ro"
 refuse "writable branch" "$fsop" mount "$W/u" "dirs=$W/mapped:$W/low=ro"
@@ -81,10 +82,14 @@ fi
 msgs=$(dmesg_since_mark | grep '^unionfs' || true)
 echo "added by remount: $msgs"
 [[ $msgs == *idmapped* && $msgs != *overlap* ]] ||
-	fail "remount,add=: the kernel message does not say 'idmapped' (only): '$msgs'"
+	failures+=("remount,add=: the kernel message does not say 'idmapped' (only): '$msgs'")
 assert_eq "$before" "$(mount_options "$W/u")" "the union's options after the refused remount"
 out=$("$(prog branchctl)" "$W/u" add "$W/mapped" 1 ro) || true
 assert_eq "EINVAL" "${out%%:*}" "the branch-add ioctl of an idmapped branch"
 assert_eq "$before" "$(mount_options "$W/u")" "the union's options after the refused ioctl"
 assert_listing u "f"
 umount u
+if ((${#failures[@]})); then
+	printf 'FAIL: %s\n' "${failures[@]}" >&2
+	exit 1
+fi
