@@ -6,9 +6,10 @@
 # written, deleted, created again, renamed, and a directory made and
 # removed. nobody's own file of the read-only branch can be deleted (the
 # root-owned whiteout this leaves does not stop nobody creating the name
-# again) and renamed. nobody may chmod its own lower files: the copy is
-# 65534's with the new mode, the parent copy root's, the lower file
-# unchanged. The sticky bit still holds: nobody cannot unlink or rename
+# again) and renamed; its own lower directory removed and made again
+# (empty). nobody may chmod and write its own lower files in root's
+# directories: the copy is 65534's with the new mode, the parent copy
+# root's, the lower file unchanged. The sticky bit still holds: nobody cannot unlink or rename
 # root's file there, nor rename over it (EPERM, like on a plain tmpfs), and
 # such a refusal changes no branch.
 set -eu
@@ -30,11 +31,13 @@ for d in low plain; do
 	echo "nobody's" >"$d/tmp/mine"
 	chown 65534:65534 "$d/tmp/mine"
 done
-mkdir low/sub
+mkdir low/sub low/tmp/nd
 echo own >low/own
 echo own2 >low/sub/own2
-chown 65534:65534 low/own low/sub/own2
-chmod 0644 low/own low/sub/own2
+echo own3 >low/sub/own3
+echo x >low/tmp/nd/x
+chown 65534:65534 low/own low/sub/own2 low/sub/own3 low/tmp/nd low/tmp/nd/x
+chmod 0644 low/own low/sub/own2 low/sub/own3
 chmod 0750 low/sub
 chgrp 65534 low/sub
 touch -d '2010-01-02 03:04:05' low/own low/sub/own2
@@ -80,18 +83,27 @@ assert_eq "644 65534:65534" "$(attrs u/tmp/new2)" "mode and owner of the renamed
 nb mkdir -m 0700 "$W/u/tmp/d"
 assert_eq "700 65534:65534" "$(attrs up/tmp/d)" "mode and owner of nobody's directory"
 nb rmdir "$W/u/tmp/d"
-assert_listing u/tmp "mine new2 rootfile"
+assert_listing u/tmp "mine nd new2 rootfile"
 
 step "nobody deletes its own lower file, makes it again, renames it"
 nb rm "$W/u/tmp/mine"
-assert_listing u/tmp "new2 rootfile"
+assert_listing u/tmp "nd new2 rootfile"
 assert_exists up/tmp/.wh.mine
 nb sh -c "umask 022; echo 'mine again' >'$W/u/tmp/mine'"
 assert_file_content u/tmp/mine "mine again"
 assert_eq "644 65534:65534" "$(attrs up/tmp/mine)" "mode and owner of the file made over the whiteout"
 nb "$fsop" rename "$W/u/tmp/mine" "$W/u/tmp/mine.moved"
-assert_listing u/tmp "mine.moved new2 rootfile"
+assert_listing u/tmp "mine.moved nd new2 rootfile"
 assert_file_content u/tmp/mine.moved "mine again"
+
+step "nobody removes its own lower directory and makes it again"
+nb rm -r "$W/u/tmp/nd"
+assert_listing u/tmp "mine.moved new2 rootfile"
+nb mkdir "$W/u/tmp/nd"
+assert_listing u/tmp/nd ""
+assert_eq "755 65534:65534" "$(attrs up/tmp/nd)" "mode and owner of the directory made again"
+nb touch "$W/u/tmp/nd/y"
+assert_listing u/tmp/nd "y"
 
 step "sticky directory, warm: nobody still cannot remove, move or replace root's file"
 sticky unlink tmp/rootfile
@@ -109,6 +121,11 @@ assert_eq "750 0:65534" "$(attrs up/sub)" "mode and owner of the copied-up paren
 assert_eq "604 65534:65534 $(stat -c %Y low/sub/own2)" "$(stat -c '%a %u:%g %Y' up/sub/own2)" \
 	"the copy of sub/own2"
 assert_eq "600 65534:65534" "$(attrs u/own)" "own through the union"
+
+step "nobody writes its own lower file in root's directory"
+nb sh -c "echo more >>'$W/u/sub/own3'"
+assert_eq $'own3\nmore' "$(cat up/sub/own3)" "contents of the copy of sub/own3"
+assert_eq "644 65534:65534" "$(attrs up/sub/own3)" "mode and owner of the copy of sub/own3"
 
 umount u
 assert_eq "$low_before" "$(branch_state low)" "the read-only branch"
