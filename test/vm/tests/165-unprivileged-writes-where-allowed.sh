@@ -9,7 +9,9 @@
 # again) and renamed; its own lower directory removed and made again
 # (empty). nobody may chmod and write its own lower files in root's
 # directories: the copy is 65534's with the new mode, the parent copy
-# root's, the lower file unchanged. The sticky bit still holds: nobody cannot unlink or rename
+# root's, the lower file unchanged. Root's 0666 file: nobody may touch
+# (to now), write and truncate it (the copy stays root's), not touch -d or
+# chmod it (EPERM, no copy). The sticky bit still holds: nobody cannot unlink or rename
 # root's file there, nor rename over it (EPERM, like on a plain tmpfs), and
 # such a refusal changes no branch.
 set -eu
@@ -40,7 +42,10 @@ chown 65534:65534 low/own low/sub/own2 low/sub/own3 low/tmp/nd low/tmp/nd/x
 chmod 0644 low/own low/sub/own2 low/sub/own3
 chmod 0750 low/sub
 chgrp 65534 low/sub
-touch -d '2010-01-02 03:04:05' low/own low/sub/own2
+echo public >low/pub
+echo public >low/pub2
+chmod 0666 low/pub low/pub2
+touch -d '2010-01-02 03:04:05' low/own low/sub/own2 low/pub low/pub2
 mkdir u
 mount -t unionfs -o "dirs=$W/up:$W/low=ro" none "$W/u"
 low_before=$(branch_state low)
@@ -126,6 +131,19 @@ step "nobody writes its own lower file in root's directory"
 nb sh -c "echo more >>'$W/u/sub/own3'"
 assert_eq $'own3\nmore' "$(cat up/sub/own3)" "contents of the copy of sub/own3"
 assert_eq "644 65534:65534" "$(attrs up/sub/own3)" "mode and owner of the copy of sub/own3"
+
+step "nobody may write root's 0666 file, not change its attributes"
+up_before=$(branch_state up)
+expect_errno EPERM nb touch -c -d @1000000000 "$W/u/pub2"
+expect_errno EPERM nb chmod 0600 "$W/u/pub2"
+assert_eq "$up_before" "$(branch_state up)" "the writable branch after the refused touch -d and chmod"
+nb touch -c "$W/u/pub"
+[[ $(stat -c %Y up/pub) -gt $(stat -c %Y low/pub) ]] || fail "touch (to now) did not change the copy's mtime"
+assert_eq "666 0:0" "$(attrs up/pub)" "mode and owner of the copy of pub"
+nb truncate -s 3 "$W/u/pub"
+assert_file_content u/pub pub
+expect_errno EPERM nb chmod 0600 "$W/u/pub"
+assert_eq "666 0:0" "$(attrs up/pub)" "mode and owner of the copy of pub after the refused chmod"
 
 umount u
 assert_eq "$low_before" "$(branch_state low)" "the read-only branch"
