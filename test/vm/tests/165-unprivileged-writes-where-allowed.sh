@@ -11,9 +11,9 @@
 # directories: the copy is 65534's with the new mode, the parent copy
 # root's, the lower file unchanged. Root's 0666 file: nobody may touch
 # (to now), write and truncate it (the copy stays root's), not touch -d or
-# chmod it (EPERM, no copy). The sticky bit still holds: nobody cannot unlink or rename
-# root's file there, nor rename over it (EPERM, like on a plain tmpfs), and
-# such a refusal changes no branch.
+# chmod it (EPERM, no copy). The sticky bit still holds: nobody cannot
+# unlink or rename root's file there, nor rename over it (EPERM, like on a
+# plain tmpfs), and such a refusal changes no branch.
 set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
