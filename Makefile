@@ -46,11 +46,12 @@ tools:
 	$(MAKE) -C snapmerge
 
 check-vm: module tools
-	test/vm/run --kernel $(KERNEL) --timeout 1800
+	test/vm/run --kernel $(KERNEL) --smp 2 --timeout 2700
 
-# Longer differential, concurrency and branch-change runs (about 40 minutes).
+# Longer differential, concurrency, branch-change and random file-operation
+# runs (about 75 minutes on a quiet 2-core machine; 175 alone ~30).
 check-long: module tools
-	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 3600
+	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 7200
 
 # One guest boot; prints medians and ratios, fails only if unionfs errs.
 bench: module
