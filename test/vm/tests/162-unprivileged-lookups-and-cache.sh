@@ -35,6 +35,7 @@ union() { mount -t unionfs -o "dirs=$W/up:$W/mid=ro:$W/low=ro" none "$W/u"; }
 
 # What nobody sees; one process, so each round is one exec under TCG.
 nobody_view() {
+	# shellcheck disable=SC2016 # the script expands its own variables
 	as_nobody bash -c '
 		cd "$1"
 		see() { local what=$1 out; shift

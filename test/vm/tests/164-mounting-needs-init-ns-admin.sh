@@ -34,7 +34,7 @@ assert_eq "" "$(unions)" "mounts on $W/u"
 userns=$(prog userns)
 for who in "0 0" "65534 65534"; do
 	step "root of a new user namespace made by uid ${who% *} cannot mount"
-	ns=("$userns" run $who)
+	ns=("$userns" run "${who% *}" "${who#* }")
 	out=$("${ns[@]}" sh -c "id -u; '$fsop' mount '$W/u' '$dirs'; awk '\$3 == \"unionfs\"' /proc/self/mounts" 2>&1) || true
 	assert_eq $'0\nEPERM: Operation not permitted' "$out" \
 		"uid in the namespace, mount(2) there, and the unionfs mounts it sees"
