@@ -355,3 +355,52 @@ if [[ -n ${UFS_FAKE:-} ]]; then
 		command mount -t overlay -o "ro,lowerdir=$lowers" ufs-fake "${args[-1]}"
 	}
 fi
+
+# --- credentials ----------------------------------------------------------------------
+
+# as_user UID GID CMD...: runs CMD with that real and effective uid and gid,
+# no supplementary groups and therefore no capabilities. as_nobody CMD...: as
+# 65534:65534. The test's directory and the branch roots must be searchable
+# by that user (chmod 755).
+as_user() {
+	local uid=$1 gid=$2
+	shift 2
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
+}
+as_nobody() { as_user 65534 65534 "$@"; }
+
+# outcome CMD...: runs CMD and prints OK, or the name of the errno its error
+# message carries (EPERM, EACCES, ...), or "status N: MESSAGE" for anything
+# else. To compare a call on a union with the same call on a plain filesystem.
+outcome() {
+	local out rc=0 e t
+	out=$("$@" 2>&1) || rc=$?
+	if [[ $rc -eq 0 ]]; then
+		echo OK
+		return 0
+	fi
+	for e in EPERM EACCES ENOENT EEXIST EINVAL EROFS ENOTEMPTY EXDEV EBUSY ENOTDIR \
+		EISDIR ENOSPC EOPNOTSUPP ENODATA; do
+		case $e in
+		EOPNOTSUPP) t="Operation not supported" ;;
+		ENODATA) t="No data available" ;;
+		*) t=$(errno_text "$e") ;;
+		esac
+		if [[ $out == *"$t"* ]]; then
+			echo "$e"
+			return 0
+		fi
+	done
+	echo "status $rc: $out"
+}
+
+# branch_state DIR...: tree_snapshot plus each object's inode number and
+# ctime, so that an object replaced by an identical one, or a chmod to the
+# same mode, also shows.
+branch_state() {
+	local d
+	tree_snapshot "$@"
+	for d in "$@"; do
+		(cd "$d" && find . -printf '%p %i %C@\n' | LC_ALL=C sort)
+	done
+}
