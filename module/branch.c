@@ -64,6 +64,7 @@ const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch 
 	const struct super_block *lower_sb = path->dentry->d_sb;
 	unsigned int i;
 
+	*clash = UINT_MAX;	/* only an overlap names another branch */
 	if (lower_sb->s_type == &ufs_fs_type)
 		return "is itself on a unionfs (a union cannot be its own branch)";
 	if (lower_sb->s_stack_depth >= max_depth)

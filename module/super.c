@@ -186,10 +186,13 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_xattr = ufs_xattr_handlers;
-#if UFS_ACL_API
-	/* 6.2+ asks IS_POSIXACL() before the ACL inode operations; the lower decides. */
+	/*
+	 * The branch decides about ACLs: the VFS must leave the umask to it
+	 * (a default ACL replaces the umask; vfs_create() and friends strip
+	 * it for a branch directory without ACLs), and 6.2+ asks
+	 * IS_POSIXACL() before the ACL inode operations.
+	 */
 	sb->s_flags |= SB_POSIXACL;
-#endif
 	mutex_init(&sbi->write_mutex);
 	spin_lock_init(&sbi->staged_lock);
 	INIT_LIST_HEAD(&sbi->staged);
