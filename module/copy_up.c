@@ -297,7 +297,6 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 					    const struct qstr *name)
 {
 	struct inode *dinode = d_inode(dir->dentry);
-	struct renamedata rd = {};
 	struct dentry *target;
 	int err;
 
@@ -305,17 +304,8 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 	target = lookup_one_len(name->name, dir->dentry, name->len);
 	if (IS_ERR(target))
 		goto out_unlock;
-	rd.old_dir = dinode;
-	rd.old_dentry = temp;
-	rd.new_dir = dinode;
-	rd.new_dentry = target;
-	rd.flags = RENAME_NOREPLACE;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(dir->mnt);
-#else
-	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(dir->mnt);
-#endif
-	err = d_is_positive(target) ? -EEXIST : vfs_rename(&rd);
+	err = d_is_positive(target) ? -EEXIST :
+	      ufs_do_rename(dir->mnt, dir->dentry, temp, dir->dentry, target, RENAME_NOREPLACE);
 	dput(target);
 	/* d_move() gave temp the new name: temp is now the object's dentry. */
 	target = err ? ERR_PTR(err) : dget(temp);

@@ -342,6 +342,21 @@ static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
+/* The lower files of two union files (caller must fput() both), or an error. */
+static int ufs_lower_file_pair(struct file *in, struct file *out, struct file **lower_in,
+			       struct file **lower_out)
+{
+	*lower_in = ufs_lower_file(in);
+	if (IS_ERR(*lower_in))
+		return PTR_ERR(*lower_in);
+	*lower_out = ufs_lower_file(out);
+	if (IS_ERR(*lower_out)) {
+		fput(*lower_in);
+		return PTR_ERR(*lower_out);
+	}
+	return 0;
+}
+
 /*
  * Both ends on the union: copy between their lower files, which may
  * reflink or copy on the server. Lower files on filesystems that cannot
@@ -354,17 +369,13 @@ static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *
 	struct file *lower_in, *lower_out;
 	struct inode *inode = file_inode(out);
 	ssize_t ret;
+	int err;
 
 	if (in->f_op != &ufs_file_fops || out->f_op != &ufs_file_fops)
 		return -EXDEV;
-	lower_in = ufs_lower_file(in);
-	if (IS_ERR(lower_in))
-		return PTR_ERR(lower_in);
-	lower_out = ufs_lower_file(out);
-	if (IS_ERR(lower_out)) {
-		fput(lower_in);
-		return PTR_ERR(lower_out);
-	}
+	err = ufs_lower_file_pair(in, out, &lower_in, &lower_out);
+	if (err)
+		return err;
 	inode_lock(inode);
 	ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
 	if (ret == -EXDEV || ret == -EOPNOTSUPP)
@@ -394,6 +405,7 @@ static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *
 	struct inode *inode = file_inode(out);
 	struct file *lower_in, *lower_out;
 	loff_t ret;
+	int err;
 
 	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY))
 		return -EINVAL;
@@ -405,14 +417,9 @@ static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *
 	 */
 	if ((remap_flags & REMAP_FILE_DEDUP) && !ufs_file_is_writable_copy(out))
 		return -EPERM;
-	lower_in = ufs_lower_file(in);
-	if (IS_ERR(lower_in))
-		return PTR_ERR(lower_in);
-	lower_out = ufs_lower_file(out);
-	if (IS_ERR(lower_out)) {
-		fput(lower_in);
-		return PTR_ERR(lower_out);
-	}
+	err = ufs_lower_file_pair(in, out, &lower_in, &lower_out);
+	if (err)
+		return err;
 	if (remap_flags & REMAP_FILE_DEDUP)
 		ret = vfs_dedupe_file_range_one(lower_in, pos_in, lower_out, pos_out, len,
 						remap_flags);

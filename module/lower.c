@@ -72,6 +72,29 @@ int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsign
 	return err;
 }
 
+/* vfs_rename() of old (in old_dir) to new (in new_dir) on mnt. Caller holds lock_rename() (one parent: its lock). */
+int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
+		  struct dentry *new_dir, struct dentry *new, unsigned int flags)
+{
+	struct renamedata rd = {
+		.old_dir = d_inode(old_dir),
+		.old_dentry = old,
+		.new_dir = d_inode(new_dir),
+		.new_dentry = new,
+		.flags = flags,
+	};
+	int err;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
+#else
+	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
+#endif
+	err = vfs_rename(&rd);
+	pr_debug("rename %pd -> %pd flags %#x -> %d\n", old, new, flags, err);
+	return err;
+}
+
 static int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
 {
 	int err = iterate_dir(dir, ctx);
@@ -389,7 +412,6 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	struct dentry *old_dir = old_dir_handle, *new_dir = new_dir_handle;
 	struct dentry *child = child_handle, *target, *trap;
 	const struct cred *old_cred = NULL;
-	struct renamedata rd = {};
 	int err;
 
 	err = mnt_want_write(mnt);
@@ -418,18 +440,8 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 		err = -ENOTEMPTY;
 	else if ((flags & UFS_RENAME_NOREPLACE) && d_is_positive(target))
 		err = -EEXIST;	/* also where the filesystem lacks RENAME_NOREPLACE */
-	else {
-		rd.old_dir = d_inode(old_dir);
-		rd.old_dentry = child;
-		rd.new_dir = d_inode(new_dir);
-		rd.new_dentry = target;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-		rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
-#else
-		rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
-#endif
-		err = vfs_rename(&rd);
-	}
+	else
+		err = ufs_do_rename(mnt, old_dir, child, new_dir, target, 0);
 	dput(target);
 out_unlock:
 	unlock_rename(new_dir, old_dir);
@@ -448,7 +460,6 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
 	struct dentry *dir_a = dir_a_handle, *dir_b = dir_b_handle;
 	struct dentry *a = child_a_handle, *b = child_b_handle, *trap;
-	struct renamedata rd = {};
 	int err;
 
 	err = mnt_want_write(mnt);
@@ -465,17 +476,7 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 	err = -EINVAL;		/* one is an ancestor of the other */
 	if (a == trap || b == trap)
 		goto out_unlock;
-	rd.old_dir = d_inode(dir_a);
-	rd.old_dentry = a;
-	rd.new_dir = d_inode(dir_b);
-	rd.new_dentry = b;
-	rd.flags = RENAME_EXCHANGE;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
-#else
-	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
-#endif
-	err = vfs_rename(&rd);
+	err = ufs_do_rename(mnt, dir_a, a, dir_b, b, RENAME_EXCHANGE);
 out_unlock:
 	unlock_rename(dir_b, dir_a);
 out_drop:

@@ -28,6 +28,8 @@ int ufs_resolve_branches(struct ufs_sb_info *sbi, const struct ufs_options *opts
 /* lower.c: calls into branch filesystems, and the core's branch operations */
 extern const struct ufs_branch_ops ufs_lower_ops;
 struct file *ufs_do_open(const struct path *path, int flags);
+int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
+		  struct dentry *new_dir, struct dentry *new, unsigned int flags);
 int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
 		   unsigned int flags);
 
