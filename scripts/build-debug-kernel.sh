@@ -25,6 +25,7 @@ readonly FRAGMENT=$REPO/scripts/debug-kernel.config
 CACHE=${UFS_CACHE:-/var/cache/unionfs-dev}
 DIR=$CACHE/$SERIES
 JOBS=${UFS_JOBS:-$(nproc)}
+NICE=${UFS_NICE:-19}
 
 readonly PACKAGES=(
 	"$SRC_PKG" build-essential bc flex bison libelf-dev libssl-dev dwarves
@@ -44,8 +45,8 @@ Options:
   --no-packages   do not check or install Debian packages
   -h, --help      show this help and exit
 
-Environment: UFS_CACHE, UFS_JOBS (make -j, default: all CPUs; the build
-runs under nice -n 19).
+Environment: UFS_CACHE, UFS_JOBS (make -j, default: all CPUs), UFS_NICE
+(the build's niceness, default 19: the machine may be running guests).
 EOF
 }
 
@@ -156,7 +157,7 @@ main() {
 		log "resuming the build in $bdir"
 	fi
 
-	local mk=(nice -n 19 make -C "$tree" -j"$JOBS")
+	local mk=(nice -n "$NICE" make -C "$tree" -j"$JOBS")
 	# Configure: defconfig, the fragment on top, then olddefconfig.
 	"${mk[@]}" -s x86_64_defconfig >/dev/null
 	(cd "$tree" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m .config "$FRAGMENT" >/dev/null)
@@ -164,7 +165,7 @@ main() {
 	verify_config "$tree/.config"
 	cp "$tree/.config" "$bdir/config"
 
-	log "building the kernel (make -j$JOBS under nice; log: $bdir/build.log)"
+	log "building the kernel (make -j$JOBS, nice $NICE; log: $bdir/build.log)"
 	if ! "${mk[@]}" all >"$bdir/build.log" 2>&1; then
 		tail -n 40 "$bdir/build.log" >&2
 		die "kernel build failed; see $bdir/build.log (a rerun resumes it)"
