@@ -10,7 +10,7 @@
 #   make check-long the guest suite with longer randomized and stress runs
 #   make check-debug the guest suite (2 vCPUs) on a lockdep/KASAN/KFENCE 6.1
 #                   kernel built once from Debian's linux-source-6.1 and cached
-#                   (scripts/build-debug-kernel.sh; first build ~DEBUG_BUILD_TIME);
+#                   (scripts/build-debug-kernel.sh; first build ~30 min, suite >1 h);
 #                   any lockdep, KASAN, KFENCE or sleep-in-atomic report fails it.
 #                   It rebuilds ./unionfs.ko for that kernel (run `make` after it)
 #   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
