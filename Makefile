@@ -8,6 +8,11 @@
 #   make demo       set everything up and run the article's example in a guest
 #   make check      set everything up and run every test (host + guest)
 #   make check-long the guest suite with longer randomized and stress runs
+#   make check-debug the guest suite (2 vCPUs) on a lockdep/KASAN/KFENCE 6.1
+#                   kernel built once from Debian's linux-source-6.1 and cached
+#                   (scripts/build-debug-kernel.sh; first build ~30 min, suite >1 h);
+#                   any lockdep, KASAN, KFENCE or sleep-in-atomic report fails it.
+#                   It rebuilds ./unionfs.ko for that kernel (run `make` after it)
 #   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
 #                   in one guest (~10 min); table in build/bench/<series>/
 #   make install    install unionctl, snapmerge and their man pages under
@@ -20,7 +25,7 @@ UFS_CXX ?= g++
 PWD     := $(shell pwd)
 PREFIX  ?= /usr/local
 
-.PHONY: all module tools setup check check-unit check-vm check-long bench demo install clean help
+.PHONY: all module tools setup check check-unit check-vm check-long check-debug bench demo install clean help
 
 all: module tools
 
@@ -52,6 +57,18 @@ check-vm: module tools
 # runs (about 75 minutes on a quiet 2-core machine; 175 alone ~30).
 check-long: module tools
 	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 7200
+
+# The suite on the debug kernel. Its unionfs.ko is the one in the repository
+# root, shared with the normal build: `make` afterwards rebuilds it for $(KERNEL).
+# Per-test timeouts are multiplied by DEBUG_TIMEOUT_FACTOR (KASAN + lockdep
+# under TCG); --keep-going boots again after a report panics the guest, so
+# one run shows every report.
+DEBUG_TIMEOUT_FACTOR ?= 4
+check-debug:
+	scripts/build-debug-kernel.sh
+	$(MAKE) module tools KERNEL=6.1-debug KDIR=$$(scripts/kernel-env.sh --kernel 6.1-debug KDIR)
+	test/vm/run --kernel 6.1-debug --smp 2 --timeout-factor $(DEBUG_TIMEOUT_FACTOR) \
+		--timeout 14400 --keep-going
 
 # One guest boot; prints medians and ratios, fails only if unionfs errs.
 bench: module

@@ -11,7 +11,8 @@ Usage: scripts/kernel-env.sh [--kernel SERIES] VAR
 
 Print VAR (KVER, VMLINUX, VMLINUZ, KDIR, MODROOT, PKGS or SERIES) of the
 Debian kernel that scripts/setup.sh cached for SERIES (6.1 or 6.12;
-default $UFS_KERNEL, else 6.1).
+default $UFS_KERNEL, else 6.1), or of the debug kernel that
+scripts/build-debug-kernel.sh built (SERIES 6.1-debug).
 EOF
 }
 
@@ -41,16 +42,18 @@ KVER | VMLINUX | VMLINUZ | KDIR | MODROOT | PKGS | SERIES) ;;
 esac
 
 env_file=${UFS_CACHE:-/var/cache/unionfs-dev}/$series/env
+fix="scripts/setup.sh --kernel $series"
+[[ $series != *-debug ]] || fix=scripts/build-debug-kernel.sh
 if [[ ! -r $env_file ]]; then
 	echo "kernel-env.sh: no cached Debian $series kernel ($env_file is missing);" \
-		"run: scripts/setup.sh --kernel $series" >&2
+		"run: $fix" >&2
 	exit 1
 fi
 # shellcheck disable=SC1090
 source "$env_file"
 value=${!var:-}
 if [[ -z $value ]]; then
-	echo "kernel-env.sh: $var is not set in $env_file; run: scripts/setup.sh --kernel $series" >&2
+	echo "kernel-env.sh: $var is not set in $env_file; run: $fix" >&2
 	exit 1
 fi
 printf '%s\n' "$value"

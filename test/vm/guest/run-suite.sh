@@ -72,16 +72,18 @@ umount_list() {
 	done
 }
 
-# Prints the "# timeout: N" of a test's header, or the default.
+# Prints the "# timeout: N" of a test's header, or the default, times
+# test/vm/run's --timeout-factor.
+TIMEOUT_FACTOR=${TIMEOUT_FACTOR:-1}
 test_timeout() {
 	local line n=0
 	while IFS= read -r line && [[ $((n += 1)) -le 15 ]]; do
 		if [[ $line =~ ^#\ timeout:\ *([0-9]+) ]]; then
-			echo "${BASH_REMATCH[1]}"
+			echo "$((BASH_REMATCH[1] * TIMEOUT_FACTOR))"
 			return
 		fi
 	done <"$1"
-	echo "$TEST_TIMEOUT"
+	echo "$((TEST_TIMEOUT * TIMEOUT_FACTOR))"
 }
 
 export UFS_REPO UFS_VM MODULE_NAME
@@ -91,7 +93,7 @@ export UFS_FAKE=$FAKE
 export UFS_KVER=${KVER:-}
 export TMPDIR=/tmp
 
-echo 60 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null || true
+echo $((60 * TIMEOUT_FACTOR)) >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null || true
 # The boot was quiet; from now on every kernel message reaches the console.
 echo 8 >/proc/sys/kernel/printk
 read -r uptime _ </proc/uptime
