@@ -57,7 +57,8 @@ jobs=-j$(nproc)
 run_part core make "$jobs" -C "$top/core/tests" run
 run_part unionctl make "$jobs" -C "$top/unionctl" check
 run_part snapmerge make "$jobs" -C "$top/snapmerge" check
-# The suite takes about 8 minutes here; the margin is for slower machines.
+# The suite takes about 20 minutes here (2 vCPUs; 1185 s with other guests
+# beside it); the margin is for slower machines.
 run_part vm "$top/test/vm/run" --kernel "$kernel" --smp 2 --timeout 2700
 
 total_passed=0
