@@ -10,6 +10,7 @@
 #include <linux/version.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
+#include <linux/splice.h>
 
 /* 6.3 replaced the user namespace argument of inode operations by an idmap. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
@@ -45,6 +46,26 @@
 #define ufs_tmpfile_open kernel_tmpfile_open
 #else
 #define ufs_tmpfile_open vfs_tmpfile_open
+#endif
+
+/*
+ * 6.7 moved the writer's freeze protection into do_splice_direct(); before
+ * it, its callers take it. Splices src into dst with it held either way.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define ufs_splice_direct(in, in_pos, out, out_pos, len) \
+	do_splice_direct(in, in_pos, out, out_pos, len, 0)
+#else
+static inline long ufs_splice_direct(struct file *in, loff_t *in_pos, struct file *out,
+				     loff_t *out_pos, size_t len)
+{
+	long done;
+
+	file_start_write(out);
+	done = do_splice_direct(in, in_pos, out, out_pos, len, 0);
+	file_end_write(out);
+	return done;
+}
 #endif
 
 #endif /* _UFS_COMPAT_H */

@@ -10,6 +10,12 @@
  * The core decides what is copied where and when; this file only knows how.
  * Caller holds no lower locks; this file takes the target directory's lock
  * (I_MUTEX_PARENT) only around the final link or rename.
+ *
+ * The target's freeze protection (mnt_want_write) is held around each
+ * metadata step (creating the temporary, setting attributes, naming it),
+ * never around the data copy and the truncate: those take their own
+ * (vfs_copy_file_range, vfs_truncate), and taking it twice deadlocks
+ * against a freeze that starts in between (lockdep reports it).
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -44,7 +50,7 @@ static int ufs_copy_range(struct file *in, struct file *out, loff_t pos, loff_t 
 		done = vfs_copy_file_range(in, in_pos, out, out_pos, len, 0);
 		/* Across filesystems (or without support) fall back to splicing. */
 		if (done == -EXDEV || done == -EOPNOTSUPP || done == -EINVAL || done == -ENOSYS)
-			done = do_splice_direct(in, &in_pos, out, &out_pos, len, 0);
+			done = ufs_splice_direct(in, &in_pos, out, &out_pos, len);
 		if (done < 0)
 			return done;
 		if (done == 0)
@@ -210,14 +216,18 @@ static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
 		.ia_atime = stat->atime,
 		.ia_mtime = stat->mtime,
 	};
-	int err = ufs_setattr_locked(dst, dst_mnt, &owner);
+	int err = mnt_want_write(dst_mnt);
 
+	if (err)
+		return err;
+	err = ufs_setattr_locked(dst, dst_mnt, &owner);
 	if (!err)
 		err = ufs_copy_xattrs(src, dst, dst_mnt);
 	if (!err && !S_ISLNK(stat->mode))
 		err = ufs_setattr_locked(dst, dst_mnt, &mode);
 	if (!err)
 		err = ufs_setattr_locked(dst, dst_mnt, &times);
+	mnt_drop_write(dst_mnt);
 	return err;
 }
 
@@ -247,6 +257,11 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	snprintf(name, sizeof(name), UFS_WH_PREFIX "__ufs_copyup.%d.%u",
 		 task_pid_nr(current), (unsigned int)atomic_inc_return(&ufs_temp_counter));
 
+	err = mnt_want_write(dir->mnt);
+	if (err) {
+		temp = ERR_PTR(err);
+		goto out;
+	}
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	temp = lookup_one_len(name, dir->dentry, strlen(name));
 	if (IS_ERR(temp))
@@ -268,6 +283,8 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	}
 out_unlock:
 	inode_unlock(dinode);
+	mnt_drop_write(dir->mnt);
+out:
 	do_delayed_call(&done);
 	return temp;
 }
@@ -276,14 +293,17 @@ out_unlock:
 static void ufs_remove_temp(const struct path *dir, struct dentry *temp)
 {
 	struct inode *dinode = d_inode(dir->dentry);
-	int err;
+	int err = mnt_want_write(dir->mnt);
 
-	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	if (d_is_dir(temp))
-		err = vfs_rmdir(ufs_mnt_idmap(dir->mnt), dinode, temp);
-	else
-		err = vfs_unlink(ufs_mnt_idmap(dir->mnt), dinode, temp, NULL);
-	inode_unlock(dinode);
+	if (!err) {
+		inode_lock_nested(dinode, I_MUTEX_PARENT);
+		if (d_is_dir(temp))
+			err = vfs_rmdir(ufs_mnt_idmap(dir->mnt), dinode, temp);
+		else
+			err = vfs_unlink(ufs_mnt_idmap(dir->mnt), dinode, temp, NULL);
+		inode_unlock(dinode);
+		mnt_drop_write(dir->mnt);
+	}
 	if (err)
 		pr_warn_ratelimited("cannot remove temporary %pd: error %d\n", temp, err);
 }
@@ -298,8 +318,10 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct dentry *target;
-	int err;
+	int err = mnt_want_write(dir->mnt);
 
+	if (err)
+		return ERR_PTR(err);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	target = lookup_one_len(name->name, dir->dentry, name->len);
 	if (IS_ERR(target))
@@ -311,6 +333,7 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 	target = err ? ERR_PTR(err) : dget(temp);
 out_unlock:
 	inode_unlock(dinode);
+	mnt_drop_write(dir->mnt);
 	return target;
 }
 
@@ -320,8 +343,10 @@ static struct dentry *ufs_link_into_place(const struct path *dir, struct dentry 
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct dentry *target;
-	int err;
+	int err = mnt_want_write(dir->mnt);
 
+	if (err)
+		return ERR_PTR(err);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	target = lookup_one_len(name->name, dir->dentry, name->len);
 	if (IS_ERR(target))
@@ -334,6 +359,7 @@ static struct dentry *ufs_link_into_place(const struct path *dir, struct dentry 
 	}
 out_unlock:
 	inode_unlock(dinode);
+	mnt_drop_write(dir->mnt);
 	return target;
 }
 
@@ -365,9 +391,13 @@ static struct file *ufs_build_unnamed_copy(const struct path *src, const struct 
 	struct file *in, *tmp;
 	int err;
 
+	err = mnt_want_write(dir->mnt);
+	if (err)
+		return ERR_PTR(err);
 	/* Mode 0 until complete (ufs_copy_metadata), like the named copy. */
 	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG, O_LARGEFILE | O_WRONLY,
 			       current_cred());
+	mnt_drop_write(dir->mnt);
 	if (IS_ERR(tmp))
 		return tmp;
 	in = ufs_open_source(src);
@@ -487,17 +517,12 @@ struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const
 	err = ufs_copy_source_stat(src, size, &stat);
 	if (err)
 		return ERR_PTR(err);
-	err = mnt_want_write(dir->mnt);
-	if (err)
-		return ERR_PTR(err);
-
 	result = ERR_PTR(-EOPNOTSUPP);
 	if (S_ISREG(stat.mode))
 		result = ufs_copy_up_tmpfile(src, dir, name, &stat);
 	/* Without O_TMPFILE on the target, and for other types: a hidden name. */
 	if (result == ERR_PTR(-EOPNOTSUPP))
 		result = ufs_copy_up_named(src, dir, name, &stat);
-	mnt_drop_write(dir->mnt);
 	pr_debug("copy up %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len, name->name,
 		 IS_ERR(result) ? PTR_ERR(result) : 0L);
 	return result;
@@ -514,7 +539,6 @@ struct file *ufs_stage_copy(const struct path *src, const struct path *branch_ro
 			    unsigned long long size)
 {
 	struct kstat stat;
-	struct file *copy;
 	int err;
 
 	if (!d_is_reg(src->dentry))
@@ -522,12 +546,7 @@ struct file *ufs_stage_copy(const struct path *src, const struct path *branch_ro
 	err = ufs_copy_source_stat(src, size, &stat);
 	if (err)
 		return ERR_PTR(err);
-	err = mnt_want_write(branch_root->mnt);
-	if (err)
-		return ERR_PTR(err);
-	copy = ufs_build_unnamed_copy(src, branch_root, &stat);
-	mnt_drop_write(branch_root->mnt);
-	return copy;
+	return ufs_build_unnamed_copy(src, branch_root, &stat);
 }
 
 /*
@@ -539,14 +558,7 @@ struct file *ufs_stage_copy(const struct path *src, const struct path *branch_ro
 struct dentry *ufs_link_staged_copy(struct file *copy, const struct path *dir,
 				    const struct qstr *name)
 {
-	struct dentry *result;
-	int err = mnt_want_write(dir->mnt);
-
-	if (err)
-		return ERR_PTR(err);
-	result = ufs_link_into_place(dir, copy->f_path.dentry, name);
-	mnt_drop_write(dir->mnt);
-	return result;
+	return ufs_link_into_place(dir, copy->f_path.dentry, name);
 }
 
 /* ---- copies staged before the namespace lock ---- */
