@@ -3,7 +3,7 @@
  * branch.c - which directories may be branches, and the changes to a live
  * union's branches shared by the ioctls (ioctl.c) and remount (params.c):
  * add, remove, change a branch's mode, start a new generation. Each
- * change publishes a new layout (layout.c) under write_mutex; dentries
+ * change publishes a new layout (layout.c) under namespace_rwsem (write); dentries
  * cached before it are resolved again on their next use (namei.c).
  */
 #define pr_fmt(fmt) "unionfs: " fmt
@@ -90,7 +90,7 @@ const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch 
  * Makes layout the union's current one (the caller's reference passes to
  * the union) with a new generation; the root's info is rebuilt at once,
  * since nothing above it would bring it up to date. Caller holds
- * write_mutex.
+ * namespace_rwsem (write).
  */
 static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
 {
@@ -103,9 +103,9 @@ static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
 		ufs_layout_put(layout);
 		return -ENOMEM;
 	}
-	old = rcu_replace_pointer(sbi->layout, layout, lockdep_is_held(&sbi->write_mutex));
+	old = rcu_replace_pointer(sbi->layout, layout, lockdep_is_held(&sbi->namespace_rwsem));
 	ufs_set_dentry_info(sb->s_root, root_info);
-	ufs_inode_update_top(d_inode(sb->s_root), root_info);
+	ufs_inode_update_top(sb->s_root);
 	/* From here on, every info of an older generation is stale. */
 	smp_wmb();	/* pairs with ufs_ioc_get_branch(): a generation never precedes its layout */
 	atomic64_set(&sbi->generation, generation);
@@ -113,7 +113,7 @@ static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
 	return 0;
 }
 
-/* Publishes the count branches of branches[] as the new layout. Caller holds write_mutex. */
+/* Publishes the count branches of branches[] as the new layout. Caller holds namespace_rwsem (write). */
 static int ufs_publish_branches(struct super_block *sb, struct ufs_lower_branch *const *branches,
 				unsigned int count)
 {
@@ -130,7 +130,7 @@ int ufs_check_generation(struct ufs_sb_info *sbi, u64 expected)
 	return 0;
 }
 
-/* ---- The changes; each caller holds write_mutex ---- */
+/* ---- The changes; each caller holds namespace_rwsem (write) ---- */
 
 /* A new generation with the same branches: every cached dentry is resolved again. */
 int ufs_incgen_locked(struct super_block *sb)
@@ -219,7 +219,7 @@ int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsig
 /*
  * Removes branch index, unless it is the last one or files are open on
  * it through the union (they would lose the branch they work on).
- * Caller calls ufs_forget_unused() after dropping write_mutex.
+ * Caller calls ufs_forget_unused() after dropping namespace_rwsem (write).
  */
 int ufs_del_branch_locked(struct super_block *sb, unsigned int index, const char **why)
 {

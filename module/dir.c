@@ -7,8 +7,17 @@
  * to the parent (the "ancestry"), and afterwards installs what changed:
  * parent directories made on a new branch, the object's new lower set.
  *
- * Lock order: VFS locks on union inodes, then sbi->write_mutex, then (inside
- * the branch operations) lower directory locks.
+ * Locking (doc/design.md, "Locking"). The VFS holds the union parents'
+ * locks (and for rename and link the objects'). Then, in this order:
+ *   1. the copyup_mutex of each existing object whose lower set changes
+ *      (two in inode address order: ufs_lock_objects);
+ *   2. sbi->namespace_rwsem: shared, or exclusive for directory renames,
+ *      which move the ancestries other operations walk;
+ *   3. inside the branch operations: lower directory locks (I_MUTEX_PARENT,
+ *      lock_rename) and the branch's freeze protection.
+ * Two operations may make the same parent directory on a branch at once:
+ * the one that comes second adopts the first one's (chain.cpp), and both
+ * install it (ufs_walk_install merges).
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -61,7 +70,7 @@ static int ufs_walk_fill_slot(struct ufs_walk *w, struct ufs_level_slot *slot,
 {
 	unsigned int nbranches = w->nbranches;
 	void **handles = w->scratch + (slot - w->slots) * nbranches;
-	struct ufs_dentry_info *info = ufs_get_fresh_info_locked(dentry);
+	struct ufs_dentry_info *info = ufs_get_fresh_info(dentry);
 
 	if (IS_ERR(info))
 		return PTR_ERR(info);
@@ -106,8 +115,9 @@ static int ufs_walk_chain(struct ufs_walk *w, int which, struct dentry *parent)
 }
 
 /*
- * Caller holds sbi->write_mutex, which keeps every union rename (and so
- * every d_parent and d_name on these chains) still while the walk lives.
+ * Caller holds sbi->namespace_rwsem, which keeps every directory rename
+ * (and so every d_parent and d_name on these chains) out while the walk
+ * lives, and the layout as it is.
  */
 static int ufs_walk_begin(struct ufs_walk *w, struct dentry *parent, struct dentry *parent2)
 {
@@ -131,38 +141,60 @@ static int ufs_walk_begin(struct ufs_walk *w, struct dentry *parent, struct dent
 }
 
 /*
- * Installs the lower directories the core made for a level (the core
- * passed us their references) in a new info for that union dentry.
+ * Adds the lower directories an operation made (or adopted) for a level
+ * to its union dentry's current info. Another operation may have
+ * installed its own since this one began: that info is kept and only
+ * gains what it lacks.
  */
+static void ufs_merge_made_dirs(struct ufs_walk *w, struct ufs_level_slot *slot)
+{
+	const struct ufs_dentry_info *old = slot->info;
+	void **handles = slot->level.set.handles;
+	unsigned int i;
+
+	for (;;) {
+		struct ufs_dentry_info *cur = ufs_get_dentry_info(slot->dentry), *info;
+
+		info = cur ? ufs_alloc_info_like(cur) : NULL;
+		if (!info) {
+			/* Keep the dentry as it was; the new directories are found by the next lookup. */
+			ufs_put_dentry_info(cur);
+			d_drop(slot->dentry);
+			return;
+		}
+		for (i = 0; i < w->nbranches; i++)
+			info->lower[i] = dget(cur->lower[i] ? cur->lower[i] :
+					      handles[i] != old->lower[i] ? handles[i] : NULL);
+		info->start = min(cur->start, slot->level.set.start);
+		info->end = max(cur->end, slot->level.set.end);
+		info->kind = cur->kind;
+		if (ufs_replace_dentry_info(slot->dentry, cur, info)) {
+			ufs_put_dentry_info(cur);
+			ufs_inode_update_top(slot->dentry);
+			return;
+		}
+		ufs_put_dentry_info(info);
+		ufs_put_dentry_info(cur);
+	}
+}
+
+/* Installs what the core made for a level; the core passed us their references. */
 static void ufs_walk_install(struct ufs_walk *w, struct ufs_level_slot *slot)
 {
-	unsigned int nbranches = w->nbranches, i;
-	struct ufs_dentry_info *old = slot->info, *info;
+	const struct ufs_dentry_info *old = slot->info;
 	void **handles = slot->level.set.handles;
 	bool changed = false;
+	unsigned int i;
 
-	for (i = 0; i < nbranches; i++)
+	for (i = 0; i < w->nbranches; i++)
 		if (handles[i] != old->lower[i])
 			changed = true;
 	if (!changed)
 		return;
-
-	info = ufs_alloc_info_like(old);
-	if (!info) {
-		/* Keep the dentry as it was; the new directories are found by the next lookup. */
-		for (i = 0; i < nbranches; i++)
-			if (handles[i] != old->lower[i])
-				dput(handles[i]);
-		d_drop(slot->dentry);
-		return;
-	}
-	for (i = 0; i < nbranches; i++)
-		info->lower[i] = handles[i] == old->lower[i] ? dget(old->lower[i]) : handles[i];
-	info->start = slot->level.set.start;
-	info->end = slot->level.set.end;
-	info->kind = old->kind;
-	ufs_set_dentry_info(slot->dentry, info);
-	ufs_inode_update_top(d_inode(slot->dentry), info);
+	ufs_merge_made_dirs(w, slot);
+	for (i = 0; i < w->nbranches; i++)
+		if (handles[i] != old->lower[i])
+			dput(handles[i]);
 }
 
 static void ufs_walk_end(struct ufs_walk *w)
@@ -182,7 +214,7 @@ static void ufs_walk_end(struct ufs_walk *w)
 	kfree(w->scratch);
 }
 
-/* The core's context for one operation; caller holds write_mutex (the layout stays). */
+/* The core's context for one operation; caller holds namespace_rwsem (the layout stays). */
 static void ufs_context_of(struct super_block *sb, struct ufs_context *ctx)
 {
 	struct ufs_sb_info *sbi = UFS_SB(sb);
@@ -206,7 +238,7 @@ struct ufs_names {
 	struct ufs_entry entry[2];
 };
 
-/* Caller holds sbi->write_mutex; b may be NULL. ufs_names_end() in any case. */
+/* Caller holds sbi->namespace_rwsem; b may be NULL. ufs_names_end() in any case. */
 static int ufs_names_begin(struct ufs_names *names, struct dentry *a, struct dentry *b)
 {
 	struct dentry *dentries[2] = { a, b };
@@ -217,7 +249,7 @@ static int ufs_names_begin(struct ufs_names *names, struct dentry *a, struct den
 	err = ufs_walk_begin(&names->walk, a->d_parent, b ? b->d_parent : NULL);
 	for (i = 0; !err && i < 2 && dentries[i]; i++) {
 		struct dentry *d = dentries[i];
-		struct ufs_dentry_info *info = ufs_get_fresh_info_locked(d);
+		struct ufs_dentry_info *info = ufs_get_fresh_info(d);
 
 		if (IS_ERR(info)) {
 			err = PTR_ERR(info);
@@ -246,7 +278,7 @@ static void ufs_names_end(struct ufs_names *names)
 	ufs_walk_end(&names->walk);
 }
 
-/* A fresh info to receive an output set from the core; caller holds write_mutex. */
+/* A fresh info to receive an output set from the core; caller holds namespace_rwsem. */
 static struct ufs_dentry_info *ufs_out_info(struct super_block *sb, struct ufs_lower_set *out)
 {
 	struct ufs_dentry_info *info = ufs_alloc_current_info(UFS_SB(sb));
@@ -269,51 +301,164 @@ static void ufs_install_object(struct dentry *dentry, struct ufs_dentry_info *in
 {
 	ufs_take_out_set(info, out);
 	ufs_set_dentry_info(dentry, info);
-	ufs_inode_update_top(d_inode(dentry), info);
+	ufs_inode_update_top(dentry);
+}
+
+/* ---- locks ---- */
+
+/*
+ * Takes the union-wide lock for a change of names: shared, or exclusive
+ * for one that moves a subtree (a directory rename). Killable: a waiter
+ * may queue behind a copy that takes long.
+ */
+static int ufs_begin_change(struct super_block *sb, bool moves_subtree)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+
+	if (moves_subtree)
+		return down_write_killable(&sbi->namespace_rwsem);
+	return down_read_killable(&sbi->namespace_rwsem);
+}
+
+static void ufs_end_change(struct super_block *sb, bool moves_subtree)
+{
+	struct ufs_sb_info *sbi = UFS_SB(sb);
+
+	if (moves_subtree)
+		up_write(&sbi->namespace_rwsem);
+	else
+		up_read(&sbi->namespace_rwsem);
+}
+
+/*
+ * Locks the existing objects (b may be NULL or a) whose lower sets an
+ * operation changes or removes, so no copyup of them runs meanwhile.
+ */
+static int ufs_lock_objects(struct inode *a, struct inode *b)
+{
+	int err;
+
+	if (b == a)
+		b = NULL;
+	if (b && b < a)
+		swap(a, b);
+	err = mutex_lock_killable(&UFS_I(a)->copyup_mutex);
+	if (err || !b)
+		return err;
+	err = mutex_lock_killable_nested(&UFS_I(b)->copyup_mutex, SINGLE_DEPTH_NESTING);
+	if (err)
+		mutex_unlock(&UFS_I(a)->copyup_mutex);
+	return err;
+}
+
+static void ufs_unlock_objects(struct inode *a, struct inode *b)
+{
+	if (b && b != a)
+		mutex_unlock(&UFS_I(b)->copyup_mutex);
+	mutex_unlock(&UFS_I(a)->copyup_mutex);
+}
+
+/* ---- the skeleton every operation shares ---- */
+
+/*
+ * One union operation as the core performs it: which names, which
+ * objects to lock, the core call, and what to install afterwards.
+ * ufs_run_op() takes the locks in order, gives the core its entries and
+ * output sets, installs, and lets go; ufs_op_done() drops what was not
+ * installed.
+ */
+struct ufs_op {
+	struct dentry *name[2];		/* the names worked on; name[1] may be NULL */
+	struct inode *object[2];	/* existing objects whose lower sets change, or NULL */
+	bool moves_subtree;		/* a directory rename: namespace_rwsem exclusive */
+	unsigned int nout;		/* output sets the core fills (0-2) */
+	int (*call)(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry);
+	void (*install)(struct ufs_op *op);	/* on success, still under the locks */
+	const struct ufs_create_args *create;
+	unsigned long long size;	/* copyup: at most this much data */
+	struct ufs_dentry_info *out_info[2];	/* referenced; NULL once installed */
+	struct ufs_lower_set out[2];
+	unsigned int out_flags;
+};
+
+static int ufs_run_op(struct super_block *sb, struct ufs_op *op)
+{
+	struct ufs_context ctx;
+	struct ufs_names names;
+	unsigned int i;
+	int err = 0;
+
+	if (op->object[0])
+		err = ufs_lock_objects(op->object[0], op->object[1]);
+	if (err)
+		return err;
+	err = ufs_begin_change(sb, op->moves_subtree);
+	if (err)
+		goto out_objects;
+	for (i = 0; i < op->nout; i++) {
+		op->out_info[i] = ufs_out_info(sb, &op->out[i]);
+		if (!op->out_info[i])
+			err = -ENOMEM;
+	}
+	if (!err) {
+		ufs_context_of(sb, &ctx);
+		err = ufs_names_begin(&names, op->name[0], op->name[1]);
+		if (!err)
+			err = op->call(op, &ctx, names.entry);
+		ufs_names_end(&names);
+		if (!err && op->install)
+			op->install(op);
+	}
+	ufs_end_change(sb, op->moves_subtree);
+out_objects:
+	if (op->object[0])
+		ufs_unlock_objects(op->object[0], op->object[1]);
+	return err;
+}
+
+static void ufs_op_done(struct ufs_op *op)
+{
+	ufs_put_dentry_info(op->out_info[0]);
+	ufs_put_dentry_info(op->out_info[1]);
+}
+
+/* Output set i of op is now the object of dentry. */
+static void ufs_op_install(struct ufs_op *op, unsigned int i, struct dentry *dentry)
+{
+	ufs_install_object(dentry, op->out_info[i], &op->out[i]);
+	op->out_info[i] = NULL;
 }
 
 /* ---- create, mkdir, mknod, symlink ---- */
 
+static int ufs_call_create(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
+{
+	return ufs_create(ctx, &entry[0], op->create, &op->out[0]);
+}
+
 static int ufs_create_object(struct inode *dir, struct dentry *dentry,
 			     const struct ufs_create_args *args)
 {
-	struct super_block *sb = dir->i_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info;
-	struct ufs_lower_set out;
-	struct ufs_context ctx;
-	struct ufs_names names;
+	struct ufs_op op = {
+		.name = { dentry }, .nout = 1, .call = ufs_call_create, .create = args,
+	};
 	struct inode *inode;
 	int err;
 
-	mutex_lock(&sbi->write_mutex);
-	info = ufs_out_info(sb, &out);
-	if (!info) {
-		mutex_unlock(&sbi->write_mutex);
-		return -ENOMEM;
-	}
-	ufs_context_of(sb, &ctx);
-	err = ufs_names_begin(&names, dentry, NULL);
-	if (!err)
-		err = ufs_create(&ctx, &names.entry[0], args, &out);
-	ufs_names_end(&names);
-	mutex_unlock(&sbi->write_mutex);
+	err = ufs_run_op(dir->i_sb, &op);
 	if (err)
-		goto out_put;
-
-	ufs_take_out_set(info, &out);
-	inode = ufs_iget(sb, info);
-	if (IS_ERR(inode)) {
-		err = PTR_ERR(inode);
-		goto out_put;
-	}
-	ufs_set_dentry_info(dentry, info);
+		goto out;
+	ufs_take_out_set(op.out_info[0], &op.out[0]);
+	inode = ufs_iget(dir->i_sb, op.out_info[0]);
+	err = PTR_ERR_OR_ZERO(inode);
+	if (err)
+		goto out;
+	ufs_set_dentry_info(dentry, op.out_info[0]);
+	op.out_info[0] = NULL;
 	d_instantiate(dentry, inode);
 	ufs_copy_dir_attrs(dir);
-	return 0;
-
-out_put:
-	ufs_put_dentry_info(info);
+out:
+	ufs_op_done(&op);
 	return err;
 }
 
@@ -368,10 +513,12 @@ static int ufs_op_tmpfile(UFS_IDMAP_PARAM, struct inode *dir, struct file *file,
 	struct inode *inode;
 	int branch = -1, err;
 
-	mutex_lock(&sbi->write_mutex);
+	err = ufs_begin_change(sb, false);
+	if (err)
+		return err;
 	info = ufs_alloc_current_info(sbi);
 	if (!info) {
-		mutex_unlock(&sbi->write_mutex);
+		ufs_end_change(sb, false);
 		return -ENOMEM;
 	}
 	ufs_context_of(sb, &ctx);
@@ -386,7 +533,7 @@ static int ufs_op_tmpfile(UFS_IDMAP_PARAM, struct inode *dir, struct file *file,
 		lower_dir.dentry = dget(anc->levels[anc->depth - 1]->set.handles[branch]);
 	}
 	ufs_walk_end(&walk);
-	mutex_unlock(&sbi->write_mutex);
+	ufs_end_change(sb, false);
 	if (err)
 		goto out_put;
 
@@ -439,21 +586,24 @@ static void ufs_forget_removed(struct dentry *dentry)
 	d_drop(dentry);
 }
 
+static int ufs_call_unlink(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
+{
+	return ufs_unlink(ctx, &entry[0]);
+}
+
+static int ufs_call_rmdir(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
+{
+	return ufs_rmdir(ctx, &entry[0]);
+}
+
 static int ufs_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
 {
-	struct super_block *sb = dir->i_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_context ctx;
-	struct ufs_names names;
-	int err;
+	struct ufs_op op = {
+		.name = { dentry }, .object = { d_inode(dentry) },
+		.call = is_dir ? ufs_call_rmdir : ufs_call_unlink,
+	};
+	int err = ufs_run_op(dir->i_sb, &op);
 
-	mutex_lock(&sbi->write_mutex);
-	ufs_context_of(sb, &ctx);
-	err = ufs_names_begin(&names, dentry, NULL);
-	if (!err)
-		err = is_dir ? ufs_rmdir(&ctx, &names.entry[0]) : ufs_unlink(&ctx, &names.entry[0]);
-	ufs_names_end(&names);
-	mutex_unlock(&sbi->write_mutex);
 	if (err)
 		return err;
 	ufs_forget_removed(dentry);
@@ -473,119 +623,108 @@ static int ufs_op_rmdir(struct inode *dir, struct dentry *dentry)
 
 /* ---- link ---- */
 
+static int ufs_call_link(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
+{
+	return ufs_link(ctx, &entry[0], &entry[1], &op->out[0], &op->out[1]);
+}
+
+/* The source may have been copied up to be linked. */
+static void ufs_install_link_source(struct ufs_op *op)
+{
+	ufs_op_install(op, 0, op->name[0]);
+}
+
 static int ufs_op_link(struct dentry *old, struct inode *dir, struct dentry *new)
 {
-	struct super_block *sb = dir->i_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *new_src, *new_info;
-	struct ufs_lower_set out_src, out_tgt;
-	struct ufs_context ctx;
-	struct ufs_names names;
 	struct inode *inode = d_inode(old);
-	int err;
+	struct ufs_op op = {
+		.name = { old, new }, .object = { inode }, .nout = 2,
+		.call = ufs_call_link, .install = ufs_install_link_source,
+	};
+	int err = ufs_run_op(dir->i_sb, &op);
 
-	mutex_lock(&sbi->write_mutex);
-	new_src = ufs_out_info(sb, &out_src);
-	new_info = ufs_out_info(sb, &out_tgt);
-	if (!new_src || !new_info) {
-		mutex_unlock(&sbi->write_mutex);
-		err = -ENOMEM;
-		goto out_put;
-	}
-	ufs_context_of(sb, &ctx);
-	err = ufs_names_begin(&names, old, new);
-	if (!err)
-		err = ufs_link(&ctx, &names.entry[0], &names.entry[1], &out_src, &out_tgt);
-	ufs_names_end(&names);
 	if (!err) {
-		ufs_install_object(old, new_src, &out_src);
-		new_src = NULL;
+		ufs_take_out_set(op.out_info[1], &op.out[1]);
+		ufs_set_dentry_info(new, op.out_info[1]);
+		op.out_info[1] = NULL;
+		ihold(inode);
+		set_nlink(inode, UFS_I(inode)->lower->i_nlink);
+		d_instantiate(new, inode);
+		ufs_copy_dir_attrs(dir);
 	}
-	mutex_unlock(&sbi->write_mutex);
-	if (err)
-		goto out_put;
-
-	ufs_take_out_set(new_info, &out_tgt);
-	ufs_set_dentry_info(new, new_info);
-	ihold(inode);
-	set_nlink(inode, UFS_I(inode)->lower->i_nlink);
-	d_instantiate(new, inode);
-	ufs_copy_dir_attrs(dir);
-	return 0;
-
-out_put:
-	ufs_put_dentry_info(new_src);
-	ufs_put_dentry_info(new_info);
+	ufs_op_done(&op);
 	return err;
 }
 
 /* ---- rename ---- */
 
-/*
- * renameat2(RENAME_EXCHANGE): both dentries keep their inodes and the VFS
- * d_exchange()s them afterwards, so each gets the lower set of its own
- * object, which now sits under the other name.
- */
-static int ufs_exchange(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
-			struct dentry *new)
+/* A directory rebuilt on one branch: what we cached below it is stale. */
+static void ufs_renamed(struct ufs_op *op, struct inode *old_dir, struct inode *new_dir)
 {
-	struct super_block *sb = old_dir->i_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info_old, *info_new;
-	struct ufs_lower_set out_old, out_new;
-	struct ufs_context ctx;
-	struct ufs_names names;
-	unsigned int out_flags = 0;
-	int err;
-
-	mutex_lock(&sbi->write_mutex);
-	info_old = ufs_out_info(sb, &out_old);
-	info_new = ufs_out_info(sb, &out_new);
-	if (!info_old || !info_new) {
-		mutex_unlock(&sbi->write_mutex);
-		err = -ENOMEM;
-		goto out_put;
-	}
-	ufs_context_of(sb, &ctx);
-	err = ufs_names_begin(&names, old, new);
-	if (!err)
-		err = ufs_rename_exchange(&ctx, &names.entry[0], &names.entry[1], &out_old,
-					  &out_new, &out_flags);
-	ufs_names_end(&names);
-	if (!err) {
-		ufs_install_object(old, info_old, &out_old);
-		ufs_install_object(new, info_new, &out_new);
-		info_old = info_new = NULL;
-	}
-	mutex_unlock(&sbi->write_mutex);
-	if (err)
-		goto out_put;
-	/* A directory rebuilt on one branch: what we cached below it is stale. */
-	if (out_flags & UFS_RENAME_COPIED) {
-		shrink_dcache_parent(old);
-		shrink_dcache_parent(new);
+	if (op->out_flags & UFS_RENAME_COPIED) {
+		shrink_dcache_parent(op->name[0]);
+		if (op->nout == 2)	/* an exchange: both were moved */
+			shrink_dcache_parent(op->name[1]);
 	}
 	ufs_copy_dir_attrs(old_dir);
 	if (new_dir != old_dir)
 		ufs_copy_dir_attrs(new_dir);
-	return 0;
+}
 
-out_put:
-	ufs_put_dentry_info(info_old);
-	ufs_put_dentry_info(info_new);
+static int ufs_call_exchange(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
+{
+	return ufs_rename_exchange(ctx, &entry[0], &entry[1], &op->out[0], &op->out[1],
+				   &op->out_flags);
+}
+
+/* Each dentry keeps its inode, and gets its own object's set (now under the other name). */
+static void ufs_install_exchanged(struct ufs_op *op)
+{
+	ufs_op_install(op, 0, op->name[0]);
+	ufs_op_install(op, 1, op->name[1]);
+}
+
+/*
+ * renameat2(RENAME_EXCHANGE): both dentries keep their inodes and the VFS
+ * d_exchange()s them afterwards.
+ */
+static int ufs_exchange(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
+			struct dentry *new)
+{
+	struct ufs_op op = {
+		.name = { old, new }, .object = { d_inode(old), d_inode(new) }, .nout = 2,
+		.moves_subtree = d_is_dir(old) || d_is_dir(new),
+		.call = ufs_call_exchange, .install = ufs_install_exchanged,
+	};
+	int err = ufs_run_op(old_dir->i_sb, &op);
+
+	if (!err)
+		ufs_renamed(&op, old_dir, new_dir);
+	ufs_op_done(&op);
 	return err;
+}
+
+static int ufs_call_rename(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
+{
+	return ufs_rename(ctx, &entry[0], &entry[1], &op->out[0], &op->out_flags);
+}
+
+/* The VFS moves the old dentry to the new name; a replaced object is gone. */
+static void ufs_install_renamed(struct ufs_op *op)
+{
+	ufs_op_install(op, 0, op->name[0]);
+	if (d_really_is_positive(op->name[1]))
+		ufs_forget_removed(op->name[1]);
 }
 
 static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *old,
 			 struct inode *new_dir, struct dentry *new, unsigned int flags)
 {
-	struct super_block *sb = old_dir->i_sb;
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *moved;
-	struct ufs_lower_set out;
-	struct ufs_context ctx;
-	struct ufs_names names;
-	unsigned int out_flags = 0;
+	struct ufs_op op = {
+		.name = { old, new }, .object = { d_inode(old), d_inode(new) }, .nout = 1,
+		.moves_subtree = d_is_dir(old),
+		.call = ufs_call_rename, .install = ufs_install_renamed,
+	};
 	int err;
 
 	/*
@@ -597,34 +736,11 @@ static int ufs_op_rename(UFS_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 		return -EINVAL;
 	if (flags & RENAME_EXCHANGE)
 		return ufs_exchange(old_dir, old, new_dir, new);
-	mutex_lock(&sbi->write_mutex);
-	moved = ufs_out_info(sb, &out);
-	if (!moved) {
-		mutex_unlock(&sbi->write_mutex);
-		return -ENOMEM;
-	}
-	ufs_context_of(sb, &ctx);
-	err = ufs_names_begin(&names, old, new);
+	err = ufs_run_op(old_dir->i_sb, &op);
 	if (!err)
-		err = ufs_rename(&ctx, &names.entry[0], &names.entry[1], &out, &out_flags);
-	ufs_names_end(&names);
-	if (!err) {
-		ufs_install_object(old, moved, &out);	/* the VFS moves 'old' to the new name */
-		moved = NULL;
-		if (d_really_is_positive(new))
-			ufs_forget_removed(new);
-	}
-	mutex_unlock(&sbi->write_mutex);
-	ufs_put_dentry_info(moved);
-	if (err)
-		return err;
-	/* A directory rebuilt on one branch: what we cached below it is stale. */
-	if (out_flags & UFS_RENAME_COPIED)
-		shrink_dcache_parent(old);
-	ufs_copy_dir_attrs(old_dir);
-	if (new_dir != old_dir)
-		ufs_copy_dir_attrs(new_dir);
-	return 0;
+		ufs_renamed(&op, old_dir, new_dir);
+	ufs_op_done(&op);
+	return err;
 }
 
 /* ---- copyup before a modification ---- */
@@ -648,7 +764,7 @@ static int ufs_copyup_target(const struct ufs_dentry_info *info)
 
 /*
  * Builds the copy of a regular file on its future branch before
- * write_mutex is taken, so that the data copy and its fsync (seconds for
+ * namespace_rwsem is taken, so that the data copy and its fsync (seconds for
  * a big file) hold no lock other operations need; the core's copy_up
  * then only names it (ufs_lower_copy_up). When anything differs by then
  * (another branch chosen, the object changed) the staged copy is unused
@@ -689,31 +805,14 @@ out:
 	ufs_put_dentry_info(info);
 }
 
-/* The copyup itself, as the core plans it. Caller holds write_mutex. */
-static int ufs_copyup_locked(struct dentry *dentry, unsigned long long size)
+static int ufs_call_copyup(struct ufs_op *op, struct ufs_context *ctx, struct ufs_entry *entry)
 {
-	struct super_block *sb = dentry->d_sb;
-	struct ufs_dentry_info *copied;
-	struct ufs_lower_set out;
-	struct ufs_context ctx;
-	struct ufs_names names;
-	int err;
+	return ufs_copyup(ctx, &entry[0], op->size, &op->out[0]);
+}
 
-	copied = ufs_out_info(sb, &out);
-	if (!copied)
-		return -ENOMEM;
-	ufs_context_of(sb, &ctx);
-	/* The set is read again under the lock: a concurrent operation may have copied it. */
-	err = ufs_names_begin(&names, dentry, NULL);
-	if (!err)
-		err = ufs_copyup(&ctx, &names.entry[0], size, &out);
-	ufs_names_end(&names);
-	if (!err) {
-		ufs_install_object(dentry, copied, &out);
-		copied = NULL;
-	}
-	ufs_put_dentry_info(copied);
-	return err;
+static void ufs_install_copy(struct ufs_op *op)
+{
+	ufs_op_install(op, 0, op->name[0]);
 }
 
 /*
@@ -721,13 +820,20 @@ static int ufs_copyup_locked(struct dentry *dentry, unsigned long long size)
  * modified (open for write, truncate, setattr, xattrs). size bounds the
  * data copied (0 for O_TRUNC). Returns 0 when nothing had to be done.
  *
- * Lock order: the object's copyup_mutex, then write_mutex. Both waits
- * are killable: a copyup can take long, and its waiters too.
+ * The object's copyup_mutex is held throughout (the others wait,
+ * killably, and then find it copied); the data is copied before
+ * namespace_rwsem is taken (ufs_stage_copyup). The core reads the
+ * object's set again under the locks: a concurrent operation may have
+ * copied it.
  */
 int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 {
 	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
 	struct ufs_inode_info *ui = UFS_I(d_inode(dentry));
+	struct ufs_op op = {
+		.name = { dentry }, .nout = 1, .size = size,
+		.call = ufs_call_copyup, .install = ufs_install_copy,
+	};
 	struct ufs_dentry_info *info;
 	struct ufs_staged_copy staged;
 	bool writable;
@@ -745,11 +851,8 @@ int ufs_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	if (err)
 		return err;
 	ufs_stage_copyup(dentry, size, &staged);
-	err = mutex_lock_killable(&sbi->write_mutex);
-	if (!err) {
-		err = ufs_copyup_locked(dentry, size);
-		mutex_unlock(&sbi->write_mutex);
-	}
+	err = ufs_run_op(dentry->d_sb, &op);	/* object already locked: op.object empty */
+	ufs_op_done(&op);
 	ufs_staged_drop(sbi, &staged);
 	mutex_unlock(&ui->copyup_mutex);
 	return err;

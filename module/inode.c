@@ -22,6 +22,7 @@ static void ufs_inode_init_once(void *obj)
 
 	inode_init_once(&ui->vfs_inode);
 	mutex_init(&ui->copyup_mutex);
+	mutex_init(&ui->top_mutex);
 }
 
 int ufs_init_inode_cache(void)
@@ -269,33 +270,43 @@ static const struct inode_operations ufs_symlink_iops = {
 
 /*
  * The object of a union inode moved to another lower inode (copyup, a
- * directory made on a new branch): follow it, and re-key the inode cache
- * so later lookups of the new lower inode find this same union inode.
- * Caller holds sbi->write_mutex, which serialises re-keying.
+ * directory made on a new branch): after publishing dentry's new info,
+ * follow its top, and re-key the inode cache so later lookups of the new
+ * lower inode find this same union inode. Reads the dentry's info under
+ * top_mutex, so of two operations that published one after the other the
+ * inode ends up following the later one. The old lower inode is put after.
  */
-void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *info)
+void ufs_inode_update_top(struct dentry *dentry)
 {
+	struct inode *inode = d_inode(dentry);
 	struct ufs_inode_info *ui = UFS_I(inode);
-	struct inode *lower = d_inode(info->lower[info->start]);
-	struct inode *old = ui->lower;
-	struct ufs_lower_branch *branch = info->layout->branch[info->start];
-	struct ufs_lower_branch *old_branch = rcu_dereference_protected(ui->branch, true);
+	struct ufs_lower_branch *branch, *old_branch;
+	struct ufs_dentry_info *info;
+	struct inode *lower, *old = NULL;
 
+	mutex_lock(&ui->top_mutex);
+	info = ufs_get_dentry_info(dentry);
+	lower = d_inode(info->lower[info->start]);
+	branch = info->layout->branch[info->start];
+	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
 	if (branch != old_branch) {
 		rcu_assign_pointer(ui->branch, ufs_branch_get(branch));
 		ufs_branch_put(old_branch);
 	}
-	if (lower == old)
-		return;
-	ihold(lower);
-	remove_inode_hash(inode);
-	spin_lock(&inode->i_lock);	/* against ufs_lower_inode_get() */
-	WRITE_ONCE(ui->lower, lower);
-	spin_unlock(&inode->i_lock);
-	__insert_inode_hash(inode, (unsigned long)lower);
-	forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
-	fsstack_copy_attr_all(inode, lower);
-	fsstack_copy_inode_size(inode, lower);
+	if (lower != ui->lower) {
+		old = ui->lower;
+		ihold(lower);
+		remove_inode_hash(inode);
+		spin_lock(&inode->i_lock);	/* against ufs_lower_inode_get() */
+		WRITE_ONCE(ui->lower, lower);
+		spin_unlock(&inode->i_lock);
+		__insert_inode_hash(inode, (unsigned long)lower);
+		forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
+		fsstack_copy_attr_all(inode, lower);
+		fsstack_copy_inode_size(inode, lower);
+	}
+	mutex_unlock(&ui->top_mutex);
+	ufs_put_dentry_info(info);
 	iput(old);
 }
 

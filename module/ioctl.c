@@ -149,11 +149,11 @@ static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
 
 	if (err)
 		return err;
-	mutex_lock(&sbi->write_mutex);
+	down_write(&sbi->namespace_rwsem);
 	err = ufs_check_generation(sbi, req.generation);
 	if (!err)
 		err = ufs_set_mode_locked(sb, req.index, req.mode, &why);
-	mutex_unlock(&sbi->write_mutex);
+	up_write(&sbi->namespace_rwsem);
 	ufs_ioc_refused("mode of", req.index, why, err);
 	return err;
 }
@@ -167,11 +167,11 @@ static long ufs_ioc_del_branch(struct super_block *sb, void __user *arg)
 
 	if (err)
 		return err;
-	mutex_lock(&sbi->write_mutex);
+	down_write(&sbi->namespace_rwsem);
 	err = ufs_check_generation(sbi, req.generation);
 	if (!err)
 		err = ufs_del_branch_locked(sb, req.index, &why);
-	mutex_unlock(&sbi->write_mutex);
+	up_write(&sbi->namespace_rwsem);
 	if (!err)
 		ufs_forget_unused(sb);
 	ufs_ioc_refused("removing", req.index, why, err);
@@ -198,12 +198,12 @@ static long ufs_ioc_add_branch(struct super_block *sb, void __user *arg)
 		return -EBADF;
 	err = -ENOTDIR;
 	if (d_is_dir(dir->f_path.dentry)) {
-		mutex_lock(&sbi->write_mutex);
+		down_write(&sbi->namespace_rwsem);
 		err = ufs_check_generation(sbi, req.generation);
 		if (!err)
 			err = ufs_add_branch_locked(sb, &dir->f_path, req.index, req.mode,
 						    &why, &clash);
-		mutex_unlock(&sbi->write_mutex);
+		up_write(&sbi->namespace_rwsem);
 	}
 	fput(dir);
 	ufs_ioc_refused("adding", req.index, why, err);
@@ -218,10 +218,10 @@ static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	mutex_lock(&sbi->write_mutex);
+	down_write(&sbi->namespace_rwsem);
 	err = ufs_incgen_locked(sb);
 	generation = atomic64_read(&sbi->generation);
-	mutex_unlock(&sbi->write_mutex);
+	up_write(&sbi->namespace_rwsem);
 	if (err)
 		return err;
 	return copy_to_user(arg, &generation, sizeof(generation)) ? -EFAULT : 0;

@@ -34,7 +34,7 @@ struct ufs_dentry_info *ufs_alloc_info_like(const struct ufs_dentry_info *model)
 	return ufs_alloc_dentry_info(model->layout, model->generation);
 }
 
-/* An info of the current layout; caller holds write_mutex. */
+/* An info of the current layout; caller holds namespace_rwsem. */
 struct ufs_dentry_info *ufs_alloc_current_info(struct ufs_sb_info *sbi)
 {
 	return ufs_alloc_dentry_info(ufs_layout_locked(sbi), atomic64_read(&sbi->generation));
@@ -76,6 +76,25 @@ void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info)
 	rcu_assign_pointer(dentry->d_fsdata, info);
 	spin_unlock(&dentry->d_lock);
 	ufs_put_dentry_info(old);
+}
+
+/*
+ * Publishes info (whose reference passes to the dentry) in place of
+ * expected, which is dropped; false, with nothing changed, when the
+ * dentry's info is no longer expected (another operation replaced it).
+ */
+bool ufs_replace_dentry_info(struct dentry *dentry, struct ufs_dentry_info *expected,
+			     struct ufs_dentry_info *info)
+{
+	spin_lock(&dentry->d_lock);
+	if (dentry->d_fsdata != expected) {
+		spin_unlock(&dentry->d_lock);
+		return false;
+	}
+	rcu_assign_pointer(dentry->d_fsdata, info);
+	spin_unlock(&dentry->d_lock);
+	ufs_put_dentry_info(expected);
+	return true;
 }
 
 /* The top lower object of a positive union dentry, as a path; caller must dput(out->dentry). */
@@ -148,25 +167,33 @@ static bool ufs_same_object(const struct ufs_dentry_info *old, const struct ufs_
 /*
  * Brings dentry's info up to date by resolving its name again in its
  * parent's current info. -ESTALE when the name now is another object:
- * the dentry has to be looked up anew. Caller holds write_mutex.
+ * the dentry has to be looked up anew. Takes no lock: an info another
+ * operation installed meanwhile is newer than ours and stays (the
+ * caller looks again). The name is a snapshot: a rename may change it.
  */
 static int ufs_refresh_dentry(struct dentry *dentry, const struct ufs_dentry_info *parent_info)
 {
 	struct ufs_dentry_info *old = ufs_get_dentry_info(dentry), *fresh;
+	struct name_snapshot name;
 	int err = 0;
 
 	if (!old)
 		return -ESTALE;
-	fresh = ufs_resolve_name(parent_info, &dentry->d_name);
+	take_dentry_name_snapshot(&name, dentry);
+	fresh = ufs_resolve_name(parent_info, &name.name);
+	release_dentry_name_snapshot(&name);
 	if (IS_ERR(fresh)) {
 		err = PTR_ERR(fresh);
 	} else if (!ufs_same_object(old, fresh)) {
 		ufs_put_dentry_info(fresh);
 		err = -ESTALE;
 	} else {
-		if (fresh->kind != UFS_KIND_NONE && d_really_is_positive(dentry))
-			ufs_inode_update_top(d_inode(dentry), fresh);
-		ufs_set_dentry_info(dentry, fresh);
+		refcount_inc(&fresh->count);	/* ours, past the dentry's */
+		if (!ufs_replace_dentry_info(dentry, old, fresh))
+			ufs_put_dentry_info(fresh);	/* the dentry's: never published */
+		else if (fresh->kind != UFS_KIND_NONE && d_really_is_positive(dentry))
+			ufs_inode_update_top(dentry);
+		ufs_put_dentry_info(fresh);
 	}
 	ufs_put_dentry_info(old);
 	return err;
@@ -177,9 +204,10 @@ static int ufs_refresh_dentry(struct dentry *dentry, const struct ufs_dentry_inf
  * again, top down, every ancestor cached before the last change; or an
  * ERR_PTR (-ESTALE: the dentry, or a directory above it, is another
  * object now). The root is always current: changes rebuild its info.
- * Caller holds write_mutex, so the layout stays put meanwhile.
+ * Needs no lock: each info carries the layout it was resolved in, and a
+ * layout change during the walk only makes it go round once more.
  */
-struct ufs_dentry_info *ufs_get_fresh_info_locked(struct dentry *dentry)
+struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry)
 {
 	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
 
@@ -216,21 +244,6 @@ struct ufs_dentry_info *ufs_get_fresh_info_locked(struct dentry *dentry)
 		if (err)
 			return ERR_PTR(err);
 	}
-}
-
-/* As ufs_get_fresh_info_locked(), taking write_mutex only when the info is stale. */
-struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry)
-{
-	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
-	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
-
-	if (info && ufs_info_is_current(sbi, info))
-		return info;
-	ufs_put_dentry_info(info);
-	mutex_lock(&sbi->write_mutex);
-	info = ufs_get_fresh_info_locked(dentry);
-	mutex_unlock(&sbi->write_mutex);
-	return info;
 }
 
 /* ---- Lookup and revalidation ---- */

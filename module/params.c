@@ -164,7 +164,7 @@ static int ufs_refuse_overlap(struct fs_context *fc, const char *name, const str
 	return err;
 }
 
-/* Applies one add=, del= or mode= change (its paths already resolved) under write_mutex. */
+/* Applies one add=, del= or mode= change (its paths already resolved) under namespace_rwsem. */
 static int ufs_apply_change(struct fs_context *fc, struct super_block *sb,
 			    const struct ufs_options *opts, unsigned int i,
 			    const struct path *path, const struct path *anchor)
@@ -237,7 +237,7 @@ static int ufs_resolve_change(struct fs_context *fc, const struct ufs_options *o
 
 /*
  * Applies remount's add=, del= and mode= in the order given. Paths are
- * resolved before write_mutex is taken: a path through this union would
+ * resolved before namespace_rwsem is taken: a path through this union would
  * need it to revalidate. A refusal stops there; earlier changes stay.
  */
 static int ufs_apply_changes(struct fs_context *fc, struct super_block *sb,
@@ -254,9 +254,9 @@ static int ufs_apply_changes(struct fs_context *fc, struct super_block *sb,
 		err = ufs_resolve_change(fc, opts, i, &path, &anchor);
 		if (err)
 			break;
-		mutex_lock(&sbi->write_mutex);
+		down_write(&sbi->namespace_rwsem);
 		err = ufs_apply_change(fc, sb, opts, i, &path, &anchor);
-		mutex_unlock(&sbi->write_mutex);
+		up_write(&sbi->namespace_rwsem);
 		removed |= !err && ufs_options_change_kind(opts, i) == UFS_CHANGE_DEL;
 		path_put(&path);
 		if (anchor.dentry)
@@ -309,9 +309,9 @@ static int ufs_reconfigure(struct fs_context *fc)
 	err = ufs_apply_changes(fc, sb, ctx->opts);
 	if (err || !ufs_options_incgen(ctx->opts))
 		return err;
-	mutex_lock(&sbi->write_mutex);
+	down_write(&sbi->namespace_rwsem);
 	err = ufs_incgen_locked(sb);
-	mutex_unlock(&sbi->write_mutex);
+	up_write(&sbi->namespace_rwsem);
 	return err;
 }
 

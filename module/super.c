@@ -193,7 +193,7 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	 * IS_POSIXACL() before the ACL inode operations.
 	 */
 	sb->s_flags |= SB_POSIXACL;
-	mutex_init(&sbi->write_mutex);
+	init_rwsem(&sbi->namespace_rwsem);
 	spin_lock_init(&sbi->staged_lock);
 	INIT_LIST_HEAD(&sbi->staged);
 	/* Generations count from 1: 0 in a request means "do not check". */

@@ -40,9 +40,10 @@ struct ufs_dentry_info *ufs_alloc_info_like(const struct ufs_dentry_info *model)
 struct ufs_dentry_info *ufs_alloc_current_info(struct ufs_sb_info *sbi);
 struct ufs_dentry_info *ufs_get_dentry_info(struct dentry *dentry);
 struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry);
-struct ufs_dentry_info *ufs_get_fresh_info_locked(struct dentry *dentry);
 void ufs_put_dentry_info(struct ufs_dentry_info *info);
 void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info);
+bool ufs_replace_dentry_info(struct dentry *dentry, struct ufs_dentry_info *expected,
+			     struct ufs_dentry_info *info);
 void ufs_get_top_lower_path(struct dentry *dentry, struct path *out);
 void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *set);
 struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
@@ -56,7 +57,7 @@ int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask);
 int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		u32 request_mask, unsigned int flags);
 int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
-void ufs_inode_update_top(struct inode *inode, const struct ufs_dentry_info *info);
+void ufs_inode_update_top(struct dentry *dentry);
 void ufs_copy_dir_attrs(struct inode *dir);
 struct ufs_lower_branch *ufs_inode_branch_get(struct inode *inode);
 struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info);

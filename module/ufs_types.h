@@ -12,6 +12,7 @@
 #include <linux/path.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include "../core/include/ufs_core.h"
 #include "uapi/unionfs.h"	/* UNIONFS_SUPER_MAGIC: as FSL Unionfs, so stat -f knows us */
 
@@ -26,7 +27,7 @@ struct ufs_lower_branch {
 	refcount_t count;
 	struct rcu_head rcu;		/* RCU walkers read mode; freed after a grace period */
 	struct path path;
-	enum ufs_branch_mode mode;	/* changed under write_mutex; READ_ONCE elsewhere */
+	enum ufs_branch_mode mode;	/* changed under namespace_rwsem (write); READ_ONCE elsewhere */
 	unsigned int fs_index;		/* numbers the lower filesystem, for inode numbers */
 	atomic_long_t open_files;	/* union files open with a lower file here */
 };
@@ -34,7 +35,7 @@ struct ufs_lower_branch {
 /*
  * The union's branches at one moment, in precedence order, and the core's
  * table of them. Immutable: a change of branches or modes builds a new
- * layout and publishes it in sbi->layout under write_mutex. Dentry infos
+ * layout and publishes it in sbi->layout under namespace_rwsem. Dentry infos
  * hold the layout they were resolved in, so their lower[] slots keep
  * meaning what they meant.
  */
@@ -49,29 +50,32 @@ struct ufs_layout {
 
 /* Per union superblock. */
 struct ufs_sb_info {
-	struct ufs_layout __rcu *layout;	/* replaced under write_mutex */
+	struct ufs_layout __rcu *layout;	/* replaced under namespace_rwsem (write) */
 	enum ufs_delete_mode delete_mode;
 	const struct cred *creator_cred;	/* the mounter's: copyup and union metadata */
 	/*
-	 * Serialises the operations that change which lower objects make up
-	 * union objects (create, remove, rename, link, copyup) and changes of
-	 * the layout, so parent chains made on a new branch never race and a
-	 * layout never changes under an operation. Lookups and I/O take it
-	 * only to bring a dentry cached before a layout change up to date.
+	 * Shared by every operation that changes names or lower objects
+	 * (create, remove, link, rename of a non-directory, copyup) for the
+	 * time the core works on it, so the layout and every directory above
+	 * its names stay put; such operations in different directories run
+	 * side by side. Exclusive for what moves or re-stacks whole subtrees:
+	 * directory renames and branch changes. Lookups, readdir and I/O never
+	 * take it. Lock order: VFS inode locks, object locks (copyup_mutex),
+	 * this, branch locks (doc/design.md, "Locking").
 	 */
-	struct mutex write_mutex;
+	struct rw_semaphore namespace_rwsem;
 	/*
 	 * Bumped by every change of the layout (and by incgen): an info of an
 	 * older generation is resolved again before it is used for names.
 	 */
 	atomic64_t generation;
-	unsigned int next_fs_index;	/* under write_mutex */
+	unsigned int next_fs_index;	/* under namespace_rwsem (write) */
 	spinlock_t staged_lock;		/* protects staged */
-	struct list_head staged;	/* copies built before write_mutex (copy_up.c) */
+	struct list_head staged;	/* copies built before namespace_rwsem (copy_up.c) */
 };
 
 /*
- * A copy of a regular file built before write_mutex was taken (copy_up.c,
+ * A copy of a regular file built before namespace_rwsem was taken (copy_up.c,
  * ufs_stage_copy), waiting for the core's copy_up of the same source onto
  * the same filesystem. Lives on its stager's stack, listed in sbi->staged
  * until taken or dropped; touched by others only under staged_lock.
@@ -115,10 +119,14 @@ struct ufs_dentry_info {
 struct ufs_inode_info {
 	struct inode *lower;
 	/*
-	 * Serialises copyups of this object for modification: the others
-	 * wait (killably) and find it copied. Taken before write_mutex.
+	 * Held while this object's lower set is changed or removed: copyup
+	 * (the others wait, killably, and find it copied), unlink, rmdir,
+	 * rename, link. Taken after the VFS's inode locks and before
+	 * namespace_rwsem; two of them in address order (ufs_lock_objects).
 	 */
 	struct mutex copyup_mutex;
+	/* Serialises following a new top lower inode (ufs_inode_update_top). */
+	struct mutex top_mutex;
 	struct ufs_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
 	struct inode vfs_inode;
 };
@@ -140,10 +148,10 @@ static inline struct ufs_sb_info *UFS_SB(const struct super_block *sb)
 	return sb->s_fs_info;
 }
 
-/* The current layout, for a caller holding write_mutex (no reference taken). */
+/* The current layout, for a caller holding namespace_rwsem (no reference taken). */
 static inline struct ufs_layout *ufs_layout_locked(struct ufs_sb_info *sbi)
 {
-	return rcu_dereference_protected(sbi->layout, lockdep_is_held(&sbi->write_mutex));
+	return rcu_dereference_protected(sbi->layout, lockdep_is_held(&sbi->namespace_rwsem));
 }
 
 /* The mount of branch i of info's layout. */
