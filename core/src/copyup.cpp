@@ -22,18 +22,40 @@ using namespace ufs;
 
 namespace {
 
+/*
+ * A directory another operation made on branch t since our snapshot (as
+ * the parent of something it created below): it is the copy we wanted.
+ */
+Result<BranchRef> adopt_made_dir(Ctx &ctx, void *dir, StringView name, int t)
+{
+	LookupHit hit = TRY(ctx.ops.lookup(static_cast<unsigned>(t), dir, name));
+
+	if (hit.kind != UFS_KIND_DIR)
+		return Error(UFS_EEXIST);
+	return move(hit.ref);
+}
+
 /* Copies the object to branch t (parent chain first); the copy's reference. */
 Result<BranchRef> copy_to(Ctx &ctx, const ufs_entry &entry, int s, int t, u64 size)
 {
 	Journal journal(ctx);
 	ufs_lower_set &parent = parent_set(*entry.parent);
+	StringView name(entry.name, entry.len);
 
 	TRY(ensure_dir(ctx, journal, *entry.parent, t, 0));
-	BranchRef copy = TRY(ctx.ops.copy_up(static_cast<unsigned>(s), entry.object->handles[s],
-					     static_cast<unsigned>(t), parent.handles[t],
-					     StringView(entry.name, entry.len), size));
+	Result<BranchRef> copy = ctx.ops.copy_up(static_cast<unsigned>(s), entry.object->handles[s],
+						 static_cast<unsigned>(t), parent.handles[t], name,
+						 size);
+	if (copy.is_error()) {
+		if (copy.error().code() != UFS_EEXIST || entry.object->kind != UFS_KIND_DIR)
+			return copy.error();
+		BranchRef made = TRY(adopt_made_dir(ctx, parent.handles[t], name, t));
+
+		journal.commit();
+		return move(made);
+	}
 	journal.commit();
-	return move(copy);
+	return move(copy.value());
 }
 
 Result<void> copy_up_entry(Ctx &ctx, const ufs_entry &entry, u64 size, OwnedSet &out)

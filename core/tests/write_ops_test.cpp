@@ -359,6 +359,31 @@ TEST_CASE("write: a parent directory made meanwhile by someone else is adopted")
 	CHECK(u->fs.dump() == "b0: /d/ /d/f  b1: /d/");
 }
 
+TEST_CASE("write: a directory copied up meanwhile by someone else is adopted")
+{
+	auto u = make_union("b0: -  b1: /d/ /d/x", "rw ro");
+	{
+		Tree tree(*u);
+		Entry entry(tree, *u, "/d");
+		ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+		Lower out(u->fs);
+
+		/* as if a create below /d made it on branch 0 after our lookup */
+		memfs::Node *made = u->fs.mkdir(0, "/d");
+		REQUIRE(ufs_copyup(&ctx, entry.get(), UFS_COPY_ALL, out.set()) == 0);
+		CHECK(out.set()->handles[0] == made);
+		CHECK(out.start() == 0);
+		CHECK(u->fs.dump() == "b0: /d/  b1: /d/ /d/x");
+
+		/* a file of that name is something else: still an error */
+		u->fs.remove(0, "/d");
+		u->fs.add_file(0, "/d");
+		Lower again(u->fs);
+		CHECK(ufs_copyup(&ctx, entry.get(), UFS_COPY_ALL, again.set()) == -EEXIST);
+	}
+	check_clean(*u);
+}
+
 TEST_CASE("write: O_TMPFILE gets a writable directory with its chain")
 {
 	auto u = make_union("b0: -  b1: /d/", "rw ro");
