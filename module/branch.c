@@ -113,7 +113,10 @@ static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
 	return 0;
 }
 
-/* Publishes the count branches of branches[] as the new layout. Caller holds namespace_rwsem (write). */
+/*
+ * Publishes the count branches of branches[] as the new layout. Caller
+ * holds namespace_rwsem (write).
+ */
 static int ufs_publish_branches(struct super_block *sb, struct ufs_lower_branch *const *branches,
 				unsigned int count)
 {

@@ -237,8 +237,8 @@ static int ufs_resolve_change(struct fs_context *fc, const struct ufs_options *o
 
 /*
  * Applies remount's add=, del= and mode= in the order given. Paths are
- * resolved before namespace_rwsem is taken: a path through this union would
- * need it to revalidate. A refusal stops there; earlier changes stay.
+ * resolved before namespace_rwsem is taken, so no change of names waits for
+ * a path walk. A refusal stops there; earlier changes stay.
  */
 static int ufs_apply_changes(struct fs_context *fc, struct super_block *sb,
 			     const struct ufs_options *opts)
