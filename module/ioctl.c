@@ -149,7 +149,9 @@ static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
 
 	if (err)
 		return err;
-	down_write(&sbi->namespace_rwsem);
+	err = down_write_killable(&sbi->namespace_rwsem);
+	if (err)
+		return err;
 	err = ufs_check_generation(sbi, req.generation);
 	if (!err)
 		err = ufs_set_mode_locked(sb, req.index, req.mode, &why);
@@ -167,7 +169,9 @@ static long ufs_ioc_del_branch(struct super_block *sb, void __user *arg)
 
 	if (err)
 		return err;
-	down_write(&sbi->namespace_rwsem);
+	err = down_write_killable(&sbi->namespace_rwsem);
+	if (err)
+		return err;
 	err = ufs_check_generation(sbi, req.generation);
 	if (!err)
 		err = ufs_del_branch_locked(sb, req.index, &why);
@@ -197,8 +201,9 @@ static long ufs_ioc_add_branch(struct super_block *sb, void __user *arg)
 	if (!dir)
 		return -EBADF;
 	err = -ENOTDIR;
-	if (d_is_dir(dir->f_path.dentry)) {
-		down_write(&sbi->namespace_rwsem);
+	if (d_is_dir(dir->f_path.dentry))
+		err = down_write_killable(&sbi->namespace_rwsem);
+	if (!err) {
 		err = ufs_check_generation(sbi, req.generation);
 		if (!err)
 			err = ufs_add_branch_locked(sb, &dir->f_path, req.index, req.mode,
@@ -218,7 +223,9 @@ static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	down_write(&sbi->namespace_rwsem);
+	err = down_write_killable(&sbi->namespace_rwsem);
+	if (err)
+		return err;
 	err = ufs_incgen_locked(sb);
 	generation = atomic64_read(&sbi->generation);
 	up_write(&sbi->namespace_rwsem);

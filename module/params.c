@@ -254,9 +254,11 @@ static int ufs_apply_changes(struct fs_context *fc, struct super_block *sb,
 		err = ufs_resolve_change(fc, opts, i, &path, &anchor);
 		if (err)
 			break;
-		down_write(&sbi->namespace_rwsem);
-		err = ufs_apply_change(fc, sb, opts, i, &path, &anchor);
-		up_write(&sbi->namespace_rwsem);
+		err = down_write_killable(&sbi->namespace_rwsem);
+		if (!err) {
+			err = ufs_apply_change(fc, sb, opts, i, &path, &anchor);
+			up_write(&sbi->namespace_rwsem);
+		}
 		removed |= !err && ufs_options_change_kind(opts, i) == UFS_CHANGE_DEL;
 		path_put(&path);
 		if (anchor.dentry)
@@ -309,7 +311,9 @@ static int ufs_reconfigure(struct fs_context *fc)
 	err = ufs_apply_changes(fc, sb, ctx->opts);
 	if (err || !ufs_options_incgen(ctx->opts))
 		return err;
-	down_write(&sbi->namespace_rwsem);
+	err = down_write_killable(&sbi->namespace_rwsem);
+	if (err)
+		return err;
 	err = ufs_incgen_locked(sb);
 	up_write(&sbi->namespace_rwsem);
 	return err;
