@@ -58,15 +58,7 @@ struct file *ufs_do_open(const struct path *path, int flags)
 
 int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsigned int flags)
 {
-	int err;
-
-#ifdef AT_GETATTR_NOSEC
-	/* A caller that skipped the security check asks the lower to skip it too (6.7+). */
-	if (flags & AT_GETATTR_NOSEC)
-		err = vfs_getattr_nosec(path, stat, mask, flags);
-	else
-#endif
-		err = vfs_getattr(path, stat, mask, flags);
+	int err = ufs_vfs_getattr(path, stat, mask, flags);
 
 	pr_debug("getattr %pd -> %d\n", path->dentry, err);
 	return err;
@@ -85,11 +77,7 @@ int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 	};
 	int err;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
-#else
-	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
-#endif
+	ufs_renamedata_set_idmap(&rd, mnt);
 	err = vfs_rename(&rd);
 	pr_debug("rename %pd -> %pd flags %#x -> %d\n", old, new, flags, err);
 	return err;
