@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lower.c - every call into a branch filesystem goes through here: one
- * small wrapper per operation, with a pr_debug trace, so credentials,
- * idmapping and tracing have one home. Also the environment the C++ core
- * runs in (allocation) and the branch operations it calls.
+ * small wrapper per operation (ufs_do_*), with a pr_debug trace, so
+ * credentials, idmapping and tracing have one home. The other files call
+ * these wrappers; they still take a branch's locks (inode_lock,
+ * lock_rename) and a lower file's freeze protection (file_start_write)
+ * themselves around a call, as the wrapper's comment says. Also the
+ * environment the C++ core runs in (allocation) and the branch operations
+ * it calls. What differs between kernel versions is compat.h's.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -660,7 +664,7 @@ static struct dentry *ufs_settle_new(struct dentry *dir, struct dentry *made)
 
 	if (!d_unhashed(made) && d_is_positive(made))
 		return made;
-	again = lookup_one_len(made->d_name.name, dir, made->d_name.len);
+	again = ufs_do_lookup_locked(dir, made->d_name.name, made->d_name.len);
 	dput(made);
 	if (!IS_ERR(again) && d_is_negative(again)) {
 		dput(again);
@@ -676,13 +680,13 @@ static int ufs_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct den
 
 	switch (args->type) {
 	case UFS_CREATE_REG:
-		return vfs_create(ufs_mnt_idmap(mnt), dinode, new, S_IFREG | perm, true);
+		return ufs_do_create(mnt, dinode, new, S_IFREG | perm);
 	case UFS_CREATE_DIR:
-		return vfs_mkdir(ufs_mnt_idmap(mnt), dinode, new, perm);
+		return ufs_do_mkdir(mnt, dinode, new, perm);
 	case UFS_CREATE_SYMLINK:
-		return vfs_symlink(ufs_mnt_idmap(mnt), dinode, new, args->symlink_target);
+		return ufs_do_symlink(mnt, dinode, new, args->symlink_target);
 	case UFS_CREATE_SPECIAL:
-		return vfs_mknod(ufs_mnt_idmap(mnt), dinode, new, args->mode, (dev_t)args->rdev);
+		return ufs_do_mknod(mnt, dinode, new, args->mode, (dev_t)args->rdev);
 	}
 	return -EINVAL;
 }
@@ -696,14 +700,14 @@ static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, co
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	/* Union metadata is ours, not the caller's: made as the mounter. */
 	if (args->flags & UFS_CREATE_INTERNAL)
 		old_cred = ufs_as_mounter(env);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	new = lookup_one_len(name, dir, len);
+	new = ufs_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out_unlock;
@@ -721,7 +725,7 @@ out_unlock:
 	inode_unlock(dinode);
 	if (old_cred)
 		revert_creds(old_cred);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("create %pd/%.*s type %d on %u -> %d\n", dir, len, name, args->type, branch, err);
 	return err;
 }
@@ -734,24 +738,24 @@ static int ufs_lower_link(void *env, unsigned int branch, void *old_handle, void
 	struct inode *dinode = d_inode(dir);
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	new = lookup_one_len(name, dir, len);
+	new = ufs_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out_unlock;
 	}
 	err = d_is_positive(new) ? -EEXIST :
-	      vfs_link(old_handle, ufs_mnt_idmap(mnt), dinode, new, NULL);
+	      ufs_do_link(mnt, old_handle, dinode, new);
 	if (!err)
 		*child = new;
 	else
 		dput(new);
 out_unlock:
 	inode_unlock(dinode);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("link %pd -> %pd/%.*s on %u -> %d\n", (struct dentry *)old_handle, dir, len, name,
 		 branch, err);
 	return err;
@@ -765,7 +769,7 @@ static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	/*
@@ -779,14 +783,14 @@ static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 	if (!ufs_still_child(dir, child))
 		err = -ESTALE;
 	else if (is_dir)
-		err = vfs_rmdir(ufs_mnt_idmap(mnt), dinode, child);
+		err = ufs_do_rmdir(mnt, dinode, child);
 	else
-		err = vfs_unlink(ufs_mnt_idmap(mnt), dinode, child, NULL);
+		err = ufs_do_unlink(mnt, dinode, child);
 	dput(child);
 	inode_unlock(dinode);
 	if (old_cred)
 		revert_creds(old_cred);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("%s %pd/%pd on %u -> %d\n", is_dir ? "rmdir" : "unlink", dir, child, branch, err);
 	return err;
 }
@@ -811,7 +815,7 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	/* Setting an object aside under a hidden name, or back: the union's own work. */
@@ -829,7 +833,7 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	err = -EINVAL;		/* a directory into its own subtree */
 	if (child == trap)
 		goto out_unlock;
-	target = lookup_one_len(name, new_dir, len);
+	target = ufs_do_lookup_locked(new_dir, name, len);
 	err = PTR_ERR(target);
 	if (IS_ERR(target))
 		goto out_unlock;
@@ -845,7 +849,7 @@ out_unlock:
 out_drop:
 	if (old_cred)
 		revert_creds(old_cred);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("rename %pd/%pd -> %pd/%.*s on %u -> %d\n", old_dir, child, new_dir, len, name,
 		 branch, err);
 	return err;
@@ -859,7 +863,7 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 	struct dentry *a = child_a_handle, *b = child_b_handle, *trap;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	trap = lock_rename(dir_b, dir_a);
@@ -877,7 +881,7 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 out_unlock:
 	unlock_rename(dir_b, dir_a);
 out_drop:
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("exchange %pd/%pd <-> %pd/%pd on %u -> %d\n", dir_a, a, dir_b, b, branch, err);
 	return err;
 }
