@@ -25,6 +25,30 @@
 #define ufs_mnt_idmap(mnt) mnt_user_ns(mnt)
 #endif
 
+/* 6.3 renamed struct renamedata's user namespaces to idmaps. */
+static inline void ufs_renamedata_set_idmap(struct renamedata *rd, struct vfsmount *mnt)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	rd->old_mnt_idmap = rd->new_mnt_idmap = ufs_mnt_idmap(mnt);
+#else
+	rd->old_mnt_userns = rd->new_mnt_userns = ufs_mnt_idmap(mnt);
+#endif
+}
+
+/*
+ * vfs_getattr(), except that a caller that skipped the security check
+ * (AT_GETATTR_NOSEC, where the kernel has it) asks the lower to skip it too.
+ */
+static inline int ufs_vfs_getattr(const struct path *path, struct kstat *stat, u32 mask,
+				  unsigned int flags)
+{
+#ifdef AT_GETATTR_NOSEC
+	if (flags & AT_GETATTR_NOSEC)
+		return vfs_getattr_nosec(path, stat, mask, flags);
+#endif
+	return vfs_getattr(path, stat, mask, flags);
+}
+
 /*
  * 6.2 moved POSIX ACLs off the xattr handlers: from then on they are read
  * and written with vfs_get_acl()/vfs_set_acl(), not as system.posix_acl_*

@@ -47,10 +47,10 @@ static int ufs_copy_range(struct file *in, struct file *out, loff_t pos, loff_t 
 
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		done = vfs_copy_file_range(in, in_pos, out, out_pos, len, 0);
+		done = ufs_do_copy_file_range(in, in_pos, out, out_pos, len, 0);
 		/* Across filesystems (or without support) fall back to splicing. */
 		if (done == -EXDEV || done == -EOPNOTSUPP || done == -EINVAL || done == -ENOSYS)
-			done = ufs_splice_direct(in, &in_pos, out, &out_pos, len);
+			done = ufs_do_splice_direct(in, &in_pos, out, &out_pos, len);
 		if (done < 0)
 			return done;
 		if (done == 0)
@@ -67,7 +67,7 @@ static int ufs_copy_data(struct file *in, struct file *out, loff_t size)
 	int err;
 
 	while (pos < size) {
-		loff_t data = vfs_llseek(in, pos, SEEK_DATA);
+		loff_t data = ufs_do_llseek(in, pos, SEEK_DATA);
 		loff_t hole;
 
 		if (data == -ENXIO)
@@ -76,7 +76,7 @@ static int ufs_copy_data(struct file *in, struct file *out, loff_t size)
 			data = pos;	/* no extent map: copy everything */
 			hole = size;
 		} else {
-			hole = vfs_llseek(in, data, SEEK_HOLE);
+			hole = ufs_do_llseek(in, data, SEEK_HOLE);
 			if (hole < 0 || hole > size)
 				hole = size;
 		}
@@ -100,14 +100,14 @@ static bool ufs_is_acl_xattr(const char *name)
 static int ufs_copy_acl(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
 			const char *name)
 {
-	struct posix_acl *acl = vfs_get_acl(ufs_mnt_idmap(src->mnt), src->dentry, name);
+	struct posix_acl *acl = ufs_do_get_acl(src->mnt, src->dentry, name);
 	int err;
 
 	if (IS_ERR(acl))
 		return PTR_ERR(acl) == -EOPNOTSUPP || PTR_ERR(acl) == -ENODATA ? 0 : PTR_ERR(acl);
 	if (!acl)
 		return 0;
-	err = vfs_set_acl(ufs_mnt_idmap(dst_mnt), dst, name, acl);
+	err = ufs_do_set_acl(dst_mnt, dst, name, acl);
 	posix_acl_release(acl);
 	return err;
 }
@@ -124,11 +124,11 @@ static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct
 		return ufs_copy_acl(src, dst, dst_mnt, name);
 #endif
 	for (;;) {
-		size = vfs_getxattr(ufs_mnt_idmap(src->mnt), src->dentry, name, *value, *value_size);
+		size = ufs_do_getxattr(src->mnt, src->dentry, name, *value, *value_size);
 		/* Without a buffer the answer is only the size: make room and ask again. */
 		if (size != -ERANGE && !(size > 0 && !*value))
 			break;
-		size = vfs_getxattr(ufs_mnt_idmap(src->mnt), src->dentry, name, NULL, 0);
+		size = ufs_do_getxattr(src->mnt, src->dentry, name, NULL, 0);
 		if (size < 0)
 			break;
 		kvfree(*value);
@@ -142,7 +142,7 @@ static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct
 	if (size < 0)
 		return size;
 	/* An empty value still needs a buffer: NULL would mean "remove". */
-	return vfs_setxattr(ufs_mnt_idmap(dst_mnt), dst, name, size ? *value : "", size, 0);
+	return ufs_do_setxattr(dst_mnt, dst, name, size ? *value : "", size, 0);
 }
 
 /*
@@ -157,13 +157,13 @@ static int ufs_copy_xattrs(const struct path *src, struct dentry *dst, struct vf
 	char *list, *name;
 	int err = 0;
 
-	list_size = vfs_listxattr(src->dentry, NULL, 0);
+	list_size = ufs_do_listxattr(src->dentry, NULL, 0);
 	if (list_size <= 0)
 		return list_size == -EOPNOTSUPP ? 0 : list_size;
 	list = kvzalloc(list_size, GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
-	list_size = vfs_listxattr(src->dentry, list, list_size);
+	list_size = ufs_do_listxattr(src->dentry, list, list_size);
 	if (list_size < 0) {
 		err = list_size;
 		goto out;
@@ -191,7 +191,7 @@ static int ufs_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, stru
 	int err;
 
 	inode_lock(inode);
-	err = notify_change(ufs_mnt_idmap(dst_mnt), dst, attr, NULL);
+	err = ufs_do_setattr(dst_mnt, dst, attr);
 	inode_unlock(inode);
 	return err;
 }
@@ -216,7 +216,7 @@ static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
 		.ia_atime = stat->atime,
 		.ia_mtime = stat->mtime,
 	};
-	int err = mnt_want_write(dst_mnt);
+	int err = ufs_do_want_write(dst_mnt);
 
 	if (err)
 		return err;
@@ -227,7 +227,7 @@ static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
 		err = ufs_setattr_locked(dst, dst_mnt, &mode);
 	if (!err)
 		err = ufs_setattr_locked(dst, dst_mnt, &times);
-	mnt_drop_write(dst_mnt);
+	ufs_do_drop_write(dst_mnt);
 	return err;
 }
 
@@ -250,32 +250,32 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	int err;
 
 	if (S_ISLNK(stat->mode)) {
-		target = vfs_get_link(src->dentry, &done);
+		target = ufs_do_get_link(src->dentry, &done);
 		if (IS_ERR(target))
 			return ERR_CAST(target);
 	}
 	snprintf(name, sizeof(name), UFS_WH_PREFIX "__ufs_copyup.%d.%u",
 		 task_pid_nr(current), (unsigned int)atomic_inc_return(&ufs_temp_counter));
 
-	err = mnt_want_write(dir->mnt);
+	err = ufs_do_want_write(dir->mnt);
 	if (err) {
 		temp = ERR_PTR(err);
 		goto out;
 	}
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	temp = lookup_one_len(name, dir->dentry, strlen(name));
+	temp = ufs_do_lookup_locked(dir->dentry, name, strlen(name));
 	if (IS_ERR(temp))
 		goto out_unlock;
 	if (d_is_positive(temp)) {
 		err = -EEXIST;
 	} else if (S_ISDIR(stat->mode)) {
-		err = vfs_mkdir(ufs_mnt_idmap(dir->mnt), dinode, temp, 0);
+		err = ufs_do_mkdir(dir->mnt, dinode, temp, 0);
 	} else if (S_ISLNK(stat->mode)) {
-		err = vfs_symlink(ufs_mnt_idmap(dir->mnt), dinode, temp, target);
+		err = ufs_do_symlink(dir->mnt, dinode, temp, target);
 	} else if (S_ISREG(stat->mode)) {
-		err = vfs_create(ufs_mnt_idmap(dir->mnt), dinode, temp, 0, true);
+		err = ufs_do_create(dir->mnt, dinode, temp, 0);
 	} else {
-		err = vfs_mknod(ufs_mnt_idmap(dir->mnt), dinode, temp, stat->mode & S_IFMT, stat->rdev);
+		err = ufs_do_mknod(dir->mnt, dinode, temp, stat->mode & S_IFMT, stat->rdev);
 	}
 	if (err) {
 		dput(temp);
@@ -283,7 +283,7 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	}
 out_unlock:
 	inode_unlock(dinode);
-	mnt_drop_write(dir->mnt);
+	ufs_do_drop_write(dir->mnt);
 out:
 	do_delayed_call(&done);
 	return temp;
@@ -293,16 +293,16 @@ out:
 static void ufs_remove_temp(const struct path *dir, struct dentry *temp)
 {
 	struct inode *dinode = d_inode(dir->dentry);
-	int err = mnt_want_write(dir->mnt);
+	int err = ufs_do_want_write(dir->mnt);
 
 	if (!err) {
 		inode_lock_nested(dinode, I_MUTEX_PARENT);
 		if (d_is_dir(temp))
-			err = vfs_rmdir(ufs_mnt_idmap(dir->mnt), dinode, temp);
+			err = ufs_do_rmdir(dir->mnt, dinode, temp);
 		else
-			err = vfs_unlink(ufs_mnt_idmap(dir->mnt), dinode, temp, NULL);
+			err = ufs_do_unlink(dir->mnt, dinode, temp);
 		inode_unlock(dinode);
-		mnt_drop_write(dir->mnt);
+		ufs_do_drop_write(dir->mnt);
 	}
 	if (err)
 		pr_warn_ratelimited("cannot remove temporary %pd: error %d\n", temp, err);
@@ -318,12 +318,12 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct dentry *target;
-	int err = mnt_want_write(dir->mnt);
+	int err = ufs_do_want_write(dir->mnt);
 
 	if (err)
 		return ERR_PTR(err);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	target = lookup_one_len(name->name, dir->dentry, name->len);
+	target = ufs_do_lookup_locked(dir->dentry, name->name, name->len);
 	if (IS_ERR(target))
 		goto out_unlock;
 	err = d_is_positive(target) ? -EEXIST :
@@ -333,7 +333,7 @@ static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentr
 	target = err ? ERR_PTR(err) : dget(temp);
 out_unlock:
 	inode_unlock(dinode);
-	mnt_drop_write(dir->mnt);
+	ufs_do_drop_write(dir->mnt);
 	return target;
 }
 
@@ -343,23 +343,23 @@ static struct dentry *ufs_link_into_place(const struct path *dir, struct dentry 
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct dentry *target;
-	int err = mnt_want_write(dir->mnt);
+	int err = ufs_do_want_write(dir->mnt);
 
 	if (err)
 		return ERR_PTR(err);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	target = lookup_one_len(name->name, dir->dentry, name->len);
+	target = ufs_do_lookup_locked(dir->dentry, name->name, name->len);
 	if (IS_ERR(target))
 		goto out_unlock;
 	err = d_is_positive(target) ? -EEXIST :
-	      vfs_link(tmp, ufs_mnt_idmap(dir->mnt), dinode, target, NULL);
+	      ufs_do_link(dir->mnt, tmp, dinode, target);
 	if (err) {
 		dput(target);
 		target = ERR_PTR(err);
 	}
 out_unlock:
 	inode_unlock(dinode);
-	mnt_drop_write(dir->mnt);
+	ufs_do_drop_write(dir->mnt);
 	return target;
 }
 
@@ -370,7 +370,7 @@ out_unlock:
  */
 static int ufs_sync_copied_data(struct file *copy, const struct kstat *stat)
 {
-	return stat->size ? vfs_fsync(copy, 0) : 0;
+	return stat->size ? ufs_do_fsync(copy, 0, LLONG_MAX, 0) : 0;
 }
 
 static struct file *ufs_open_source(const struct path *src)
@@ -391,13 +391,12 @@ static struct file *ufs_build_unnamed_copy(const struct path *src, const struct 
 	struct file *in, *tmp;
 	int err;
 
-	err = mnt_want_write(dir->mnt);
+	err = ufs_do_want_write(dir->mnt);
 	if (err)
 		return ERR_PTR(err);
 	/* Mode 0 until complete (ufs_copy_metadata), like the named copy. */
-	tmp = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, S_IFREG, O_LARGEFILE | O_WRONLY,
-			       current_cred());
-	mnt_drop_write(dir->mnt);
+	tmp = ufs_do_tmpfile_open(dir, S_IFREG, O_LARGEFILE | O_WRONLY);
+	ufs_do_drop_write(dir->mnt);
 	if (IS_ERR(tmp))
 		return tmp;
 	in = ufs_open_source(src);
@@ -408,7 +407,7 @@ static struct file *ufs_build_unnamed_copy(const struct path *src, const struct 
 	err = ufs_copy_data(in, tmp, stat->size);
 	fput(in);
 	if (!err)
-		err = vfs_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
+		err = ufs_do_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
 	if (!err)
 		err = ufs_sync_copied_data(tmp, stat);
 	if (!err)
@@ -464,7 +463,7 @@ static struct dentry *ufs_copy_up_named(const struct path *src, const struct pat
 			err = ufs_sync_copied_data(out, stat);
 		fput(out);
 		if (!err)
-			err = vfs_truncate(&temp_path, stat->size);
+			err = ufs_do_truncate(&temp_path, stat->size);
 	}
 	if (!err)
 		err = ufs_copy_metadata(src, temp, dir->mnt, stat);

@@ -537,11 +537,10 @@ static int ufs_op_tmpfile(UFS_IDMAP_PARAM, struct inode *dir, struct file *file,
 	if (err)
 		goto out_put;
 
-	err = mnt_want_write(lower_dir.mnt);
+	err = ufs_do_want_write(lower_dir.mnt);
 	if (!err) {
-		lower = ufs_tmpfile_open(ufs_mnt_idmap(lower_dir.mnt), &lower_dir, mode,
-					 file->f_flags, current_cred());
-		mnt_drop_write(lower_dir.mnt);
+		lower = ufs_do_tmpfile_open(&lower_dir, mode, file->f_flags);
+		ufs_do_drop_write(lower_dir.mnt);
 		err = PTR_ERR_OR_ZERO(lower);
 	}
 	dput(lower_dir.dentry);

@@ -90,11 +90,9 @@ static int ufs_follow_setfl(struct file *file, struct file *lower)
 		return 0;
 	if ((flags & O_DIRECT) && !(lower->f_mode & FMODE_CAN_ODIRECT))
 		return -EINVAL;
-	if (lower->f_op->check_flags) {
-		err = lower->f_op->check_flags(flags);
-		if (err)
-			return err;
-	}
+	err = ufs_do_check_flags(lower, flags);
+	if (err)
+		return err;
 	spin_lock(&lower->f_lock);
 	lower->f_flags = (lower->f_flags & ~UFS_SETFL_MASK) | flags;
 	lower->f_iocb_flags = iocb_flags(lower);
@@ -174,10 +172,8 @@ static int ufs_release(struct inode *inode, struct file *file)
 static int ufs_flush(struct file *file, fl_owner_t id)
 {
 	struct file *lower = ufs_current_lower(file);
-	int err = 0;
+	int err = ufs_do_flush(lower, id);
 
-	if (lower->f_op->flush)
-		err = lower->f_op->flush(lower, id);
 	fput(lower);
 	return err;
 }
@@ -215,7 +211,7 @@ static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	lower = ufs_lower_file(iocb->ki_filp);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
+	ret = ufs_do_iter_read(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
 	fsstack_copy_attr_atime(file_inode(iocb->ki_filp), file_inode(lower));
 	fput(lower);
 	return ret;
@@ -238,7 +234,7 @@ static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		return PTR_ERR(lower);
 	inode_lock(inode);
 	file_start_write(lower);
-	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
+	ret = ufs_do_iter_write(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
 	file_end_write(lower);
 	ufs_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
@@ -254,7 +250,7 @@ static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inod
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	ret = ufs_splice_read_lower(lower, ppos, pipe, len, flags);
+	ret = ufs_do_splice_read(lower, ppos, pipe, len, flags);
 	fput(lower);
 	return ret;
 }
@@ -271,7 +267,7 @@ static ssize_t ufs_splice_write(struct pipe_inode_info *pipe, struct file *file,
 		return PTR_ERR(lower);
 	inode_lock(inode);
 	file_start_write(lower);
-	ret = iter_file_splice_write(pipe, lower, ppos, len, flags);
+	ret = ufs_do_splice_write(pipe, lower, ppos, len, flags);
 	file_end_write(lower);
 	ufs_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
@@ -287,7 +283,7 @@ static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	err = vfs_fsync_range(lower, start, end, datasync);
+	err = ufs_do_fsync(lower, start, end, datasync);
 	fput(lower);
 	return err;
 }
@@ -301,7 +297,7 @@ static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	inode_lock(inode);
-	ret = vfs_fallocate(lower, mode, offset, len);
+	ret = ufs_do_fallocate(lower, mode, offset, len);
 	ufs_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
 	fput(lower);
@@ -315,7 +311,7 @@ static int ufs_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	err = vfs_fadvise(lower, offset, len, advice);
+	err = ufs_do_fadvise(lower, offset, len, advice);
 	fput(lower);
 	return err;
 }
@@ -335,7 +331,7 @@ static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 		return PTR_ERR(lower);
 	inode_lock(inode);
 	lower->f_pos = file->f_pos;
-	ret = vfs_llseek(lower, offset, whence);
+	ret = ufs_do_llseek(lower, offset, whence);
 	file->f_pos = lower->f_pos;
 	inode_unlock(inode);
 	fput(lower);
@@ -377,10 +373,10 @@ static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *
 	if (err)
 		return err;
 	inode_lock(inode);
-	ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
+	ret = ufs_do_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
 	if (ret == -EXDEV || ret == -EOPNOTSUPP)
-		ret = vfs_copy_file_range(lower_in, pos_in, lower_out, pos_out, len,
-					  flags | COPY_FILE_SPLICE);
+		ret = ufs_do_copy_file_range(lower_in, pos_in, lower_out, pos_out, len,
+					     flags | COPY_FILE_SPLICE);
 	ufs_copy_attrs_from(inode, lower_out);
 	inode_unlock(inode);
 	fput(lower_out);
@@ -421,11 +417,9 @@ static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *
 	if (err)
 		return err;
 	if (remap_flags & REMAP_FILE_DEDUP)
-		ret = vfs_dedupe_file_range_one(lower_in, pos_in, lower_out, pos_out, len,
-						remap_flags);
+		ret = ufs_do_dedupe_range(lower_in, pos_in, lower_out, pos_out, len, remap_flags);
 	else
-		ret = vfs_clone_file_range(lower_in, pos_in, lower_out, pos_out, len,
-					   remap_flags);
+		ret = ufs_do_clone_range(lower_in, pos_in, lower_out, pos_out, len, remap_flags);
 	inode_lock(inode);
 	ufs_copy_attrs_from(inode, lower_out);
 	inode_unlock(inode);
@@ -451,7 +445,7 @@ static int ufs_mmap(struct file *file, struct vm_area_struct *vma)
 		return -ENODEV;
 	}
 	vma_set_file(vma, lower);
-	err = call_mmap(vma->vm_file, vma);
+	err = ufs_do_mmap(vma->vm_file, vma);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
 	fput(lower);
 	return err;

@@ -87,7 +87,7 @@ int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask)
 	if ((mask & MAY_WRITE) && mode != UFS_BRANCH_RW)
 		return generic_permission(UFS_IDMAP_ARG, inode, mask);
 	/* Fine in RCU walk too: the lower handles MAY_NOT_BLOCK itself. */
-	return inode_permission(UFS_NOP_IDMAP, lower, mask);
+	return ufs_do_permission(lower, mask);
 }
 
 int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
@@ -133,7 +133,7 @@ static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
 		return ERR_PTR(-ECHILD);	/* lower get_link may sleep */
 	ufs_get_top_lower_path(dentry, &lower);
 	/* The string lives with the lower inode, which our inode pins. */
-	target = vfs_get_link(lower.dentry, done);
+	target = ufs_do_get_link(lower.dentry, done);
 	dput(lower.dentry);
 	return target;
 }
@@ -169,12 +169,12 @@ int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 	/* The VFS already dropped set-id bits as the change requires, on our inode. */
 	if (lower_attr.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
 		lower_attr.ia_valid &= ~ATTR_MODE;
-	err = mnt_want_write(lower.mnt);
+	err = ufs_do_want_write(lower.mnt);
 	if (!err) {
 		inode_lock(d_inode(lower.dentry));
-		err = notify_change(ufs_mnt_idmap(lower.mnt), lower.dentry, &lower_attr, NULL);
+		err = ufs_do_setattr(lower.mnt, lower.dentry, &lower_attr);
 		inode_unlock(d_inode(lower.dentry));
-		mnt_drop_write(lower.mnt);
+		ufs_do_drop_write(lower.mnt);
 	}
 	if (!err) {
 		fsstack_copy_attr_all(inode, d_inode(lower.dentry));
@@ -200,10 +200,8 @@ static struct inode *ufs_lower_inode_get(struct inode *inode)
 int ufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
 {
 	struct inode *lower = ufs_lower_inode_get(inode);
-	int err = -EOPNOTSUPP;
+	int err = ufs_do_fiemap(lower, fieinfo, start, len);
 
-	if (lower->i_op->fiemap)
-		err = lower->i_op->fiemap(lower, fieinfo, start, len);
 	iput(lower);
 	return err;
 }
@@ -215,7 +213,7 @@ int ufs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 	int err;
 
 	ufs_get_top_lower_path(dentry, &lower);
-	err = vfs_fileattr_get(lower.dentry, fa);
+	err = ufs_do_fileattr_get(lower.dentry, fa);
 	dput(lower.dentry);
 	return err;
 }
@@ -234,10 +232,10 @@ int ufs_fileattr_set(UFS_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa
 	if (err)
 		return err;
 	ufs_get_top_lower_path(dentry, &lower);
-	err = mnt_want_write(lower.mnt);
+	err = ufs_do_want_write(lower.mnt);
 	if (!err) {
-		err = vfs_fileattr_set(ufs_mnt_idmap(lower.mnt), lower.dentry, fa);
-		mnt_drop_write(lower.mnt);
+		err = ufs_do_fileattr_set(lower.mnt, lower.dentry, fa);
+		ufs_do_drop_write(lower.mnt);
 	}
 	/* Append-only and immutable are enforced on our inode too: mirror i_flags. */
 	fsstack_copy_attr_all(d_inode(dentry), d_inode(lower.dentry));

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lower.c - every call into a branch filesystem goes through here: one
- * small wrapper per operation, with a pr_debug trace, so credentials,
- * idmapping and tracing have one home. Also the environment the C++ core
- * runs in (allocation) and the branch operations it calls.
+ * small wrapper per operation (ufs_do_*), with a pr_debug trace, so
+ * credentials, idmapping and tracing have one home. The other files call
+ * these wrappers; they still take a branch's locks (inode_lock,
+ * lock_rename) and a lower file's freeze protection (file_start_write)
+ * themselves around a call, as the wrapper's comment says. Also the
+ * environment the C++ core runs in (allocation) and the branch operations
+ * it calls. What differs between kernel versions is compat.h's.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -13,6 +17,10 @@
 #include <linux/bug.h>
 #include <linux/cred.h>
 #include <linux/mount.h>
+#include <linux/fileattr.h>
+#include <linux/posix_acl.h>
+#include <linux/splice.h>
+#include <linux/xattr.h>
 #include "ufs.h"
 
 /* ---- The core's environment ---- */
@@ -58,15 +66,7 @@ struct file *ufs_do_open(const struct path *path, int flags)
 
 int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsigned int flags)
 {
-	int err;
-
-#ifdef AT_GETATTR_NOSEC
-	/* A caller that skipped the security check asks the lower to skip it too (6.7+). */
-	if (flags & AT_GETATTR_NOSEC)
-		err = vfs_getattr_nosec(path, stat, mask, flags);
-	else
-#endif
-		err = vfs_getattr(path, stat, mask, flags);
+	int err = ufs_vfs_getattr(path, stat, mask, flags);
 
 	pr_debug("getattr %pd -> %d\n", path->dentry, err);
 	return err;
@@ -85,11 +85,7 @@ int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 	};
 	int err;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	rd.old_mnt_idmap = rd.new_mnt_idmap = ufs_mnt_idmap(mnt);
-#else
-	rd.old_mnt_userns = rd.new_mnt_userns = ufs_mnt_idmap(mnt);
-#endif
+	ufs_renamedata_set_idmap(&rd, mnt);
 	err = vfs_rename(&rd);
 	pr_debug("rename %pd -> %pd flags %#x -> %d\n", old, new, flags, err);
 	return err;
@@ -101,6 +97,411 @@ static int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
 
 	pr_debug("iterate %pD pos %lld -> %d\n", dir, ctx->pos, err);
 	return err;
+}
+
+/* lookup_one_len(): caller holds dir's inode lock. A new reference or an ERR_PTR. */
+struct dentry *ufs_do_lookup_locked(struct dentry *dir, const char *name, unsigned int len)
+{
+	struct dentry *child = lookup_one_len(name, dir, len);
+
+	pr_debug("lookup (locked) %pd/%.*s -> %ld\n", dir, len, name,
+		 IS_ERR(child) ? PTR_ERR(child) : (long)d_is_positive(child));
+	return child;
+}
+
+/* Freeze protection and the read-only check of a branch mount, around a change. */
+int ufs_do_want_write(struct vfsmount *mnt)
+{
+	int err = mnt_want_write(mnt);
+
+	pr_debug("want_write %pd -> %d\n", mnt->mnt_root, err);
+	return err;
+}
+
+void ufs_do_drop_write(struct vfsmount *mnt)
+{
+	mnt_drop_write(mnt);
+}
+
+/* ---- namespace changes: caller holds dir's inode lock and write access to mnt ---- */
+
+int ufs_do_create(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode)
+{
+	int err = vfs_create(ufs_mnt_idmap(mnt), dir, new, mode, true);
+
+	pr_debug("create %pd mode %#o -> %d\n", new, mode, err);
+	return err;
+}
+
+int ufs_do_mkdir(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode)
+{
+	int err = vfs_mkdir(ufs_mnt_idmap(mnt), dir, new, mode);
+
+	pr_debug("mkdir %pd mode %#o -> %d\n", new, mode, err);
+	return err;
+}
+
+int ufs_do_symlink(struct vfsmount *mnt, struct inode *dir, struct dentry *new,
+		   const char *target)
+{
+	int err = vfs_symlink(ufs_mnt_idmap(mnt), dir, new, target);
+
+	pr_debug("symlink %pd -> %d\n", new, err);
+	return err;
+}
+
+int ufs_do_mknod(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode,
+		 dev_t dev)
+{
+	int err = vfs_mknod(ufs_mnt_idmap(mnt), dir, new, mode, dev);
+
+	pr_debug("mknod %pd mode %#o -> %d\n", new, mode, err);
+	return err;
+}
+
+int ufs_do_link(struct vfsmount *mnt, struct dentry *old, struct inode *dir, struct dentry *new)
+{
+	int err = vfs_link(old, ufs_mnt_idmap(mnt), dir, new, NULL);
+
+	pr_debug("link %pd -> %pd -> %d\n", old, new, err);
+	return err;
+}
+
+int ufs_do_unlink(struct vfsmount *mnt, struct inode *dir, struct dentry *victim)
+{
+	int err = vfs_unlink(ufs_mnt_idmap(mnt), dir, victim, NULL);
+
+	pr_debug("unlink %pd -> %d\n", victim, err);
+	return err;
+}
+
+int ufs_do_rmdir(struct vfsmount *mnt, struct inode *dir, struct dentry *victim)
+{
+	int err = vfs_rmdir(ufs_mnt_idmap(mnt), dir, victim);
+
+	pr_debug("rmdir %pd -> %d\n", victim, err);
+	return err;
+}
+
+/* An unnamed file in dir, open with flags, as the caller; caller holds write access. */
+struct file *ufs_do_tmpfile_open(const struct path *dir, umode_t mode, int flags)
+{
+	struct file *file = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, mode, flags,
+					     current_cred());
+
+	pr_debug("tmpfile in %pd mode %#o flags %#x -> %ld\n", dir->dentry, mode, flags,
+		 IS_ERR(file) ? PTR_ERR(file) : 0L);
+	return file;
+}
+
+/* ---- attributes ---- */
+
+/* A symlink's target; the delayed call frees it. */
+const char *ufs_do_get_link(struct dentry *dentry, struct delayed_call *done)
+{
+	const char *target = vfs_get_link(dentry, done);
+
+	pr_debug("get_link %pd -> %ld\n", dentry, IS_ERR(target) ? PTR_ERR(target) : 0L);
+	return target;
+}
+
+/* notify_change(): caller holds the inode lock of dentry and write access to mnt. */
+int ufs_do_setattr(struct vfsmount *mnt, struct dentry *dentry, struct iattr *attr)
+{
+	int err = notify_change(ufs_mnt_idmap(mnt), dentry, attr, NULL);
+
+	pr_debug("setattr %pd valid %#x -> %d\n", dentry, attr->ia_valid, err);
+	return err;
+}
+
+/* The lower inode's own permission check (also in RCU walk: MAY_NOT_BLOCK is its business). */
+int ufs_do_permission(struct inode *inode, int mask)
+{
+	int err = inode_permission(UFS_NOP_IDMAP, inode, mask);
+
+	pr_debug("permission ino %lu mask %#x -> %d\n", inode->i_ino, mask, err);
+	return err;
+}
+
+int ufs_do_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
+{
+	int err = -EOPNOTSUPP;
+
+	if (inode->i_op->fiemap)
+		err = inode->i_op->fiemap(inode, fieinfo, start, len);
+	pr_debug("fiemap ino %lu -> %d\n", inode->i_ino, err);
+	return err;
+}
+
+int ufs_do_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+{
+	int err = vfs_fileattr_get(dentry, fa);
+
+	pr_debug("fileattr_get %pd -> %d\n", dentry, err);
+	return err;
+}
+
+/* Caller holds write access to mnt. */
+int ufs_do_fileattr_set(struct vfsmount *mnt, struct dentry *dentry, struct fileattr *fa)
+{
+	int err = vfs_fileattr_set(ufs_mnt_idmap(mnt), dentry, fa);
+
+	pr_debug("fileattr_set %pd -> %d\n", dentry, err);
+	return err;
+}
+
+int ufs_do_statfs(const struct path *path, struct kstatfs *buf)
+{
+	int err = vfs_statfs(path, buf);
+
+	pr_debug("statfs %pd -> %d\n", path->dentry, err);
+	return err;
+}
+
+/* Caller holds sb->s_umount, as sync_filesystem() requires. */
+int ufs_do_sync_fs(struct super_block *sb)
+{
+	int err = sync_filesystem(sb);
+
+	pr_debug("sync_fs %s -> %d\n", sb->s_id, err);
+	return err;
+}
+
+/* ---- xattrs and ACLs ---- */
+
+ssize_t ufs_do_getxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+			void *value, size_t size)
+{
+	ssize_t ret = vfs_getxattr(ufs_mnt_idmap(mnt), dentry, name, value, size);
+
+	pr_debug("getxattr %pd %s size %zu -> %zd\n", dentry, name, size, ret);
+	return ret;
+}
+
+/* Caller holds write access to mnt. */
+int ufs_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+		    const void *value, size_t size, int flags)
+{
+	int err = vfs_setxattr(ufs_mnt_idmap(mnt), dentry, name, value, size, flags);
+
+	pr_debug("setxattr %pd %s size %zu flags %#x -> %d\n", dentry, name, size, flags, err);
+	return err;
+}
+
+/* Caller holds write access to mnt. */
+int ufs_do_removexattr(struct vfsmount *mnt, struct dentry *dentry, const char *name)
+{
+	int err = vfs_removexattr(ufs_mnt_idmap(mnt), dentry, name);
+
+	pr_debug("removexattr %pd %s -> %d\n", dentry, name, err);
+	return err;
+}
+
+ssize_t ufs_do_listxattr(struct dentry *dentry, char *list, size_t size)
+{
+	ssize_t ret = vfs_listxattr(dentry, list, size);
+
+	pr_debug("listxattr %pd size %zu -> %zd\n", dentry, size, ret);
+	return ret;
+}
+
+#if UFS_ACL_API
+struct posix_acl *ufs_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name)
+{
+	struct posix_acl *acl = vfs_get_acl(ufs_mnt_idmap(mnt), dentry, name);
+
+	pr_debug("get_acl %pd %s -> %ld\n", dentry, name,
+		 IS_ERR(acl) ? PTR_ERR(acl) : (long)!!acl);
+	return acl;
+}
+
+/* The ACL the lower inode caches (or reads): for the union inode's own checks. */
+struct posix_acl *ufs_do_get_inode_acl(struct inode *inode, int type)
+{
+	struct posix_acl *acl = get_inode_acl(inode, type);
+
+	pr_debug("get_inode_acl ino %lu type %d -> %ld\n", inode->i_ino, type,
+		 IS_ERR(acl) ? PTR_ERR(acl) : (long)!!acl);
+	return acl;
+}
+
+/* Caller holds write access to mnt. */
+int ufs_do_set_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+		   struct posix_acl *acl)
+{
+	int err = vfs_set_acl(ufs_mnt_idmap(mnt), dentry, name, acl);
+
+	pr_debug("set_acl %pd %s -> %d\n", dentry, name, err);
+	return err;
+}
+
+/* Caller holds write access to mnt. */
+int ufs_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name)
+{
+	int err = vfs_remove_acl(ufs_mnt_idmap(mnt), dentry, name);
+
+	pr_debug("remove_acl %pd %s -> %d\n", dentry, name, err);
+	return err;
+}
+#endif
+
+/* ---- open lower files ---- */
+
+/* f_op->check_flags, where the lower file has one: may it take fcntl(F_SETFL) flags? */
+int ufs_do_check_flags(struct file *file, int flags)
+{
+	int err = 0;
+
+	if (file->f_op->check_flags)
+		err = file->f_op->check_flags(flags);
+	pr_debug("check_flags %pD %#x -> %d\n", file, flags, err);
+	return err;
+}
+
+/* f_op->flush, where the lower file has one (close(2) of a descriptor). */
+int ufs_do_flush(struct file *file, fl_owner_t id)
+{
+	int err = 0;
+
+	if (file->f_op->flush)
+		err = file->f_op->flush(file, id);
+	pr_debug("flush %pD -> %d\n", file, err);
+	return err;
+}
+
+ssize_t ufs_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags)
+{
+	ssize_t ret = vfs_iter_read(file, iter, pos, flags);
+
+	pr_debug("read %pD at %lld -> %zd\n", file, *pos, ret);
+	return ret;
+}
+
+/* Caller holds the file's freeze protection (file_start_write). */
+ssize_t ufs_do_iter_write(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags)
+{
+	ssize_t ret = vfs_iter_write(file, iter, pos, flags);
+
+	pr_debug("write %pD at %lld -> %zd\n", file, *pos, ret);
+	return ret;
+}
+
+ssize_t ufs_do_splice_read(struct file *in, loff_t *ppos, struct pipe_inode_info *pipe,
+			   size_t len, unsigned int flags)
+{
+	ssize_t ret = ufs_splice_read_lower(in, ppos, pipe, len, flags);
+
+	pr_debug("splice_read %pD len %zu -> %zd\n", in, len, ret);
+	return ret;
+}
+
+/* Caller holds the file's freeze protection (file_start_write). */
+ssize_t ufs_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff_t *ppos,
+			    size_t len, unsigned int flags)
+{
+	ssize_t ret = iter_file_splice_write(pipe, out, ppos, len, flags);
+
+	pr_debug("splice_write %pD len %zu -> %zd\n", out, len, ret);
+	return ret;
+}
+
+/* do_splice_direct() with the writer's freeze protection held (compat.h). */
+long ufs_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
+			  size_t len)
+{
+	long ret = ufs_splice_direct(in, in_pos, out, out_pos, len);
+
+	pr_debug("splice %pD -> %pD len %zu -> %ld\n", in, out, len, ret);
+	return ret;
+}
+
+ssize_t ufs_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			       size_t len, unsigned int flags)
+{
+	ssize_t ret = vfs_copy_file_range(in, pos_in, out, pos_out, len, flags);
+
+	pr_debug("copy_file_range %pD -> %pD len %zu flags %#x -> %zd\n", in, out, len, flags,
+		 ret);
+	return ret;
+}
+
+loff_t ufs_do_clone_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			  loff_t len, unsigned int remap_flags)
+{
+	loff_t ret = vfs_clone_file_range(in, pos_in, out, pos_out, len, remap_flags);
+
+	pr_debug("clone %pD -> %pD len %lld -> %lld\n", in, out, len, ret);
+	return ret;
+}
+
+loff_t ufs_do_dedupe_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			   loff_t len, unsigned int remap_flags)
+{
+	loff_t ret = vfs_dedupe_file_range_one(in, pos_in, out, pos_out, len, remap_flags);
+
+	pr_debug("dedupe %pD -> %pD len %lld -> %lld\n", in, out, len, ret);
+	return ret;
+}
+
+loff_t ufs_do_llseek(struct file *file, loff_t offset, int whence)
+{
+	loff_t ret = vfs_llseek(file, offset, whence);
+
+	pr_debug("llseek %pD %lld whence %d -> %lld\n", file, offset, whence, ret);
+	return ret;
+}
+
+int ufs_do_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	int err = vfs_fsync_range(file, start, end, datasync);
+
+	pr_debug("fsync %pD datasync %d -> %d\n", file, datasync, err);
+	return err;
+}
+
+int ufs_do_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+{
+	int err = vfs_fallocate(file, mode, offset, len);
+
+	pr_debug("fallocate %pD mode %#x -> %d\n", file, mode, err);
+	return err;
+}
+
+int ufs_do_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
+{
+	int err = vfs_fadvise(file, offset, len, advice);
+
+	pr_debug("fadvise %pD advice %d -> %d\n", file, advice, err);
+	return err;
+}
+
+/* vfs_truncate() takes the write access and freeze protection it needs itself. */
+int ufs_do_truncate(const struct path *path, loff_t length)
+{
+	int err = vfs_truncate(path, length);
+
+	pr_debug("truncate %pd to %lld -> %d\n", path->dentry, length, err);
+	return err;
+}
+
+/* Maps vma, already set to file (vma_set_file), with the lower file's own mmap. */
+int ufs_do_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	int err = call_mmap(file, vma);
+
+	pr_debug("mmap %pD -> %d\n", file, err);
+	return err;
+}
+
+/* ---- dentries ---- */
+
+/* The lower dentry's own revalidation (caller checked DCACHE_OP_REVALIDATE); RCU walk too. */
+int ufs_do_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	int ret = dentry->d_op->d_revalidate(dentry, flags);
+
+	pr_debug("revalidate %pd flags %#x -> %d\n", dentry, flags, ret);
+	return ret;
 }
 
 /* ---- Branch operations for the core (handles are struct dentry *) ---- */
@@ -263,7 +664,7 @@ static struct dentry *ufs_settle_new(struct dentry *dir, struct dentry *made)
 
 	if (!d_unhashed(made) && d_is_positive(made))
 		return made;
-	again = lookup_one_len(made->d_name.name, dir, made->d_name.len);
+	again = ufs_do_lookup_locked(dir, made->d_name.name, made->d_name.len);
 	dput(made);
 	if (!IS_ERR(again) && d_is_negative(again)) {
 		dput(again);
@@ -279,13 +680,13 @@ static int ufs_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct den
 
 	switch (args->type) {
 	case UFS_CREATE_REG:
-		return vfs_create(ufs_mnt_idmap(mnt), dinode, new, S_IFREG | perm, true);
+		return ufs_do_create(mnt, dinode, new, S_IFREG | perm);
 	case UFS_CREATE_DIR:
-		return vfs_mkdir(ufs_mnt_idmap(mnt), dinode, new, perm);
+		return ufs_do_mkdir(mnt, dinode, new, perm);
 	case UFS_CREATE_SYMLINK:
-		return vfs_symlink(ufs_mnt_idmap(mnt), dinode, new, args->symlink_target);
+		return ufs_do_symlink(mnt, dinode, new, args->symlink_target);
 	case UFS_CREATE_SPECIAL:
-		return vfs_mknod(ufs_mnt_idmap(mnt), dinode, new, args->mode, (dev_t)args->rdev);
+		return ufs_do_mknod(mnt, dinode, new, args->mode, (dev_t)args->rdev);
 	}
 	return -EINVAL;
 }
@@ -299,14 +700,14 @@ static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, co
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	/* Union metadata is ours, not the caller's: made as the mounter. */
 	if (args->flags & UFS_CREATE_INTERNAL)
 		old_cred = ufs_as_mounter(env);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	new = lookup_one_len(name, dir, len);
+	new = ufs_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out_unlock;
@@ -324,7 +725,7 @@ out_unlock:
 	inode_unlock(dinode);
 	if (old_cred)
 		revert_creds(old_cred);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("create %pd/%.*s type %d on %u -> %d\n", dir, len, name, args->type, branch, err);
 	return err;
 }
@@ -337,24 +738,24 @@ static int ufs_lower_link(void *env, unsigned int branch, void *old_handle, void
 	struct inode *dinode = d_inode(dir);
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	new = lookup_one_len(name, dir, len);
+	new = ufs_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out_unlock;
 	}
 	err = d_is_positive(new) ? -EEXIST :
-	      vfs_link(old_handle, ufs_mnt_idmap(mnt), dinode, new, NULL);
+	      ufs_do_link(mnt, old_handle, dinode, new);
 	if (!err)
 		*child = new;
 	else
 		dput(new);
 out_unlock:
 	inode_unlock(dinode);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("link %pd -> %pd/%.*s on %u -> %d\n", (struct dentry *)old_handle, dir, len, name,
 		 branch, err);
 	return err;
@@ -368,7 +769,7 @@ static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	/*
@@ -382,14 +783,14 @@ static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 	if (!ufs_still_child(dir, child))
 		err = -ESTALE;
 	else if (is_dir)
-		err = vfs_rmdir(ufs_mnt_idmap(mnt), dinode, child);
+		err = ufs_do_rmdir(mnt, dinode, child);
 	else
-		err = vfs_unlink(ufs_mnt_idmap(mnt), dinode, child, NULL);
+		err = ufs_do_unlink(mnt, dinode, child);
 	dput(child);
 	inode_unlock(dinode);
 	if (old_cred)
 		revert_creds(old_cred);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("%s %pd/%pd on %u -> %d\n", is_dir ? "rmdir" : "unlink", dir, child, branch, err);
 	return err;
 }
@@ -414,7 +815,7 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	/* Setting an object aside under a hidden name, or back: the union's own work. */
@@ -432,7 +833,7 @@ static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	err = -EINVAL;		/* a directory into its own subtree */
 	if (child == trap)
 		goto out_unlock;
-	target = lookup_one_len(name, new_dir, len);
+	target = ufs_do_lookup_locked(new_dir, name, len);
 	err = PTR_ERR(target);
 	if (IS_ERR(target))
 		goto out_unlock;
@@ -448,7 +849,7 @@ out_unlock:
 out_drop:
 	if (old_cred)
 		revert_creds(old_cred);
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("rename %pd/%pd -> %pd/%.*s on %u -> %d\n", old_dir, child, new_dir, len, name,
 		 branch, err);
 	return err;
@@ -462,7 +863,7 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 	struct dentry *a = child_a_handle, *b = child_b_handle, *trap;
 	int err;
 
-	err = mnt_want_write(mnt);
+	err = ufs_do_want_write(mnt);
 	if (err)
 		return err;
 	trap = lock_rename(dir_b, dir_a);
@@ -480,7 +881,7 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 out_unlock:
 	unlock_rename(dir_b, dir_a);
 out_drop:
-	mnt_drop_write(mnt);
+	ufs_do_drop_write(mnt);
 	pr_debug("exchange %pd/%pd <-> %pd/%pd on %u -> %d\n", dir_a, a, dir_b, b, branch, err);
 	return err;
 }

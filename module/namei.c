@@ -307,7 +307,7 @@ static int ufs_revalidate_info(const struct ufs_dentry_info *info, unsigned int 
 		if (d_unhashed(lower))
 			return 0;
 		if (lower->d_flags & DCACHE_OP_REVALIDATE) {
-			ret = lower->d_op->d_revalidate(lower, flags);
+			ret = ufs_do_revalidate(lower, flags);
 			if (ret <= 0)
 				return ret;
 		}

@@ -108,7 +108,7 @@ static int ufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasy
 			err = PTR_ERR(lower);
 			break;
 		}
-		err = vfs_fsync_range(lower, start, end, datasync);
+		err = ufs_do_fsync(lower, start, end, datasync);
 		fput(lower);
 	}
 	ufs_put_dentry_info(info);

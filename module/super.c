@@ -33,7 +33,7 @@ static const struct path *ufs_statfs_branch(const struct ufs_layout *layout)
 static int ufs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
 	struct ufs_layout *layout = ufs_current_layout(UFS_SB(dentry->d_sb));
-	int err = vfs_statfs(ufs_statfs_branch(layout), buf);
+	int err = ufs_do_statfs(ufs_statfs_branch(layout), buf);
 
 	ufs_layout_put(layout);
 	if (!err)
@@ -77,7 +77,7 @@ static int ufs_sync_fs(struct super_block *sb, int wait)
 		    ufs_sb_synced_before(layout, i))
 			continue;
 		down_read(&lower_sb->s_umount);
-		ret = sync_filesystem(lower_sb);
+		ret = ufs_do_sync_fs(lower_sb);
 		up_read(&lower_sb->s_umount);
 		if (ret && !err)
 			err = ret;

@@ -32,6 +32,63 @@ int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 		  struct dentry *new_dir, struct dentry *new, unsigned int flags);
 int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
 		   unsigned int flags);
+struct dentry *ufs_do_lookup_locked(struct dentry *dir, const char *name, unsigned int len);
+int ufs_do_want_write(struct vfsmount *mnt);
+void ufs_do_drop_write(struct vfsmount *mnt);
+int ufs_do_create(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode);
+int ufs_do_mkdir(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode);
+int ufs_do_symlink(struct vfsmount *mnt, struct inode *dir, struct dentry *new,
+		   const char *target);
+int ufs_do_mknod(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode,
+		 dev_t dev);
+int ufs_do_link(struct vfsmount *mnt, struct dentry *old, struct inode *dir, struct dentry *new);
+int ufs_do_unlink(struct vfsmount *mnt, struct inode *dir, struct dentry *victim);
+int ufs_do_rmdir(struct vfsmount *mnt, struct inode *dir, struct dentry *victim);
+struct file *ufs_do_tmpfile_open(const struct path *dir, umode_t mode, int flags);
+const char *ufs_do_get_link(struct dentry *dentry, struct delayed_call *done);
+int ufs_do_setattr(struct vfsmount *mnt, struct dentry *dentry, struct iattr *attr);
+int ufs_do_permission(struct inode *inode, int mask);
+int ufs_do_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len);
+int ufs_do_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int ufs_do_fileattr_set(struct vfsmount *mnt, struct dentry *dentry, struct fileattr *fa);
+int ufs_do_statfs(const struct path *path, struct kstatfs *buf);
+int ufs_do_sync_fs(struct super_block *sb);
+ssize_t ufs_do_getxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+			void *value, size_t size);
+int ufs_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+		    const void *value, size_t size, int flags);
+int ufs_do_removexattr(struct vfsmount *mnt, struct dentry *dentry, const char *name);
+ssize_t ufs_do_listxattr(struct dentry *dentry, char *list, size_t size);
+#if UFS_ACL_API
+struct posix_acl *ufs_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name);
+struct posix_acl *ufs_do_get_inode_acl(struct inode *inode, int type);
+int ufs_do_set_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+		   struct posix_acl *acl);
+int ufs_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name);
+#endif
+int ufs_do_check_flags(struct file *file, int flags);
+int ufs_do_flush(struct file *file, fl_owner_t id);
+ssize_t ufs_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags);
+ssize_t ufs_do_iter_write(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags);
+ssize_t ufs_do_splice_read(struct file *in, loff_t *ppos, struct pipe_inode_info *pipe,
+			   size_t len, unsigned int flags);
+ssize_t ufs_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff_t *ppos,
+			    size_t len, unsigned int flags);
+long ufs_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
+			  size_t len);
+ssize_t ufs_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			       size_t len, unsigned int flags);
+loff_t ufs_do_clone_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			  loff_t len, unsigned int remap_flags);
+loff_t ufs_do_dedupe_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			   loff_t len, unsigned int remap_flags);
+loff_t ufs_do_llseek(struct file *file, loff_t offset, int whence);
+int ufs_do_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int ufs_do_fallocate(struct file *file, int mode, loff_t offset, loff_t len);
+int ufs_do_fadvise(struct file *file, loff_t offset, loff_t len, int advice);
+int ufs_do_truncate(const struct path *path, loff_t length);
+int ufs_do_mmap(struct file *file, struct vm_area_struct *vma);
+int ufs_do_revalidate(struct dentry *dentry, unsigned int flags);
 
 /* namei.c */
 extern const struct dentry_operations ufs_dentry_ops;

@@ -18,7 +18,7 @@ static int ufs_xattr_get(const struct xattr_handler *handler, struct dentry *den
 	ssize_t ret;
 
 	ufs_get_top_lower_path(dentry, &lower);
-	ret = vfs_getxattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name, value, size);
+	ret = ufs_do_getxattr(lower.mnt, lower.dentry, name, value, size);
 	dput(lower.dentry);
 	return ret;
 }
@@ -35,7 +35,7 @@ static int ufs_begin_lower_change(struct dentry *dentry, struct path *lower)
 	if (err)
 		return err;
 	ufs_get_top_lower_path(dentry, lower);
-	err = mnt_want_write(lower->mnt);
+	err = ufs_do_want_write(lower->mnt);
 	if (err)
 		dput(lower->dentry);
 	return err;
@@ -44,7 +44,7 @@ static int ufs_begin_lower_change(struct dentry *dentry, struct path *lower)
 /* After a change: ctime and mode (an ACL can change it) follow the lower. */
 static void ufs_end_lower_change(struct dentry *dentry, struct path *lower, int err)
 {
-	mnt_drop_write(lower->mnt);
+	ufs_do_drop_write(lower->mnt);
 	if (!err)
 		ufs_copy_dir_attrs(d_inode(dentry));
 	dput(lower->dentry);
@@ -74,9 +74,9 @@ static int ufs_xattr_set(const struct xattr_handler *handler, UFS_IDMAP_PARAM,
 	if (err)
 		return err;
 	if (value)
-		err = vfs_setxattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name, value, size, flags);
+		err = ufs_do_setxattr(lower.mnt, lower.dentry, name, value, size, flags);
 	else
-		err = vfs_removexattr(ufs_mnt_idmap(lower.mnt), lower.dentry, name);
+		err = ufs_do_removexattr(lower.mnt, lower.dentry, name);
 	ufs_end_lower_change(dentry, &lower, err);
 	return err;
 }
@@ -87,7 +87,7 @@ ssize_t ufs_listxattr(struct dentry *dentry, char *list, size_t size)
 	ssize_t ret;
 
 	ufs_get_top_lower_path(dentry, &lower);
-	ret = vfs_listxattr(lower.dentry, list, size);
+	ret = ufs_do_listxattr(lower.dentry, list, size);
 	dput(lower.dentry);
 	return ret;
 }
@@ -106,7 +106,7 @@ struct posix_acl *ufs_get_inode_acl(struct inode *inode, int type, bool rcu)
 {
 	if (rcu)
 		return ERR_PTR(-ECHILD);
-	return get_inode_acl(READ_ONCE(UFS_I(inode)->lower), type);
+	return ufs_do_get_inode_acl(READ_ONCE(UFS_I(inode)->lower), type);
 }
 
 struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type)
@@ -115,7 +115,7 @@ struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type)
 	struct path lower;
 
 	ufs_get_top_lower_path(dentry, &lower);
-	acl = vfs_get_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type));
+	acl = ufs_do_get_acl(lower.mnt, lower.dentry, ufs_acl_name(type));
 	dput(lower.dentry);
 	return acl;
 }
@@ -132,9 +132,9 @@ int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, i
 	if (err)
 		return err;
 	if (acl)
-		err = vfs_set_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type), acl);
+		err = ufs_do_set_acl(lower.mnt, lower.dentry, ufs_acl_name(type), acl);
 	else
-		err = vfs_remove_acl(ufs_mnt_idmap(lower.mnt), lower.dentry, ufs_acl_name(type));
+		err = ufs_do_remove_acl(lower.mnt, lower.dentry, ufs_acl_name(type));
 	/* The VFS caches ACLs in our inode: the next read must ask the lower. */
 	forget_cached_acl(d_inode(dentry), type);
 	ufs_end_lower_change(dentry, &lower, err);
