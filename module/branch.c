@@ -12,12 +12,12 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
-#include "ufs.h"
+#include "uni.h"
 
 /* ---- Which directories may be branches ---- */
 
 /* Is DESC (or anything through mounts above it) the directory ANCESTOR? */
-static bool ufs_path_is_under(const struct path *desc, const struct path *ancestor)
+static bool uni_path_is_under(const struct path *desc, const struct path *ancestor)
 {
 	struct path p = *desc;
 	bool found = false;
@@ -44,12 +44,12 @@ static bool ufs_path_is_under(const struct path *desc, const struct path *ancest
 }
 
 /* Two branches overlap when one holds the other, through mounts or bind mounts. */
-static bool ufs_branches_overlap(const struct path *a, const struct path *b)
+static bool uni_branches_overlap(const struct path *a, const struct path *b)
 {
 	if (a->dentry->d_sb == b->dentry->d_sb &&
 	    (is_subdir(a->dentry, b->dentry) || is_subdir(b->dentry, a->dentry)))
 		return true;
-	return ufs_path_is_under(a, b) || ufs_path_is_under(b, a);
+	return uni_path_is_under(a, b) || uni_path_is_under(b, a);
 }
 
 /*
@@ -58,14 +58,14 @@ static bool ufs_branches_overlap(const struct path *a, const struct path *b)
  * of the branch it overlaps. max_depth bounds the lower filesystem's own
  * stacking depth.
  */
-const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch *const *others,
+const char *uni_branch_refusal(const struct path *path, struct uni_lower_branch *const *others,
 			       unsigned int count, int max_depth, unsigned int *clash)
 {
 	const struct super_block *lower_sb = path->dentry->d_sb;
 	unsigned int i;
 
 	*clash = UINT_MAX;	/* only an overlap names another branch */
-	if (lower_sb->s_type == &ufs_fs_type)
+	if (lower_sb->s_type == &uni_fs_type)
 		return "is itself on a unionfs (a union cannot be its own branch)";
 	if (lower_sb->s_stack_depth >= max_depth)
 		return "is stacked too deep";
@@ -76,7 +76,7 @@ const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch 
 	if (is_idmapped_mnt(path->mnt))
 		return "is an idmapped mount (not supported as a branch)";
 	for (i = 0; i < count; i++) {
-		if (ufs_branches_overlap(&others[i]->path, path)) {
+		if (uni_branches_overlap(&others[i]->path, path)) {
 			*clash = i;
 			return "overlaps another branch";
 		}
@@ -92,24 +92,24 @@ const char *ufs_branch_refusal(const struct path *path, struct ufs_lower_branch 
  * since nothing above it would bring it up to date. Caller holds
  * namespace_rwsem (write).
  */
-static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
+static int uni_publish_layout(struct super_block *sb, struct uni_layout *layout)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 	u64 generation = atomic64_read(&sbi->generation) + 1;
-	struct ufs_dentry_info *root_info = ufs_root_info(layout, generation);
-	struct ufs_layout *old;
+	struct uni_dentry_info *root_info = uni_root_info(layout, generation);
+	struct uni_layout *old;
 
 	if (!root_info) {
-		ufs_layout_put(layout);
+		uni_layout_put(layout);
 		return -ENOMEM;
 	}
 	old = rcu_replace_pointer(sbi->layout, layout, lockdep_is_held(&sbi->namespace_rwsem));
-	ufs_set_dentry_info(sb->s_root, root_info);
-	ufs_inode_update_top(sb->s_root);
+	uni_set_dentry_info(sb->s_root, root_info);
+	uni_inode_update_top(sb->s_root);
 	/* From here on, every info of an older generation is stale. */
-	smp_wmb();	/* pairs with ufs_ioc_get_branch(): a generation never precedes its layout */
+	smp_wmb();	/* pairs with uni_ioc_get_branch(): a generation never precedes its layout */
 	atomic64_set(&sbi->generation, generation);
-	ufs_layout_put(old);
+	uni_layout_put(old);
 	return 0;
 }
 
@@ -117,16 +117,16 @@ static int ufs_publish_layout(struct super_block *sb, struct ufs_layout *layout)
  * Publishes the count branches of branches[] as the new layout. Caller
  * holds namespace_rwsem (write).
  */
-static int ufs_publish_branches(struct super_block *sb, struct ufs_lower_branch *const *branches,
+static int uni_publish_branches(struct super_block *sb, struct uni_lower_branch *const *branches,
 				unsigned int count)
 {
-	struct ufs_layout *layout = ufs_layout_create(UFS_SB(sb), branches, count);
+	struct uni_layout *layout = uni_layout_create(UNI_SB(sb), branches, count);
 
-	return layout ? ufs_publish_layout(sb, layout) : -ENOMEM;
+	return layout ? uni_publish_layout(sb, layout) : -ENOMEM;
 }
 
 /* 0 when the caller's idea of the union (expected; 0 = none) is still right. */
-int ufs_check_generation(struct ufs_sb_info *sbi, u64 expected)
+int uni_check_generation(struct uni_sb_info *sbi, u64 expected)
 {
 	if (expected && expected != (u64)atomic64_read(&sbi->generation))
 		return -ESTALE;
@@ -136,21 +136,21 @@ int ufs_check_generation(struct ufs_sb_info *sbi, u64 expected)
 /* ---- The changes; each caller holds namespace_rwsem (write) ---- */
 
 /* A new generation with the same branches: every cached dentry is resolved again. */
-int ufs_incgen_locked(struct super_block *sb)
+int uni_incgen_locked(struct super_block *sb)
 {
-	return ufs_publish_layout(sb, ufs_layout_get(ufs_layout_locked(UFS_SB(sb))));
+	return uni_publish_layout(sb, uni_layout_get(uni_layout_locked(UNI_SB(sb))));
 }
 
 /*
  * Sets branch index's mode. A branch whose filesystem (or mount) is
  * read-only cannot become rw: writes would only meet EROFS there later.
  */
-int ufs_set_mode_locked(struct super_block *sb, unsigned int index, enum ufs_branch_mode mode,
+int uni_set_mode_locked(struct super_block *sb, unsigned int index, enum uni_branch_mode mode,
 			const char **why)
 {
-	struct ufs_layout *layout = ufs_layout_locked(UFS_SB(sb));
-	struct ufs_lower_branch *branch;
-	enum ufs_branch_mode old_mode;
+	struct uni_layout *layout = uni_layout_locked(UNI_SB(sb));
+	struct uni_lower_branch *branch;
+	enum uni_branch_mode old_mode;
 	int err;
 
 	if (index >= layout->nbranches) {
@@ -158,13 +158,13 @@ int ufs_set_mode_locked(struct super_block *sb, unsigned int index, enum ufs_bra
 		return -EINVAL;
 	}
 	branch = layout->branch[index];
-	if (mode == UFS_BRANCH_RW && __mnt_is_readonly(branch->path.mnt)) {
+	if (mode == UNI_BRANCH_RW && __mnt_is_readonly(branch->path.mnt)) {
 		*why = "the branch's filesystem is mounted read-only";
 		return -EROFS;
 	}
 	old_mode = branch->mode;
 	WRITE_ONCE(branch->mode, mode);
-	err = ufs_publish_branches(sb, layout->branch, layout->nbranches);
+	err = uni_publish_branches(sb, layout->branch, layout->nbranches);
 	if (err)
 		WRITE_ONCE(branch->mode, old_mode);
 	return err;
@@ -174,13 +174,13 @@ int ufs_set_mode_locked(struct super_block *sb, unsigned int index, enum ufs_bra
  * Adds the directory at path as branch index (nbranches = at the bottom)
  * with mode. On EINVAL for an overlap, *clash is the branch it overlaps.
  */
-int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsigned int index,
-			  enum ufs_branch_mode mode, const char **why, unsigned int *clash)
+int uni_add_branch_locked(struct super_block *sb, const struct path *path, unsigned int index,
+			  enum uni_branch_mode mode, const char **why, unsigned int *clash)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_layout *layout = ufs_layout_locked(sbi);
+	struct uni_sb_info *sbi = UNI_SB(sb);
+	struct uni_layout *layout = uni_layout_locked(sbi);
 	unsigned int n = layout->nbranches;
-	struct ufs_lower_branch **branches, *branch;
+	struct uni_lower_branch **branches, *branch;
 	int err;
 
 	*clash = n;
@@ -188,7 +188,7 @@ int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsig
 		*why = "the position is out of range";
 		return -EINVAL;
 	}
-	if (n >= UFS_MAX_BRANCHES) {
+	if (n >= UNI_MAX_BRANCHES) {
 		*why = "the union has the most branches it can have";
 		return -EINVAL;
 	}
@@ -197,24 +197,24 @@ int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsig
 		return -EINVAL;
 	}
 	/* Unions stacked on this one counted its depth when they were mounted. */
-	*why = ufs_branch_refusal(path, layout->branch, n, sb->s_stack_depth, clash);
+	*why = uni_branch_refusal(path, layout->branch, n, sb->s_stack_depth, clash);
 	if (*why)
 		return -EINVAL;
-	if (mode == UFS_BRANCH_RW && __mnt_is_readonly(path->mnt)) {
+	if (mode == UNI_BRANCH_RW && __mnt_is_readonly(path->mnt)) {
 		*why = "its filesystem is mounted read-only";
 		return -EROFS;
 	}
 
 	branches = kmalloc_array(n + 1, sizeof(*branches), GFP_KERNEL);
-	branch = ufs_branch_create(sbi, path, mode, layout->branch, n);
+	branch = uni_branch_create(sbi, path, mode, layout->branch, n);
 	err = -ENOMEM;
 	if (branches && branch) {
 		memcpy(branches, layout->branch, index * sizeof(*branches));
 		branches[index] = branch;
 		memcpy(branches + index + 1, layout->branch + index, (n - index) * sizeof(*branches));
-		err = ufs_publish_branches(sb, branches, n + 1);
+		err = uni_publish_branches(sb, branches, n + 1);
 	}
-	ufs_branch_put(branch);
+	uni_branch_put(branch);
 	kfree(branches);
 	return err;
 }
@@ -222,13 +222,13 @@ int ufs_add_branch_locked(struct super_block *sb, const struct path *path, unsig
 /*
  * Removes branch index, unless it is the last one or files are open on
  * it through the union (they would lose the branch they work on).
- * Caller calls ufs_forget_unused() after dropping namespace_rwsem (write).
+ * Caller calls uni_forget_unused() after dropping namespace_rwsem (write).
  */
-int ufs_del_branch_locked(struct super_block *sb, unsigned int index, const char **why)
+int uni_del_branch_locked(struct super_block *sb, unsigned int index, const char **why)
 {
-	struct ufs_layout *layout = ufs_layout_locked(UFS_SB(sb));
+	struct uni_layout *layout = uni_layout_locked(UNI_SB(sb));
 	unsigned int n = layout->nbranches;
-	struct ufs_lower_branch **branches;
+	struct uni_lower_branch **branches;
 	int err;
 
 	if (index >= n) {
@@ -248,7 +248,7 @@ int ufs_del_branch_locked(struct super_block *sb, unsigned int index, const char
 		return -ENOMEM;
 	memcpy(branches, layout->branch, index * sizeof(*branches));
 	memcpy(branches + index, layout->branch + index + 1, (n - index - 1) * sizeof(*branches));
-	err = ufs_publish_branches(sb, branches, n - 1);
+	err = uni_publish_branches(sb, branches, n - 1);
 	kfree(branches);
 	return err;
 }
@@ -258,7 +258,7 @@ int ufs_del_branch_locked(struct super_block *sb, unsigned int index, const char
  * union inodes) are dropped, so nothing of the union pins the removed
  * directory once nobody uses what came from it.
  */
-void ufs_forget_unused(struct super_block *sb)
+void uni_forget_unused(struct super_block *sb)
 {
 	shrink_dcache_sb(sb);
 }

@@ -4,8 +4,8 @@
  * support (Debian 12's 6.1 LTS and 6.12 LTS). Everything version-dependent
  * goes here so the other files read as plain VFS code.
  */
-#ifndef _UFS_COMPAT_H
-#define _UFS_COMPAT_H
+#ifndef _UNI_COMPAT_H
+#define _UNI_COMPAT_H
 
 #include <linux/version.h>
 #include <linux/fs.h>
@@ -14,24 +14,24 @@
 
 /* 6.3 replaced the user namespace argument of inode operations by an idmap. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define UFS_IDMAP_PARAM struct mnt_idmap *idmap
-#define UFS_IDMAP_ARG idmap
-#define UFS_NOP_IDMAP (&nop_mnt_idmap)
-#define ufs_mnt_idmap(mnt) mnt_idmap(mnt)
+#define UNI_IDMAP_PARAM struct mnt_idmap *idmap
+#define UNI_IDMAP_ARG idmap
+#define UNI_NOP_IDMAP (&nop_mnt_idmap)
+#define uni_mnt_idmap(mnt) mnt_idmap(mnt)
 #else
-#define UFS_IDMAP_PARAM struct user_namespace *idmap
-#define UFS_IDMAP_ARG idmap
-#define UFS_NOP_IDMAP (&init_user_ns)
-#define ufs_mnt_idmap(mnt) mnt_user_ns(mnt)
+#define UNI_IDMAP_PARAM struct user_namespace *idmap
+#define UNI_IDMAP_ARG idmap
+#define UNI_NOP_IDMAP (&init_user_ns)
+#define uni_mnt_idmap(mnt) mnt_user_ns(mnt)
 #endif
 
 /* 6.3 renamed struct renamedata's user namespaces to idmaps. */
-static inline void ufs_renamedata_set_idmap(struct renamedata *rd, struct vfsmount *mnt)
+static inline void uni_renamedata_set_idmap(struct renamedata *rd, struct vfsmount *mnt)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	rd->old_mnt_idmap = rd->new_mnt_idmap = ufs_mnt_idmap(mnt);
+	rd->old_mnt_idmap = rd->new_mnt_idmap = uni_mnt_idmap(mnt);
 #else
-	rd->old_mnt_userns = rd->new_mnt_userns = ufs_mnt_idmap(mnt);
+	rd->old_mnt_userns = rd->new_mnt_userns = uni_mnt_idmap(mnt);
 #endif
 }
 
@@ -39,7 +39,7 @@ static inline void ufs_renamedata_set_idmap(struct renamedata *rd, struct vfsmou
  * vfs_getattr(), except that a caller that skipped the security check
  * (AT_GETATTR_NOSEC, where the kernel has it) asks the lower to skip it too.
  */
-static inline int ufs_vfs_getattr(const struct path *path, struct kstat *stat, u32 mask,
+static inline int uni_vfs_getattr(const struct path *path, struct kstat *stat, u32 mask,
 				  unsigned int flags)
 {
 #ifdef AT_GETATTR_NOSEC
@@ -54,22 +54,22 @@ static inline int ufs_vfs_getattr(const struct path *path, struct kstat *stat, u
  * and written with vfs_get_acl()/vfs_set_acl(), not as system.posix_acl_*
  * xattrs.
  */
-#define UFS_ACL_API (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))
+#define UNI_ACL_API (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))
 
 /* 6.5 added copy_splice_read() and vfs_splice_read() and dropped generic_file_splice_read(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define ufs_splice_read_lower(file, ppos, pipe, len, flags) \
+#define uni_splice_read_lower(file, ppos, pipe, len, flags) \
 	vfs_splice_read(file, ppos, pipe, len, flags)
 #else
-#define ufs_splice_read_lower(file, ppos, pipe, len, flags) \
+#define uni_splice_read_lower(file, ppos, pipe, len, flags) \
 	generic_file_splice_read(file, ppos, pipe, len, flags)
 #endif
 
 /* 6.8 renamed vfs_tmpfile_open() to kernel_tmpfile_open(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
-#define ufs_tmpfile_open kernel_tmpfile_open
+#define uni_tmpfile_open kernel_tmpfile_open
 #else
-#define ufs_tmpfile_open vfs_tmpfile_open
+#define uni_tmpfile_open vfs_tmpfile_open
 #endif
 
 /*
@@ -77,10 +77,10 @@ static inline int ufs_vfs_getattr(const struct path *path, struct kstat *stat, u
  * it, its callers take it. Splices src into dst with it held either way.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-#define ufs_splice_direct(in, in_pos, out, out_pos, len) \
+#define uni_splice_direct(in, in_pos, out, out_pos, len) \
 	do_splice_direct(in, in_pos, out, out_pos, len, 0)
 #else
-static inline long ufs_splice_direct(struct file *in, loff_t *in_pos, struct file *out,
+static inline long uni_splice_direct(struct file *in, loff_t *in_pos, struct file *out,
 				     loff_t *out_pos, size_t len)
 {
 	long done;
@@ -92,4 +92,4 @@ static inline long ufs_splice_direct(struct file *in, loff_t *in_pos, struct fil
 }
 #endif
 
-#endif /* _UFS_COMPAT_H */
+#endif /* _UNI_COMPAT_H */

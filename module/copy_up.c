@@ -28,29 +28,29 @@
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
-#include "ufs.h"
+#include "uni.h"
 
 /* Data is copied in pieces this big so a fatal signal is noticed in time. */
-#define UFS_COPY_CHUNK (1 << 20)
+#define UNI_COPY_CHUNK (1 << 20)
 
-static atomic_t ufs_temp_counter = ATOMIC_INIT(0);
+static atomic_t uni_temp_counter = ATOMIC_INIT(0);
 
 /* ---- data ---- */
 
 /* Copies [pos, end) from in to out at the same offsets. */
-static int ufs_copy_range(struct file *in, struct file *out, loff_t pos, loff_t end)
+static int uni_copy_range(struct file *in, struct file *out, loff_t pos, loff_t end)
 {
 	while (pos < end) {
-		size_t len = min_t(loff_t, end - pos, UFS_COPY_CHUNK);
+		size_t len = min_t(loff_t, end - pos, UNI_COPY_CHUNK);
 		loff_t in_pos = pos, out_pos = pos;
 		ssize_t done;
 
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		done = ufs_do_copy_file_range(in, in_pos, out, out_pos, len, 0);
+		done = uni_do_copy_file_range(in, in_pos, out, out_pos, len, 0);
 		/* Across filesystems (or without support) fall back to splicing. */
 		if (done == -EXDEV || done == -EOPNOTSUPP || done == -EINVAL || done == -ENOSYS)
-			done = ufs_do_splice_direct(in, &in_pos, out, &out_pos, len);
+			done = uni_do_splice_direct(in, &in_pos, out, &out_pos, len);
 		if (done < 0)
 			return done;
 		if (done == 0)
@@ -61,13 +61,13 @@ static int ufs_copy_range(struct file *in, struct file *out, loff_t pos, loff_t 
 }
 
 /* Copies only the data extents of in, so holes stay holes. */
-static int ufs_copy_data(struct file *in, struct file *out, loff_t size)
+static int uni_copy_data(struct file *in, struct file *out, loff_t size)
 {
 	loff_t pos = 0;
 	int err;
 
 	while (pos < size) {
-		loff_t data = ufs_do_llseek(in, pos, SEEK_DATA);
+		loff_t data = uni_do_llseek(in, pos, SEEK_DATA);
 		loff_t hole;
 
 		if (data == -ENXIO)
@@ -76,11 +76,11 @@ static int ufs_copy_data(struct file *in, struct file *out, loff_t size)
 			data = pos;	/* no extent map: copy everything */
 			hole = size;
 		} else {
-			hole = ufs_do_llseek(in, data, SEEK_HOLE);
+			hole = uni_do_llseek(in, data, SEEK_HOLE);
 			if (hole < 0 || hole > size)
 				hole = size;
 		}
-		err = ufs_copy_range(in, out, data, hole);
+		err = uni_copy_range(in, out, data, hole);
 		if (err)
 			return err;
 		pos = hole;
@@ -90,45 +90,45 @@ static int ufs_copy_data(struct file *in, struct file *out, loff_t size)
 
 /* ---- metadata ---- */
 
-#if UFS_ACL_API
-static bool ufs_is_acl_xattr(const char *name)
+#if UNI_ACL_API
+static bool uni_is_acl_xattr(const char *name)
 {
 	return !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS) ||
 	       !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
 }
 
-static int ufs_copy_acl(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
+static int uni_copy_acl(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
 			const char *name)
 {
-	struct posix_acl *acl = ufs_do_get_acl(src->mnt, src->dentry, name);
+	struct posix_acl *acl = uni_do_get_acl(src->mnt, src->dentry, name);
 	int err;
 
 	if (IS_ERR(acl))
 		return PTR_ERR(acl) == -EOPNOTSUPP || PTR_ERR(acl) == -ENODATA ? 0 : PTR_ERR(acl);
 	if (!acl)
 		return 0;
-	err = ufs_do_set_acl(dst_mnt, dst, name, acl);
+	err = uni_do_set_acl(dst_mnt, dst, name, acl);
 	posix_acl_release(acl);
 	return err;
 }
 #endif
 
 /* Copies one xattr; value is a scratch buffer of *value_size bytes, grown as needed. */
-static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
+static int uni_copy_one_xattr(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt,
 			      const char *name, void **value, size_t *value_size)
 {
 	ssize_t size;
 
-#if UFS_ACL_API
-	if (ufs_is_acl_xattr(name))
-		return ufs_copy_acl(src, dst, dst_mnt, name);
+#if UNI_ACL_API
+	if (uni_is_acl_xattr(name))
+		return uni_copy_acl(src, dst, dst_mnt, name);
 #endif
 	for (;;) {
-		size = ufs_do_getxattr(src->mnt, src->dentry, name, *value, *value_size);
+		size = uni_do_getxattr(src->mnt, src->dentry, name, *value, *value_size);
 		/* Without a buffer the answer is only the size: make room and ask again. */
 		if (size != -ERANGE && !(size > 0 && !*value))
 			break;
-		size = ufs_do_getxattr(src->mnt, src->dentry, name, NULL, 0);
+		size = uni_do_getxattr(src->mnt, src->dentry, name, NULL, 0);
 		if (size < 0)
 			break;
 		kvfree(*value);
@@ -142,14 +142,14 @@ static int ufs_copy_one_xattr(const struct path *src, struct dentry *dst, struct
 	if (size < 0)
 		return size;
 	/* An empty value still needs a buffer: NULL would mean "remove". */
-	return ufs_do_setxattr(dst_mnt, dst, name, size ? *value : "", size, 0);
+	return uni_do_setxattr(dst_mnt, dst, name, size ? *value : "", size, 0);
 }
 
 /*
  * Copies every xattr (and POSIX ACL) of src to dst. A target filesystem
  * that does not store some namespace (EOPNOTSUPP) loses only that.
  */
-static int ufs_copy_xattrs(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt)
+static int uni_copy_xattrs(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt)
 {
 	size_t value_size = 0;
 	void *value = NULL;
@@ -157,13 +157,13 @@ static int ufs_copy_xattrs(const struct path *src, struct dentry *dst, struct vf
 	char *list, *name;
 	int err = 0;
 
-	list_size = ufs_do_listxattr(src->dentry, NULL, 0);
+	list_size = uni_do_listxattr(src->dentry, NULL, 0);
 	if (list_size <= 0)
 		return list_size == -EOPNOTSUPP ? 0 : list_size;
 	list = kvzalloc(list_size, GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
-	list_size = ufs_do_listxattr(src->dentry, list, list_size);
+	list_size = uni_do_listxattr(src->dentry, list, list_size);
 	if (list_size < 0) {
 		err = list_size;
 		goto out;
@@ -173,7 +173,7 @@ static int ufs_copy_xattrs(const struct path *src, struct dentry *dst, struct vf
 			err = -EIO;	/* a list that is not NUL-terminated: broken lower */
 			break;
 		}
-		err = ufs_copy_one_xattr(src, dst, dst_mnt, name, &value, &value_size);
+		err = uni_copy_one_xattr(src, dst, dst_mnt, name, &value, &value_size);
 		if (err == -EOPNOTSUPP)
 			err = 0;
 		if (err)
@@ -185,13 +185,13 @@ out:
 	return err;
 }
 
-static int ufs_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, struct iattr *attr)
+static int uni_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dst);
 	int err;
 
 	inode_lock(inode);
-	err = ufs_do_setattr(dst_mnt, dst, attr);
+	err = uni_do_setattr(dst_mnt, dst, attr);
 	inode_unlock(inode);
 	return err;
 }
@@ -202,7 +202,7 @@ static int ufs_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, stru
  * capabilities, security labels: set after the chown, which could drop
  * them), then the mode with its set-id bits, last the times.
  */
-static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
+static int uni_copy_metadata(const struct path *src, struct dentry *dst,
 			     struct vfsmount *dst_mnt, const struct kstat *stat)
 {
 	struct iattr owner = {
@@ -216,18 +216,18 @@ static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
 		.ia_atime = stat->atime,
 		.ia_mtime = stat->mtime,
 	};
-	int err = ufs_do_want_write(dst_mnt);
+	int err = uni_do_want_write(dst_mnt);
 
 	if (err)
 		return err;
-	err = ufs_setattr_locked(dst, dst_mnt, &owner);
+	err = uni_setattr_locked(dst, dst_mnt, &owner);
 	if (!err)
-		err = ufs_copy_xattrs(src, dst, dst_mnt);
+		err = uni_copy_xattrs(src, dst, dst_mnt);
 	if (!err && !S_ISLNK(stat->mode))
-		err = ufs_setattr_locked(dst, dst_mnt, &mode);
+		err = uni_setattr_locked(dst, dst_mnt, &mode);
 	if (!err)
-		err = ufs_setattr_locked(dst, dst_mnt, &times);
-	ufs_do_drop_write(dst_mnt);
+		err = uni_setattr_locked(dst, dst_mnt, &times);
+	uni_do_drop_write(dst_mnt);
 	return err;
 }
 
@@ -236,10 +236,10 @@ static int ufs_copy_metadata(const struct path *src, struct dentry *dst,
 /*
  * Creates an empty copy of src's type under a temporary ".wh." name in dir
  * (hidden from the union while it is being filled), with mode 0 so that
- * nobody but the mounter can open it until ufs_copy_metadata() is done.
+ * nobody but the mounter can open it until uni_copy_metadata() is done.
  * Returns a reference to the new dentry or an ERR_PTR.
  */
-static struct dentry *ufs_create_temp(const struct path *src, const struct path *dir,
+static struct dentry *uni_create_temp(const struct path *src, const struct path *dir,
 				      const struct kstat *stat)
 {
 	struct inode *dinode = d_inode(dir->dentry);
@@ -250,32 +250,32 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	int err;
 
 	if (S_ISLNK(stat->mode)) {
-		target = ufs_do_get_link(src->dentry, &done);
+		target = uni_do_get_link(src->dentry, &done);
 		if (IS_ERR(target))
 			return ERR_CAST(target);
 	}
-	snprintf(name, sizeof(name), UFS_WH_PREFIX "__ufs_copyup.%d.%u",
-		 task_pid_nr(current), (unsigned int)atomic_inc_return(&ufs_temp_counter));
+	snprintf(name, sizeof(name), UNI_WH_PREFIX "__ufs_copyup.%d.%u",
+		 task_pid_nr(current), (unsigned int)atomic_inc_return(&uni_temp_counter));
 
-	err = ufs_do_want_write(dir->mnt);
+	err = uni_do_want_write(dir->mnt);
 	if (err) {
 		temp = ERR_PTR(err);
 		goto out;
 	}
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	temp = ufs_do_lookup_locked(dir->dentry, name, strlen(name));
+	temp = uni_do_lookup_locked(dir->dentry, name, strlen(name));
 	if (IS_ERR(temp))
 		goto out_unlock;
 	if (d_is_positive(temp)) {
 		err = -EEXIST;
 	} else if (S_ISDIR(stat->mode)) {
-		err = ufs_do_mkdir(dir->mnt, dinode, temp, 0);
+		err = uni_do_mkdir(dir->mnt, dinode, temp, 0);
 	} else if (S_ISLNK(stat->mode)) {
-		err = ufs_do_symlink(dir->mnt, dinode, temp, target);
+		err = uni_do_symlink(dir->mnt, dinode, temp, target);
 	} else if (S_ISREG(stat->mode)) {
-		err = ufs_do_create(dir->mnt, dinode, temp, 0);
+		err = uni_do_create(dir->mnt, dinode, temp, 0);
 	} else {
-		err = ufs_do_mknod(dir->mnt, dinode, temp, stat->mode & S_IFMT, stat->rdev);
+		err = uni_do_mknod(dir->mnt, dinode, temp, stat->mode & S_IFMT, stat->rdev);
 	}
 	if (err) {
 		dput(temp);
@@ -283,26 +283,26 @@ static struct dentry *ufs_create_temp(const struct path *src, const struct path 
 	}
 out_unlock:
 	inode_unlock(dinode);
-	ufs_do_drop_write(dir->mnt);
+	uni_do_drop_write(dir->mnt);
 out:
 	do_delayed_call(&done);
 	return temp;
 }
 
 /* Removes a temporary copy that will not be used. */
-static void ufs_remove_temp(const struct path *dir, struct dentry *temp)
+static void uni_remove_temp(const struct path *dir, struct dentry *temp)
 {
 	struct inode *dinode = d_inode(dir->dentry);
-	int err = ufs_do_want_write(dir->mnt);
+	int err = uni_do_want_write(dir->mnt);
 
 	if (!err) {
 		inode_lock_nested(dinode, I_MUTEX_PARENT);
 		if (d_is_dir(temp))
-			err = ufs_do_rmdir(dir->mnt, dinode, temp);
+			err = uni_do_rmdir(dir->mnt, dinode, temp);
 		else
-			err = ufs_do_unlink(dir->mnt, dinode, temp);
+			err = uni_do_unlink(dir->mnt, dinode, temp);
 		inode_unlock(dinode);
-		ufs_do_drop_write(dir->mnt);
+		uni_do_drop_write(dir->mnt);
 	}
 	if (err)
 		pr_warn_ratelimited("cannot remove temporary %pd: error %d\n", temp, err);
@@ -313,53 +313,53 @@ static void ufs_remove_temp(const struct path *dir, struct dentry *temp)
  * -EEXIST otherwise). Returns a new reference to temp, which now carries
  * the real name.
  */
-static struct dentry *ufs_rename_into_place(const struct path *dir, struct dentry *temp,
+static struct dentry *uni_rename_into_place(const struct path *dir, struct dentry *temp,
 					    const struct qstr *name)
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct dentry *target;
-	int err = ufs_do_want_write(dir->mnt);
+	int err = uni_do_want_write(dir->mnt);
 
 	if (err)
 		return ERR_PTR(err);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	target = ufs_do_lookup_locked(dir->dentry, name->name, name->len);
+	target = uni_do_lookup_locked(dir->dentry, name->name, name->len);
 	if (IS_ERR(target))
 		goto out_unlock;
 	err = d_is_positive(target) ? -EEXIST :
-	      ufs_do_rename(dir->mnt, dir->dentry, temp, dir->dentry, target, RENAME_NOREPLACE);
+	      uni_do_rename(dir->mnt, dir->dentry, temp, dir->dentry, target, RENAME_NOREPLACE);
 	dput(target);
 	/* d_move() gave temp the new name: temp is now the object's dentry. */
 	target = err ? ERR_PTR(err) : dget(temp);
 out_unlock:
 	inode_unlock(dinode);
-	ufs_do_drop_write(dir->mnt);
+	uni_do_drop_write(dir->mnt);
 	return target;
 }
 
 /* Links a finished O_TMPFILE copy under its real name. Returns a reference. */
-static struct dentry *ufs_link_into_place(const struct path *dir, struct dentry *tmp,
+static struct dentry *uni_link_into_place(const struct path *dir, struct dentry *tmp,
 					  const struct qstr *name)
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct dentry *target;
-	int err = ufs_do_want_write(dir->mnt);
+	int err = uni_do_want_write(dir->mnt);
 
 	if (err)
 		return ERR_PTR(err);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	target = ufs_do_lookup_locked(dir->dentry, name->name, name->len);
+	target = uni_do_lookup_locked(dir->dentry, name->name, name->len);
 	if (IS_ERR(target))
 		goto out_unlock;
 	err = d_is_positive(target) ? -EEXIST :
-	      ufs_do_link(dir->mnt, tmp, dinode, target);
+	      uni_do_link(dir->mnt, tmp, dinode, target);
 	if (err) {
 		dput(target);
 		target = ERR_PTR(err);
 	}
 out_unlock:
 	inode_unlock(dinode);
-	ufs_do_drop_write(dir->mnt);
+	uni_do_drop_write(dir->mnt);
 	return target;
 }
 
@@ -368,14 +368,14 @@ out_unlock:
  * crash the name shows the whole copy or (not yet linked) the original,
  * never a file whose blocks were still waiting for writeback.
  */
-static int ufs_sync_copied_data(struct file *copy, const struct kstat *stat)
+static int uni_sync_copied_data(struct file *copy, const struct kstat *stat)
 {
-	return stat->size ? ufs_do_fsync(copy, 0, LLONG_MAX, 0) : 0;
+	return stat->size ? uni_do_fsync(copy, 0, LLONG_MAX, 0) : 0;
 }
 
-static struct file *ufs_open_source(const struct path *src)
+static struct file *uni_open_source(const struct path *src)
 {
-	return ufs_do_open(src, O_RDONLY | O_LARGEFILE);
+	return uni_do_open(src, O_RDONLY | O_LARGEFILE);
 }
 
 /*
@@ -383,35 +383,35 @@ static struct file *ufs_open_source(const struct path *src)
  * dir's filesystem: data (holes kept), synced, then owner, xattrs, mode
  * and times. Returns the open copy or an ERR_PTR (-EOPNOTSUPP: the
  * filesystem has no O_TMPFILE). Nothing is visible anywhere until
- * ufs_link_into_place(); dropping the file drops the copy.
+ * uni_link_into_place(); dropping the file drops the copy.
  */
-static struct file *ufs_build_unnamed_copy(const struct path *src, const struct path *dir,
+static struct file *uni_build_unnamed_copy(const struct path *src, const struct path *dir,
 					   const struct kstat *stat)
 {
 	struct file *in, *tmp;
 	int err;
 
-	err = ufs_do_want_write(dir->mnt);
+	err = uni_do_want_write(dir->mnt);
 	if (err)
 		return ERR_PTR(err);
-	/* Mode 0 until complete (ufs_copy_metadata), like the named copy. */
-	tmp = ufs_do_tmpfile_open(dir, S_IFREG, O_LARGEFILE | O_WRONLY);
-	ufs_do_drop_write(dir->mnt);
+	/* Mode 0 until complete (uni_copy_metadata), like the named copy. */
+	tmp = uni_do_tmpfile_open(dir, S_IFREG, O_LARGEFILE | O_WRONLY);
+	uni_do_drop_write(dir->mnt);
 	if (IS_ERR(tmp))
 		return tmp;
-	in = ufs_open_source(src);
+	in = uni_open_source(src);
 	if (IS_ERR(in)) {
 		err = PTR_ERR(in);
 		goto out_tmp;
 	}
-	err = ufs_copy_data(in, tmp, stat->size);
+	err = uni_copy_data(in, tmp, stat->size);
 	fput(in);
 	if (!err)
-		err = ufs_do_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
+		err = uni_do_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
 	if (!err)
-		err = ufs_sync_copied_data(tmp, stat);
+		err = uni_sync_copied_data(tmp, stat);
 	if (!err)
-		err = ufs_copy_metadata(src, tmp->f_path.dentry, dir->mnt, stat);
+		err = uni_copy_metadata(src, tmp->f_path.dentry, dir->mnt, stat);
 	if (!err)
 		return tmp;
 out_tmp:
@@ -420,56 +420,56 @@ out_tmp:
 }
 
 /* Regular file through O_TMPFILE: nothing has a name until it is complete. */
-static struct dentry *ufs_copy_up_tmpfile(const struct path *src, const struct path *dir,
+static struct dentry *uni_copy_up_tmpfile(const struct path *src, const struct path *dir,
 					  const struct qstr *name, const struct kstat *stat)
 {
-	struct file *tmp = ufs_build_unnamed_copy(src, dir, stat);
+	struct file *tmp = uni_build_unnamed_copy(src, dir, stat);
 	struct dentry *result;
 
 	if (IS_ERR(tmp))
 		return ERR_CAST(tmp);
-	result = ufs_link_into_place(dir, tmp->f_path.dentry, name);
+	result = uni_link_into_place(dir, tmp->f_path.dentry, name);
 	fput(tmp);
 	return result;
 }
 
 /* Any type through a hidden temporary name, for filesystems without O_TMPFILE. */
-static struct dentry *ufs_copy_up_named(const struct path *src, const struct path *dir,
+static struct dentry *uni_copy_up_named(const struct path *src, const struct path *dir,
 					const struct qstr *name, const struct kstat *stat)
 {
 	struct dentry *temp, *result;
 	int err = 0;
 
-	temp = ufs_create_temp(src, dir, stat);
+	temp = uni_create_temp(src, dir, stat);
 	if (IS_ERR(temp))
 		return temp;
 	if (S_ISREG(stat->mode)) {
 		struct path temp_path = { .mnt = dir->mnt, .dentry = temp };
-		struct file *in = ufs_open_source(src), *out;
+		struct file *in = uni_open_source(src), *out;
 
 		if (IS_ERR(in)) {
 			err = PTR_ERR(in);
 			goto out_remove;
 		}
-		out = ufs_do_open(&temp_path, O_WRONLY | O_LARGEFILE);
+		out = uni_do_open(&temp_path, O_WRONLY | O_LARGEFILE);
 		if (IS_ERR(out)) {
 			fput(in);
 			err = PTR_ERR(out);
 			goto out_remove;
 		}
-		err = ufs_copy_data(in, out, stat->size);
+		err = uni_copy_data(in, out, stat->size);
 		fput(in);
 		if (!err)
-			err = ufs_sync_copied_data(out, stat);
+			err = uni_sync_copied_data(out, stat);
 		fput(out);
 		if (!err)
-			err = ufs_do_truncate(&temp_path, stat->size);
+			err = uni_do_truncate(&temp_path, stat->size);
 	}
 	if (!err)
-		err = ufs_copy_metadata(src, temp, dir->mnt, stat);
+		err = uni_copy_metadata(src, temp, dir->mnt, stat);
 	if (err)
 		goto out_remove;
-	result = ufs_rename_into_place(dir, temp, name);
+	result = uni_rename_into_place(dir, temp, name);
 	if (IS_ERR(result)) {
 		err = PTR_ERR(result);
 		goto out_remove;
@@ -478,13 +478,13 @@ static struct dentry *ufs_copy_up_named(const struct path *src, const struct pat
 	return result;
 
 out_remove:
-	ufs_remove_temp(dir, temp);
+	uni_remove_temp(dir, temp);
 	dput(temp);
 	return ERR_PTR(err);
 }
 
 /* Reads what a copy needs of its source; size bounds the data. */
-static int ufs_copy_source_stat(const struct path *src, unsigned long long size,
+static int uni_copy_source_stat(const struct path *src, unsigned long long size,
 				struct kstat *stat)
 {
 	struct inode *src_inode = d_inode(src->dentry);
@@ -492,7 +492,7 @@ static int ufs_copy_source_stat(const struct path *src, unsigned long long size,
 
 	if (!d_is_dir(src->dentry) && (IS_IMMUTABLE(src_inode) || IS_APPEND(src_inode)))
 		return -EPERM;
-	err = ufs_do_getattr(src, stat, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
+	err = uni_do_getattr(src, stat, STATX_BASIC_STATS, AT_STATX_SYNC_AS_STAT);
 	if (!err && size < (unsigned long long)stat->size)
 		stat->size = size;
 	return err;
@@ -506,22 +506,22 @@ static int ufs_copy_source_stat(const struct path *src, unsigned long long size,
  * refuse to modify them. Returns a reference to the new lower dentry, or an
  * ERR_PTR; on error no branch has changed.
  */
-struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const struct qstr *name,
+struct dentry *uni_copy_up(const struct path *src, const struct path *dir, const struct qstr *name,
 			   unsigned long long size)
 {
 	struct dentry *result;
 	struct kstat stat;
 	int err;
 
-	err = ufs_copy_source_stat(src, size, &stat);
+	err = uni_copy_source_stat(src, size, &stat);
 	if (err)
 		return ERR_PTR(err);
 	result = ERR_PTR(-EOPNOTSUPP);
 	if (S_ISREG(stat.mode))
-		result = ufs_copy_up_tmpfile(src, dir, name, &stat);
+		result = uni_copy_up_tmpfile(src, dir, name, &stat);
 	/* Without O_TMPFILE on the target, and for other types: a hidden name. */
 	if (result == ERR_PTR(-EOPNOTSUPP))
-		result = ufs_copy_up_named(src, dir, name, &stat);
+		result = uni_copy_up_named(src, dir, name, &stat);
 	pr_debug("copy up %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len, name->name,
 		 IS_ERR(result) ? PTR_ERR(result) : 0L);
 	return result;
@@ -531,10 +531,10 @@ struct dentry *ufs_copy_up(const struct path *src, const struct path *dir, const
  * Builds the copy of regular file src (at most size bytes of data) as an
  * unnamed file on branch_root's filesystem, before the namespace lock is
  * taken: the long part of a copyup (data and its fsync) then holds no
- * lock that other operations need. ufs_link_staged_copy() names it later.
+ * lock that other operations need. uni_link_staged_copy() names it later.
  * Returns the open copy, or an ERR_PTR (then copy under the lock as usual).
  */
-struct file *ufs_stage_copy(const struct path *src, const struct path *branch_root,
+struct file *uni_stage_copy(const struct path *src, const struct path *branch_root,
 			    unsigned long long size)
 {
 	struct kstat stat;
@@ -542,27 +542,27 @@ struct file *ufs_stage_copy(const struct path *src, const struct path *branch_ro
 
 	if (!d_is_reg(src->dentry))
 		return ERR_PTR(-EOPNOTSUPP);
-	err = ufs_copy_source_stat(src, size, &stat);
+	err = uni_copy_source_stat(src, size, &stat);
 	if (err)
 		return ERR_PTR(err);
-	return ufs_build_unnamed_copy(src, branch_root, &stat);
+	return uni_build_unnamed_copy(src, branch_root, &stat);
 }
 
 /*
- * Names a copy made by ufs_stage_copy() NAME in dir (on the same
+ * Names a copy made by uni_stage_copy() NAME in dir (on the same
  * filesystem). Returns a reference to the new lower dentry or an ERR_PTR
  * (-EXDEV where the filesystem will not link across, e.g. a project
  * quota boundary: the caller then copies the usual way).
  */
-struct dentry *ufs_link_staged_copy(struct file *copy, const struct path *dir,
+struct dentry *uni_link_staged_copy(struct file *copy, const struct path *dir,
 				    const struct qstr *name)
 {
-	return ufs_link_into_place(dir, copy->f_path.dentry, name);
+	return uni_link_into_place(dir, copy->f_path.dentry, name);
 }
 
 /* ---- copies staged before the namespace lock ---- */
 
-void ufs_staged_add(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc)
+void uni_staged_add(struct uni_sb_info *sbi, struct uni_staged_copy *sc)
 {
 	spin_lock(&sbi->staged_lock);
 	list_add(&sc->node, &sbi->staged);
@@ -570,10 +570,10 @@ void ufs_staged_add(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc)
 }
 
 /* The staged copy of src for target_sb with size bytes, now the caller's (fput), or NULL. */
-struct file *ufs_staged_take(struct ufs_sb_info *sbi, const struct inode *src,
+struct file *uni_staged_take(struct uni_sb_info *sbi, const struct inode *src,
 			     const struct super_block *target_sb, unsigned long long size)
 {
-	struct ufs_staged_copy *sc;
+	struct uni_staged_copy *sc;
 	struct file *copy = NULL;
 
 	spin_lock(&sbi->staged_lock);
@@ -590,7 +590,7 @@ struct file *ufs_staged_take(struct ufs_sb_info *sbi, const struct inode *src,
 }
 
 /* The stager is done: a copy nobody took is dropped (unnamed, it vanishes). */
-void ufs_staged_drop(struct ufs_sb_info *sbi, struct ufs_staged_copy *sc)
+void uni_staged_drop(struct uni_sb_info *sbi, struct uni_staged_copy *sc)
 {
 	struct file *copy;
 

@@ -27,33 +27,33 @@
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/uio.h>
-#include "ufs.h"
+#include "uni.h"
 
 /* The open flags fcntl(F_SETFL) may change on the union file after open. */
-#define UFS_SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT)
+#define UNI_SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT)
 
 /* Opens the union file's current top object as the lower file. */
-static struct file *ufs_open_top(struct file *file)
+static struct file *uni_open_top(struct file *file)
 {
 	struct path lower_path;
 	struct file *lower;
 
-	ufs_get_top_lower_path(file->f_path.dentry, &lower_path);
+	uni_get_top_lower_path(file->f_path.dentry, &lower_path);
 	/* Creation and truncation were the VFS's business on our inode, not the lower's. */
-	lower = ufs_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	lower = uni_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
 	dput(lower_path.dentry);
 	return lower;
 }
 
-static int ufs_open(struct inode *inode, struct file *file)
+static int uni_open(struct inode *inode, struct file *file)
 {
-	struct ufs_file_info *fi;
+	struct uni_file_info *fi;
 	struct file *lower;
 
 	/* A writer works on a copy on a writable branch; O_TRUNC copies no data. */
 	if ((file->f_flags & O_ACCMODE) != O_RDONLY || (file->f_flags & O_TRUNC)) {
-		int err = ufs_copyup_for_write(file->f_path.dentry,
-					       (file->f_flags & O_TRUNC) ? 0 : UFS_COPY_ALL);
+		int err = uni_copyup_for_write(file->f_path.dentry,
+					       (file->f_flags & O_TRUNC) ? 0 : UNI_COPY_ALL);
 
 		if (err)
 			return err;
@@ -61,14 +61,14 @@ static int ufs_open(struct inode *inode, struct file *file)
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
-	lower = ufs_open_top(file);
+	lower = uni_open_top(file);
 	if (IS_ERR(lower)) {
 		kfree(fi);
 		return PTR_ERR(lower);
 	}
 	spin_lock_init(&fi->lock);
 	fi->lower = lower;
-	fi->branch = ufs_inode_branch_get(inode);
+	fi->branch = uni_inode_branch_get(inode);
 	atomic_long_inc(&fi->branch->open_files);
 	file->private_data = fi;
 	/* O_DIRECT works when the lower file can do it (checked after ->open). */
@@ -81,20 +81,20 @@ static int ufs_open(struct inode *inode, struct file *file)
  * fcntl(F_SETFL) changed the union file's O_APPEND, O_NONBLOCK or O_DIRECT:
  * the lower file, which does the I/O, must follow.
  */
-static int ufs_follow_setfl(struct file *file, struct file *lower)
+static int uni_follow_setfl(struct file *file, struct file *lower)
 {
-	unsigned int flags = READ_ONCE(file->f_flags) & UFS_SETFL_MASK;
+	unsigned int flags = READ_ONCE(file->f_flags) & UNI_SETFL_MASK;
 	int err;
 
-	if (likely((READ_ONCE(lower->f_flags) & UFS_SETFL_MASK) == flags))
+	if (likely((READ_ONCE(lower->f_flags) & UNI_SETFL_MASK) == flags))
 		return 0;
 	if ((flags & O_DIRECT) && !(lower->f_mode & FMODE_CAN_ODIRECT))
 		return -EINVAL;
-	err = ufs_do_check_flags(lower, flags);
+	err = uni_do_check_flags(lower, flags);
 	if (err)
 		return err;
 	spin_lock(&lower->f_lock);
-	lower->f_flags = (lower->f_flags & ~UFS_SETFL_MASK) | flags;
+	lower->f_flags = (lower->f_flags & ~UNI_SETFL_MASK) | flags;
 	lower->f_iocb_flags = iocb_flags(lower);
 	spin_unlock(&lower->f_lock);
 	return 0;
@@ -105,11 +105,11 @@ static int ufs_follow_setfl(struct file *file, struct file *lower)
  * it): the one opened with the union file, unless the object has been
  * copied up since, in which case the copy is opened and kept instead.
  */
-static struct file *ufs_current_lower(struct file *file)
+static struct file *uni_current_lower(struct file *file)
 {
-	struct ufs_file_info *fi = UFS_F(file);
-	struct inode *top = READ_ONCE(UFS_I(file_inode(file))->lower);
-	struct ufs_lower_branch *branch, *old_branch = NULL;
+	struct uni_file_info *fi = UNI_F(file);
+	struct inode *top = READ_ONCE(UNI_I(file_inode(file))->lower);
+	struct uni_lower_branch *branch, *old_branch = NULL;
 	struct file *lower, *fresh, *old = NULL;
 
 	spin_lock(&fi->lock);
@@ -118,10 +118,10 @@ static struct file *ufs_current_lower(struct file *file)
 	if (likely(file_inode(lower) == top))
 		return lower;
 
-	fresh = ufs_open_top(file);
+	fresh = uni_open_top(file);
 	if (IS_ERR(fresh))
 		return lower;	/* the old object is still a consistent file */
-	branch = ufs_inode_branch_get(file_inode(file));
+	branch = uni_inode_branch_get(file_inode(file));
 	spin_lock(&fi->lock);
 	if (fi->lower == lower) {
 		old = fi->lower;
@@ -133,8 +133,8 @@ static struct file *ufs_current_lower(struct file *file)
 		branch = NULL;	/* the file's reference now */
 	}
 	spin_unlock(&fi->lock);
-	ufs_branch_put(branch);
-	ufs_branch_put(old_branch);
+	uni_branch_put(branch);
+	uni_branch_put(old_branch);
 	if (old)
 		fput(old);
 	fput(lower);
@@ -145,10 +145,10 @@ static struct file *ufs_current_lower(struct file *file)
  * The lower file for an operation, with the union file's current
  * F_SETFL flags: a reference (caller must fput()) or an ERR_PTR.
  */
-struct file *ufs_lower_file(struct file *file)
+struct file *uni_lower_file(struct file *file)
 {
-	struct file *lower = ufs_current_lower(file);
-	int err = ufs_follow_setfl(file, lower);
+	struct file *lower = uni_current_lower(file);
+	int err = uni_follow_setfl(file, lower);
 
 	if (err) {
 		fput(lower);
@@ -157,36 +157,36 @@ struct file *ufs_lower_file(struct file *file)
 	return lower;
 }
 
-static int ufs_release(struct inode *inode, struct file *file)
+static int uni_release(struct inode *inode, struct file *file)
 {
-	struct ufs_file_info *fi = UFS_F(file);
+	struct uni_file_info *fi = UNI_F(file);
 
 	atomic_long_dec(&fi->branch->open_files);
-	ufs_branch_put(fi->branch);
+	uni_branch_put(fi->branch);
 	fput(fi->lower);
 	kfree(fi);
 	return 0;
 }
 
 /* close(2) of a descriptor: NFS and FUSE branches report write errors here. */
-static int ufs_flush(struct file *file, fl_owner_t id)
+static int uni_flush(struct file *file, fl_owner_t id)
 {
-	struct file *lower = ufs_current_lower(file);
-	int err = ufs_do_flush(lower, id);
+	struct file *lower = uni_current_lower(file);
+	int err = uni_do_flush(lower, id);
 
 	fput(lower);
 	return err;
 }
 
 /* The lower file changed size, times or (write killing set-id bits) mode. */
-static void ufs_copy_attrs_from(struct inode *inode, struct file *lower)
+static void uni_copy_attrs_from(struct inode *inode, struct file *lower)
 {
 	fsstack_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
 }
 
 /* The kiocb flags that mean something to the lower file's own I/O path. */
-static rwf_t ufs_iocb_to_rwf(int ki_flags)
+static rwf_t uni_iocb_to_rwf(int ki_flags)
 {
 	rwf_t flags = 0;
 
@@ -201,17 +201,17 @@ static rwf_t ufs_iocb_to_rwf(int ki_flags)
 	return flags;
 }
 
-static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
+static ssize_t uni_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *lower;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
-	lower = ufs_lower_file(iocb->ki_filp);
+	lower = uni_lower_file(iocb->ki_filp);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	ret = ufs_do_iter_read(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
+	ret = uni_do_iter_read(lower, iter, &iocb->ki_pos, uni_iocb_to_rwf(iocb->ki_flags));
 	fsstack_copy_attr_atime(file_inode(iocb->ki_filp), file_inode(lower));
 	fput(lower);
 	return ret;
@@ -221,7 +221,7 @@ static ssize_t ufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
  * Writes go to the lower file, whose filesystem also drops set-id bits;
  * size, times and mode are mirrored back under our inode lock.
  */
-static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+static ssize_t uni_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp, *lower;
 	struct inode *inode = file_inode(file);
@@ -229,89 +229,89 @@ static ssize_t ufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
-	lower = ufs_lower_file(file);
+	lower = uni_lower_file(file);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	inode_lock(inode);
 	file_start_write(lower);
-	ret = ufs_do_iter_write(lower, iter, &iocb->ki_pos, ufs_iocb_to_rwf(iocb->ki_flags));
+	ret = uni_do_iter_write(lower, iter, &iocb->ki_pos, uni_iocb_to_rwf(iocb->ki_flags));
 	file_end_write(lower);
-	ufs_copy_attrs_from(inode, lower);
+	uni_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
 	fput(lower);
 	return ret;
 }
 
-static ssize_t ufs_splice_read(struct file *file, loff_t *ppos, struct pipe_inode_info *pipe,
+static ssize_t uni_splice_read(struct file *file, loff_t *ppos, struct pipe_inode_info *pipe,
 			       size_t len, unsigned int flags)
 {
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	ssize_t ret;
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	ret = ufs_do_splice_read(lower, ppos, pipe, len, flags);
+	ret = uni_do_splice_read(lower, ppos, pipe, len, flags);
 	fput(lower);
 	return ret;
 }
 
 /* splice(2) from a pipe and sendfile(2) into a union file. */
-static ssize_t ufs_splice_write(struct pipe_inode_info *pipe, struct file *file, loff_t *ppos,
+static ssize_t uni_splice_write(struct pipe_inode_info *pipe, struct file *file, loff_t *ppos,
 				size_t len, unsigned int flags)
 {
 	struct inode *inode = file_inode(file);
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	ssize_t ret;
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	inode_lock(inode);
 	file_start_write(lower);
-	ret = ufs_do_splice_write(pipe, lower, ppos, len, flags);
+	ret = uni_do_splice_write(pipe, lower, ppos, len, flags);
 	file_end_write(lower);
-	ufs_copy_attrs_from(inode, lower);
+	uni_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
 	fput(lower);
 	return ret;
 }
 
 /* The union keeps no dirty data: syncing a union file is syncing its lower file. */
-static int ufs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+static int uni_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	int err;
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	err = ufs_do_fsync(lower, start, end, datasync);
+	err = uni_do_fsync(lower, start, end, datasync);
 	fput(lower);
 	return err;
 }
 
-static long ufs_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+static long uni_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
 {
 	struct inode *inode = file_inode(file);
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	long ret;
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	inode_lock(inode);
-	ret = ufs_do_fallocate(lower, mode, offset, len);
-	ufs_copy_attrs_from(inode, lower);
+	ret = uni_do_fallocate(lower, mode, offset, len);
+	uni_copy_attrs_from(inode, lower);
 	inode_unlock(inode);
 	fput(lower);
 	return ret;
 }
 
-static int ufs_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
+static int uni_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
 {
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	int err;
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	err = ufs_do_fadvise(lower, offset, len, advice);
+	err = uni_do_fadvise(lower, offset, len, advice);
 	fput(lower);
 	return err;
 }
@@ -321,17 +321,17 @@ static int ufs_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
  * lower file seeks and we copy its position back. The inode lock keeps two
  * seekers on one union file from crossing.
  */
-static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
+static loff_t uni_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct inode *inode = file_inode(file);
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	loff_t ret;
 
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	inode_lock(inode);
 	lower->f_pos = file->f_pos;
-	ret = ufs_do_llseek(lower, offset, whence);
+	ret = uni_do_llseek(lower, offset, whence);
 	file->f_pos = lower->f_pos;
 	inode_unlock(inode);
 	fput(lower);
@@ -339,13 +339,13 @@ static loff_t ufs_llseek(struct file *file, loff_t offset, int whence)
 }
 
 /* The lower files of two union files (caller must fput() both), or an error. */
-static int ufs_lower_file_pair(struct file *in, struct file *out, struct file **lower_in,
+static int uni_lower_file_pair(struct file *in, struct file *out, struct file **lower_in,
 			       struct file **lower_out)
 {
-	*lower_in = ufs_lower_file(in);
+	*lower_in = uni_lower_file(in);
 	if (IS_ERR(*lower_in))
 		return PTR_ERR(*lower_in);
-	*lower_out = ufs_lower_file(out);
+	*lower_out = uni_lower_file(out);
 	if (IS_ERR(*lower_out)) {
 		fput(*lower_in);
 		return PTR_ERR(*lower_out);
@@ -359,7 +359,7 @@ static int ufs_lower_file_pair(struct file *in, struct file *out, struct file **
  * copy between each other get the kernel's splice copy, as two files on
  * one filesystem would.
  */
-static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *out,
+static ssize_t uni_copy_file_range(struct file *in, loff_t pos_in, struct file *out,
 				   loff_t pos_out, size_t len, unsigned int flags)
 {
 	struct file *lower_in, *lower_out;
@@ -367,17 +367,17 @@ static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *
 	ssize_t ret;
 	int err;
 
-	if (in->f_op != &ufs_file_fops || out->f_op != &ufs_file_fops)
+	if (in->f_op != &uni_file_fops || out->f_op != &uni_file_fops)
 		return -EXDEV;
-	err = ufs_lower_file_pair(in, out, &lower_in, &lower_out);
+	err = uni_lower_file_pair(in, out, &lower_in, &lower_out);
 	if (err)
 		return err;
 	inode_lock(inode);
-	ret = ufs_do_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
+	ret = uni_do_copy_file_range(lower_in, pos_in, lower_out, pos_out, len, flags);
 	if (ret == -EXDEV || ret == -EOPNOTSUPP)
-		ret = ufs_do_copy_file_range(lower_in, pos_in, lower_out, pos_out, len,
+		ret = uni_do_copy_file_range(lower_in, pos_in, lower_out, pos_out, len,
 					     flags | COPY_FILE_SPLICE);
-	ufs_copy_attrs_from(inode, lower_out);
+	uni_copy_attrs_from(inode, lower_out);
 	inode_unlock(inode);
 	fput(lower_out);
 	fput(lower_in);
@@ -385,17 +385,17 @@ static ssize_t ufs_copy_file_range(struct file *in, loff_t pos_in, struct file *
 }
 
 /* True when the file's object is on a writable branch (it was copied up, or born there). */
-static bool ufs_file_is_writable_copy(struct file *file)
+static bool uni_file_is_writable_copy(struct file *file)
 {
-	struct ufs_lower_branch *branch = ufs_inode_branch_get(file_inode(file));
-	bool writable = READ_ONCE(branch->mode) == UFS_BRANCH_RW;
+	struct uni_lower_branch *branch = uni_inode_branch_get(file_inode(file));
+	bool writable = READ_ONCE(branch->mode) == UNI_BRANCH_RW;
 
-	ufs_branch_put(branch);
+	uni_branch_put(branch);
 	return writable;
 }
 
 /* FICLONE, FICLONERANGE and FIDEDUPERANGE between union files: the lower files share extents. */
-static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *out,
+static loff_t uni_remap_file_range(struct file *in, loff_t pos_in, struct file *out,
 				   loff_t pos_out, loff_t len, unsigned int remap_flags)
 {
 	struct inode *inode = file_inode(out);
@@ -405,23 +405,23 @@ static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *
 
 	if (remap_flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_ADVISORY))
 		return -EINVAL;
-	if (in->f_op != &ufs_file_fops || out->f_op != &ufs_file_fops)
+	if (in->f_op != &uni_file_fops || out->f_op != &uni_file_fops)
 		return -EXDEV;
 	/*
 	 * Dedupe may be asked of a file opened read-only, which is not copied
 	 * up: never let it rewrite the extents of a read-only branch.
 	 */
-	if ((remap_flags & REMAP_FILE_DEDUP) && !ufs_file_is_writable_copy(out))
+	if ((remap_flags & REMAP_FILE_DEDUP) && !uni_file_is_writable_copy(out))
 		return -EPERM;
-	err = ufs_lower_file_pair(in, out, &lower_in, &lower_out);
+	err = uni_lower_file_pair(in, out, &lower_in, &lower_out);
 	if (err)
 		return err;
 	if (remap_flags & REMAP_FILE_DEDUP)
-		ret = ufs_do_dedupe_range(lower_in, pos_in, lower_out, pos_out, len, remap_flags);
+		ret = uni_do_dedupe_range(lower_in, pos_in, lower_out, pos_out, len, remap_flags);
 	else
-		ret = ufs_do_clone_range(lower_in, pos_in, lower_out, pos_out, len, remap_flags);
+		ret = uni_do_clone_range(lower_in, pos_in, lower_out, pos_out, len, remap_flags);
 	inode_lock(inode);
-	ufs_copy_attrs_from(inode, lower_out);
+	uni_copy_attrs_from(inode, lower_out);
 	inode_unlock(inode);
 	fput(lower_out);
 	fput(lower_in);
@@ -433,9 +433,9 @@ static loff_t ufs_remap_file_range(struct file *in, loff_t pos_in, struct file *
  * (vma_set_file), so faults, dirty pages and writeback are the branch
  * filesystem's own and there is one page cache.
  */
-static int ufs_mmap(struct file *file, struct vm_area_struct *vma)
+static int uni_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct file *lower = ufs_lower_file(file);
+	struct file *lower = uni_lower_file(file);
 	int err;
 
 	if (IS_ERR(lower))
@@ -445,27 +445,27 @@ static int ufs_mmap(struct file *file, struct vm_area_struct *vma)
 		return -ENODEV;
 	}
 	vma_set_file(vma, lower);
-	err = ufs_do_mmap(vma->vm_file, vma);
+	err = uni_do_mmap(vma->vm_file, vma);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
 	fput(lower);
 	return err;
 }
 
-const struct file_operations ufs_file_fops = {
-	.open = ufs_open,
-	.release = ufs_release,
-	.flush = ufs_flush,
-	.llseek = ufs_llseek,
-	.read_iter = ufs_read_iter,
-	.write_iter = ufs_write_iter,
-	.fsync = ufs_fsync,
-	.fallocate = ufs_fallocate,
-	.fadvise = ufs_fadvise,
-	.copy_file_range = ufs_copy_file_range,
-	.remap_file_range = ufs_remap_file_range,
-	.unlocked_ioctl = ufs_ioctl,
+const struct file_operations uni_file_fops = {
+	.open = uni_open,
+	.release = uni_release,
+	.flush = uni_flush,
+	.llseek = uni_llseek,
+	.read_iter = uni_read_iter,
+	.write_iter = uni_write_iter,
+	.fsync = uni_fsync,
+	.fallocate = uni_fallocate,
+	.fadvise = uni_fadvise,
+	.copy_file_range = uni_copy_file_range,
+	.remap_file_range = uni_remap_file_range,
+	.unlocked_ioctl = uni_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.splice_read = ufs_splice_read,
-	.splice_write = ufs_splice_write,
-	.mmap = ufs_mmap,
+	.splice_read = uni_splice_read,
+	.splice_write = uni_splice_write,
+	.mmap = uni_mmap,
 };

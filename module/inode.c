@@ -12,37 +12,37 @@
 #include <linux/slab.h>
 #include <linux/fileattr.h>
 #include <linux/posix_acl.h>
-#include "ufs.h"
+#include "uni.h"
 
-static struct kmem_cache *ufs_inode_cachep;
+static struct kmem_cache *uni_inode_cachep;
 
-static void ufs_inode_init_once(void *obj)
+static void uni_inode_init_once(void *obj)
 {
-	struct ufs_inode_info *ui = obj;
+	struct uni_inode_info *ui = obj;
 
 	inode_init_once(&ui->vfs_inode);
 	mutex_init(&ui->copyup_mutex);
 	mutex_init(&ui->top_mutex);
 }
 
-int ufs_init_inode_cache(void)
+int uni_init_inode_cache(void)
 {
-	ufs_inode_cachep = kmem_cache_create("ufs_inode_cache", sizeof(struct ufs_inode_info), 0,
+	uni_inode_cachep = kmem_cache_create("uni_inode_cache", sizeof(struct uni_inode_info), 0,
 					     SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT,
-					     ufs_inode_init_once);
-	return ufs_inode_cachep ? 0 : -ENOMEM;
+					     uni_inode_init_once);
+	return uni_inode_cachep ? 0 : -ENOMEM;
 }
 
-void ufs_destroy_inode_cache(void)
+void uni_destroy_inode_cache(void)
 {
 	/* Inodes are freed after an RCU grace period: wait for them first. */
 	rcu_barrier();
-	kmem_cache_destroy(ufs_inode_cachep);
+	kmem_cache_destroy(uni_inode_cachep);
 }
 
-struct inode *ufs_alloc_inode(struct super_block *sb)
+struct inode *uni_alloc_inode(struct super_block *sb)
 {
-	struct ufs_inode_info *ui = alloc_inode_sb(sb, ufs_inode_cachep, GFP_KERNEL);
+	struct uni_inode_info *ui = alloc_inode_sb(sb, uni_inode_cachep, GFP_KERNEL);
 
 	if (!ui)
 		return NULL;
@@ -51,19 +51,19 @@ struct inode *ufs_alloc_inode(struct super_block *sb)
 	return &ui->vfs_inode;
 }
 
-void ufs_free_inode(struct inode *inode)
+void uni_free_inode(struct inode *inode)
 {
-	kmem_cache_free(ufs_inode_cachep, UFS_I(inode));
+	kmem_cache_free(uni_inode_cachep, UNI_I(inode));
 }
 
-void ufs_evict_inode(struct inode *inode)
+void uni_evict_inode(struct inode *inode)
 {
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	iput(UFS_I(inode)->lower);
-	UFS_I(inode)->lower = NULL;
-	ufs_branch_put(rcu_dereference_protected(UFS_I(inode)->branch, true));
-	RCU_INIT_POINTER(UFS_I(inode)->branch, NULL);
+	iput(UNI_I(inode)->lower);
+	UNI_I(inode)->lower = NULL;
+	uni_branch_put(rcu_dereference_protected(UNI_I(inode)->branch, true));
+	RCU_INIT_POINTER(UNI_I(inode)->branch, NULL);
 }
 
 /* ---- inode operations ---- */
@@ -75,39 +75,39 @@ void ufs_evict_inode(struct inode *inode)
  * read-only branch: the write will go to a copy, so its branch's EROFS
  * does not count, only the mode bits we mirror.
  */
-int ufs_permission(UFS_IDMAP_PARAM, struct inode *inode, int mask)
+int uni_permission(UNI_IDMAP_PARAM, struct inode *inode, int mask)
 {
-	struct ufs_inode_info *ui = UFS_I(inode);
+	struct uni_inode_info *ui = UNI_I(inode);
 	struct inode *lower = READ_ONCE(ui->lower);
-	enum ufs_branch_mode mode;
+	enum uni_branch_mode mode;
 
 	rcu_read_lock();	/* a branch object replaced meanwhile is freed after a grace period */
 	mode = READ_ONCE(rcu_dereference(ui->branch)->mode);
 	rcu_read_unlock();
-	if ((mask & MAY_WRITE) && mode != UFS_BRANCH_RW)
-		return generic_permission(UFS_IDMAP_ARG, inode, mask);
+	if ((mask & MAY_WRITE) && mode != UNI_BRANCH_RW)
+		return generic_permission(UNI_IDMAP_ARG, inode, mask);
 	/* Fine in RCU walk too: the lower handles MAY_NOT_BLOCK itself. */
-	return ufs_do_permission(lower, mask);
+	return uni_do_permission(lower, mask);
 }
 
-int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
+int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		       u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
 	struct inode *inode = d_inode(dentry);
-	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+	struct uni_dentry_info *info = uni_get_dentry_info(dentry);
 	struct path lower_path = {
-		.mnt = ufs_info_mnt(info, info->start),
+		.mnt = uni_info_mnt(info, info->start),
 		.dentry = info->lower[info->start],
 	};
 	bool merged = info->end > info->start;
 	int err = -ESTALE;
 
 	if (lower_path.dentry && d_is_positive(lower_path.dentry))
-		err = ufs_do_getattr(&lower_path, stat, request_mask, flags);
+		err = uni_do_getattr(&lower_path, stat, request_mask, flags);
 	if (!err)
 		fsstack_copy_attr_all(inode, d_inode(lower_path.dentry));
-	ufs_put_dentry_info(info);
+	uni_put_dentry_info(info);
 	if (err)
 		return err;
 
@@ -123,7 +123,7 @@ int ufs_getattr(UFS_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 }
 
 /* Returns the target from the lower symlink; the delayed call frees it. */
-static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
+static const char *uni_get_link(struct dentry *dentry, struct inode *inode,
 				struct delayed_call *done)
 {
 	struct path lower;
@@ -131,9 +131,9 @@ static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
 
 	if (!dentry)
 		return ERR_PTR(-ECHILD);	/* lower get_link may sleep */
-	ufs_get_top_lower_path(dentry, &lower);
+	uni_get_top_lower_path(dentry, &lower);
 	/* The string lives with the lower inode, which our inode pins. */
-	target = ufs_do_get_link(lower.dentry, done);
+	target = uni_do_get_link(lower.dentry, done);
 	dput(lower.dentry);
 	return target;
 }
@@ -144,37 +144,37 @@ static const char *ufs_get_link(struct dentry *dentry, struct inode *inode,
  * caller's right to make the change (owner, time and set-id rules) is
  * checked on the union inode first, so a refused change copies nothing.
  */
-int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
+int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
-	unsigned long long keep = UFS_COPY_ALL;
+	unsigned long long keep = UNI_COPY_ALL;
 	struct iattr lower_attr;
 	struct path lower;
 	int err;
 
-	err = setattr_prepare(UFS_IDMAP_ARG, dentry, attr);
+	err = setattr_prepare(UNI_IDMAP_ARG, dentry, attr);
 	if (err)
 		return err;
 	lower_attr = *attr;
 	if (attr->ia_valid & ATTR_SIZE)
 		keep = attr->ia_size;
-	err = ufs_copyup_for_write(dentry, keep);
+	err = uni_copyup_for_write(dentry, keep);
 	if (err)
 		return err;
 
-	ufs_get_top_lower_path(dentry, &lower);
+	uni_get_top_lower_path(dentry, &lower);
 	/* ia_file is our file, not the lower's; the lower needs no file for this. */
 	lower_attr.ia_valid &= ~ATTR_FILE;
 	lower_attr.ia_file = NULL;
 	/* The VFS already dropped set-id bits as the change requires, on our inode. */
 	if (lower_attr.ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
 		lower_attr.ia_valid &= ~ATTR_MODE;
-	err = ufs_do_want_write(lower.mnt);
+	err = uni_do_want_write(lower.mnt);
 	if (!err) {
 		inode_lock(d_inode(lower.dentry));
-		err = ufs_do_setattr(lower.mnt, lower.dentry, &lower_attr);
+		err = uni_do_setattr(lower.mnt, lower.dentry, &lower_attr);
 		inode_unlock(d_inode(lower.dentry));
-		ufs_do_drop_write(lower.mnt);
+		uni_do_drop_write(lower.mnt);
 	}
 	if (!err) {
 		fsstack_copy_attr_all(inode, d_inode(lower.dentry));
@@ -185,35 +185,35 @@ int ufs_setattr(UFS_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 }
 
 /* A reference to the inode's current top lower inode; caller must iput() it. */
-static struct inode *ufs_lower_inode_get(struct inode *inode)
+static struct inode *uni_lower_inode_get(struct inode *inode)
 {
 	struct inode *lower;
 
 	spin_lock(&inode->i_lock);
-	lower = UFS_I(inode)->lower;
+	lower = UNI_I(inode)->lower;
 	ihold(lower);
 	spin_unlock(&inode->i_lock);
 	return lower;
 }
 
 /* FS_IOC_FIEMAP (filefrag): the extents are the top lower file's. */
-int ufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
+int uni_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
 {
-	struct inode *lower = ufs_lower_inode_get(inode);
-	int err = ufs_do_fiemap(lower, fieinfo, start, len);
+	struct inode *lower = uni_lower_inode_get(inode);
+	int err = uni_do_fiemap(lower, fieinfo, start, len);
 
 	iput(lower);
 	return err;
 }
 
 /* lsattr, FS_IOC_FSGETXATTR: the top lower object's flags. */
-int ufs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+int uni_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 {
 	struct path lower;
 	int err;
 
-	ufs_get_top_lower_path(dentry, &lower);
-	err = ufs_do_fileattr_get(lower.dentry, fa);
+	uni_get_top_lower_path(dentry, &lower);
+	err = uni_do_fileattr_get(lower.dentry, fa);
 	dput(lower.dentry);
 	return err;
 }
@@ -223,19 +223,19 @@ int ufs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
  * first, like any modification). The VFS has checked ownership and
  * CAP_LINUX_IMMUTABLE on our inode; the lower checks again on its own.
  */
-int ufs_fileattr_set(UFS_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa)
+int uni_fileattr_set(UNI_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa)
 {
 	struct path lower;
 	int err;
 
-	err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
+	err = uni_copyup_for_write(dentry, UNI_COPY_ALL);
 	if (err)
 		return err;
-	ufs_get_top_lower_path(dentry, &lower);
-	err = ufs_do_want_write(lower.mnt);
+	uni_get_top_lower_path(dentry, &lower);
+	err = uni_do_want_write(lower.mnt);
 	if (!err) {
-		err = ufs_do_fileattr_set(lower.mnt, lower.dentry, fa);
-		ufs_do_drop_write(lower.mnt);
+		err = uni_do_fileattr_set(lower.mnt, lower.dentry, fa);
+		uni_do_drop_write(lower.mnt);
 	}
 	/* Append-only and immutable are enforced on our inode too: mirror i_flags. */
 	fsstack_copy_attr_all(d_inode(dentry), d_inode(lower.dentry));
@@ -243,27 +243,27 @@ int ufs_fileattr_set(UFS_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa
 	return err;
 }
 
-static const struct inode_operations ufs_file_iops = {
-	.permission = ufs_permission,
-	.getattr = ufs_getattr,
-	.setattr = ufs_setattr,
-	.listxattr = ufs_listxattr,
-	.fiemap = ufs_fiemap,
-	.fileattr_get = ufs_fileattr_get,
-	.fileattr_set = ufs_fileattr_set,
-#if UFS_ACL_API
-	.get_inode_acl = ufs_get_inode_acl,
-	.get_acl = ufs_get_acl,
-	.set_acl = ufs_set_acl,
+static const struct inode_operations uni_file_iops = {
+	.permission = uni_permission,
+	.getattr = uni_getattr,
+	.setattr = uni_setattr,
+	.listxattr = uni_listxattr,
+	.fiemap = uni_fiemap,
+	.fileattr_get = uni_fileattr_get,
+	.fileattr_set = uni_fileattr_set,
+#if UNI_ACL_API
+	.get_inode_acl = uni_get_inode_acl,
+	.get_acl = uni_get_acl,
+	.set_acl = uni_set_acl,
 #endif
 };
 
-static const struct inode_operations ufs_symlink_iops = {
-	.get_link = ufs_get_link,
-	.permission = ufs_permission,
-	.getattr = ufs_getattr,
-	.setattr = ufs_setattr,
-	.listxattr = ufs_listxattr,
+static const struct inode_operations uni_symlink_iops = {
+	.get_link = uni_get_link,
+	.permission = uni_permission,
+	.getattr = uni_getattr,
+	.setattr = uni_setattr,
+	.listxattr = uni_listxattr,
 };
 
 /*
@@ -274,28 +274,28 @@ static const struct inode_operations ufs_symlink_iops = {
  * top_mutex, so of two operations that published one after the other the
  * inode ends up following the later one. The old lower inode is put after.
  */
-void ufs_inode_update_top(struct dentry *dentry)
+void uni_inode_update_top(struct dentry *dentry)
 {
 	struct inode *inode = d_inode(dentry);
-	struct ufs_inode_info *ui = UFS_I(inode);
-	struct ufs_lower_branch *branch, *old_branch;
-	struct ufs_dentry_info *info;
+	struct uni_inode_info *ui = UNI_I(inode);
+	struct uni_lower_branch *branch, *old_branch;
+	struct uni_dentry_info *info;
 	struct inode *lower, *old = NULL;
 
 	mutex_lock(&ui->top_mutex);
-	info = ufs_get_dentry_info(dentry);
+	info = uni_get_dentry_info(dentry);
 	lower = d_inode(info->lower[info->start]);
 	branch = info->layout->branch[info->start];
 	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
 	if (branch != old_branch) {
-		rcu_assign_pointer(ui->branch, ufs_branch_get(branch));
-		ufs_branch_put(old_branch);
+		rcu_assign_pointer(ui->branch, uni_branch_get(branch));
+		uni_branch_put(old_branch);
 	}
 	if (lower != ui->lower) {
 		old = ui->lower;
 		ihold(lower);
 		remove_inode_hash(inode);
-		spin_lock(&inode->i_lock);	/* against ufs_lower_inode_get() */
+		spin_lock(&inode->i_lock);	/* against uni_lower_inode_get() */
 		WRITE_ONCE(ui->lower, lower);
 		spin_unlock(&inode->i_lock);
 		__insert_inode_hash(inode, (unsigned long)lower);
@@ -304,86 +304,86 @@ void ufs_inode_update_top(struct dentry *dentry)
 		fsstack_copy_inode_size(inode, lower);
 	}
 	mutex_unlock(&ui->top_mutex);
-	ufs_put_dentry_info(info);
+	uni_put_dentry_info(info);
 	iput(old);
 }
 
 /* A reference to the branch the inode's top object is on. */
-struct ufs_lower_branch *ufs_inode_branch_get(struct inode *inode)
+struct uni_lower_branch *uni_inode_branch_get(struct inode *inode)
 {
-	struct ufs_lower_branch *branch;
+	struct uni_lower_branch *branch;
 
 	rcu_read_lock();
 	do {
 		/* Zero only when replaced meanwhile: then the new one is there. */
-		branch = rcu_dereference(UFS_I(inode)->branch);
+		branch = rcu_dereference(UNI_I(inode)->branch);
 	} while (!refcount_inc_not_zero(&branch->count));
 	rcu_read_unlock();
 	return branch;
 }
 
 /* A directory's times and link count changed below it: mirror its top lower. */
-void ufs_copy_dir_attrs(struct inode *dir)
+void uni_copy_dir_attrs(struct inode *dir)
 {
-	fsstack_copy_attr_all(dir, READ_ONCE(UFS_I(dir)->lower));
+	fsstack_copy_attr_all(dir, READ_ONCE(UNI_I(dir)->lower));
 }
 
 /* ---- inode cache ---- */
 
-static int ufs_inode_test(struct inode *inode, void *lower)
+static int uni_inode_test(struct inode *inode, void *lower)
 {
-	return UFS_I(inode)->lower == lower;
+	return UNI_I(inode)->lower == lower;
 }
 
 /* Called under the inode hash lock: must not fail or sleep. */
-static int ufs_inode_set(struct inode *inode, void *lower)
+static int uni_inode_set(struct inode *inode, void *lower)
 {
 	ihold(lower);	/* our lower dentry keeps it alive until now */
-	UFS_I(inode)->lower = lower;
+	UNI_I(inode)->lower = lower;
 	return 0;
 }
 
-static void ufs_init_new_inode(struct inode *inode, struct inode *lower, unsigned int fs_index)
+static void uni_init_new_inode(struct inode *inode, struct inode *lower, unsigned int fs_index)
 {
-	inode->i_ino = ufs_union_ino(fs_index, lower->i_ino);
+	inode->i_ino = uni_union_ino(fs_index, lower->i_ino);
 	inode->i_mode = lower->i_mode;
 	fsstack_copy_attr_all(inode, lower);
 	fsstack_copy_inode_size(inode, lower);
 
 	switch (lower->i_mode & S_IFMT) {
 	case S_IFDIR:
-		inode->i_op = &ufs_dir_iops;
-		inode->i_fop = &ufs_dir_fops;
+		inode->i_op = &uni_dir_iops;
+		inode->i_fop = &uni_dir_fops;
 		break;
 	case S_IFLNK:
-		inode->i_op = &ufs_symlink_iops;
+		inode->i_op = &uni_symlink_iops;
 		break;
 	case S_IFREG:
-		inode->i_op = &ufs_file_iops;
-		inode->i_fop = &ufs_file_fops;	/* no a_ops: the data is the lower file's */
+		inode->i_op = &uni_file_iops;
+		inode->i_fop = &uni_file_fops;	/* no a_ops: the data is the lower file's */
 		break;
 	default:
-		inode->i_op = &ufs_file_iops;
+		inode->i_op = &uni_file_iops;
 		init_special_inode(inode, lower->i_mode, lower->i_rdev);
 		break;
 	}
 }
 
 /* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
-struct inode *ufs_iget(struct super_block *sb, const struct ufs_dentry_info *info)
+struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info)
 {
 	struct inode *lower = d_inode(info->lower[info->start]);
-	struct ufs_lower_branch *branch = info->layout->branch[info->start];
+	struct uni_lower_branch *branch = info->layout->branch[info->start];
 	struct inode *inode;
 
-	inode = iget5_locked(sb, (unsigned long)lower, ufs_inode_test, ufs_inode_set, lower);
+	inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test, uni_inode_set, lower);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
 	if (!(inode->i_state & I_NEW))
 		return inode;
 
-	rcu_assign_pointer(UFS_I(inode)->branch, ufs_branch_get(branch));
-	ufs_init_new_inode(inode, lower, branch->fs_index);
+	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(branch));
+	uni_init_new_inode(inode, lower, branch->fs_index);
 	unlock_new_inode(inode);
 	return inode;
 }

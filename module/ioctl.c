@@ -13,21 +13,21 @@
 #include <linux/mount.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include "ufs.h"
+#include "uni.h"
 #include "uapi/unionfs.h"
 
 /* The ABI's mode numbers are the core's; keep them from drifting apart. */
-static_assert(UNIONFS_BRANCH_RW == UFS_BRANCH_RW);
-static_assert(UNIONFS_BRANCH_RO == UFS_BRANCH_RO);
-static_assert(UNIONFS_BRANCH_NFSRO == UFS_BRANCH_NFSRO);
-static_assert(UNIONFS_MAX_BRANCHES == UFS_MAX_BRANCHES);
+static_assert(UNIONFS_BRANCH_RW == UNI_BRANCH_RW);
+static_assert(UNIONFS_BRANCH_RO == UNI_BRANCH_RO);
+static_assert(UNIONFS_BRANCH_NFSRO == UNI_BRANCH_NFSRO);
+static_assert(UNIONFS_MAX_BRANCHES == UNI_MAX_BRANCHES);
 
-static long ufs_ioc_get_branch(struct super_block *sb, void __user *arg)
+static long uni_ioc_get_branch(struct super_block *sb, void __user *arg)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 	struct unionfs_ioc_branch *req;
-	struct ufs_lower_branch *branch;
-	struct ufs_layout *layout;
+	struct uni_lower_branch *branch;
+	struct uni_layout *layout;
 	char *path;
 	long err = 0;
 
@@ -41,7 +41,7 @@ static long ufs_ioc_get_branch(struct super_block *sb, void __user *arg)
 	/* The generation first: a listing never pairs a layout with a later number. */
 	req->generation = atomic64_read(&sbi->generation);
 	smp_rmb();
-	layout = ufs_current_layout(sbi);
+	layout = uni_current_layout(sbi);
 	if (req->index >= layout->nbranches) {
 		err = -EINVAL;
 		goto out_put;
@@ -59,35 +59,35 @@ static long ufs_ioc_get_branch(struct super_block *sb, void __user *arg)
 	if (copy_to_user(arg, req, sizeof(*req)))
 		err = -EFAULT;
 out_put:
-	ufs_layout_put(layout);
+	uni_layout_put(layout);
 out:
 	kfree(req);
 	return err;
 }
 
 /* The branches holding the object of info itself (the root, or a name removed meanwhile). */
-static long ufs_query_info(struct dentry *dentry, struct unionfs_ioc_query *req)
+static long uni_query_info(struct dentry *dentry, struct unionfs_ioc_query *req)
 {
-	struct ufs_dentry_info *info = ufs_get_fresh_info(dentry);
+	struct uni_dentry_info *info = uni_get_fresh_info(dentry);
 	int i;
 
 	if (IS_ERR(info))
-		info = ufs_get_dentry_info(dentry);	/* gone from the union: what it was made of */
+		info = uni_get_dentry_info(dentry);	/* gone from the union: what it was made of */
 	for (i = info->start; i <= info->end; i++)
 		if (info->lower[i])
 			req->branches[i / 64] |= 1ULL << (i % 64);
 	req->count = info->layout->nbranches;
-	ufs_put_dentry_info(info);
+	uni_put_dentry_info(info);
 	return 0;
 }
 
 /* Every branch with a copy of the name, not only the top one the union shows. */
-static long ufs_query_name(struct dentry *dentry, struct unionfs_ioc_query *req)
+static long uni_query_name(struct dentry *dentry, struct unionfs_ioc_query *req)
 {
 	struct dentry *parent = dget_parent(dentry);
-	struct ufs_dentry_info *parent_info = ufs_get_fresh_info(parent);
+	struct uni_dentry_info *parent_info = uni_get_fresh_info(parent);
 	struct name_snapshot name;
-	struct ufs_lower_set set;
+	struct uni_lower_set set;
 	long err;
 
 	if (IS_ERR(parent_info)) {
@@ -95,41 +95,41 @@ static long ufs_query_name(struct dentry *dentry, struct unionfs_ioc_query *req)
 		return PTR_ERR(parent_info);
 	}
 	take_dentry_name_snapshot(&name, dentry);
-	ufs_lower_set_of(parent_info, &set);
-	err = ufs_lookup_holders(parent_info->layout->table, &ufs_lower_ops, parent_info->layout,
+	uni_lower_set_of(parent_info, &set);
+	err = uni_lookup_holders(parent_info->layout->table, &uni_lower_ops, parent_info->layout,
 				 &set, name.name.name, name.name.len, req->branches,
 				 ARRAY_SIZE(req->branches));
 	req->count = parent_info->layout->nbranches;
 	release_dentry_name_snapshot(&name);
-	ufs_put_dentry_info(parent_info);
+	uni_put_dentry_info(parent_info);
 	dput(parent);
 	return err;
 }
 
-static long ufs_ioc_query(struct file *file, void __user *arg)
+static long uni_ioc_query(struct file *file, void __user *arg)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct unionfs_ioc_query req = {};
 	long err;
 
 	if (IS_ROOT(dentry) || d_unhashed(dentry))
-		err = ufs_query_info(dentry, &req);
+		err = uni_query_info(dentry, &req);
 	else
-		err = ufs_query_name(dentry, &req);
+		err = uni_query_name(dentry, &req);
 	if (err)
 		return err;
 	return copy_to_user(arg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
 /* Explains a refused change in the kernel log (unionctl says it in the user's terms). */
-static void ufs_ioc_refused(const char *what, unsigned int index, const char *why, int err)
+static void uni_ioc_refused(const char *what, unsigned int index, const char *why, int err)
 {
 	if (why)
 		pr_info_ratelimited("%s branch %u refused: %s (error %d)\n", what, index, why, err);
 }
 
 /* Reads a privileged request of struct unionfs_ioc_index; max_mode bounds its mode. */
-static long ufs_ioc_read_index(void __user *arg, struct unionfs_ioc_index *req, u32 max_mode)
+static long uni_ioc_read_index(void __user *arg, struct unionfs_ioc_index *req, u32 max_mode)
 {
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -140,51 +140,51 @@ static long ufs_ioc_read_index(void __user *arg, struct unionfs_ioc_index *req, 
 	return 0;
 }
 
-static long ufs_ioc_set_mode(struct super_block *sb, void __user *arg)
+static long uni_ioc_set_mode(struct super_block *sb, void __user *arg)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 	struct unionfs_ioc_index req;
 	const char *why = NULL;
-	long err = ufs_ioc_read_index(arg, &req, UNIONFS_BRANCH_NFSRO);
+	long err = uni_ioc_read_index(arg, &req, UNIONFS_BRANCH_NFSRO);
 
 	if (err)
 		return err;
 	err = down_write_killable(&sbi->namespace_rwsem);
 	if (err)
 		return err;
-	err = ufs_check_generation(sbi, req.generation);
+	err = uni_check_generation(sbi, req.generation);
 	if (!err)
-		err = ufs_set_mode_locked(sb, req.index, req.mode, &why);
+		err = uni_set_mode_locked(sb, req.index, req.mode, &why);
 	up_write(&sbi->namespace_rwsem);
-	ufs_ioc_refused("mode of", req.index, why, err);
+	uni_ioc_refused("mode of", req.index, why, err);
 	return err;
 }
 
-static long ufs_ioc_del_branch(struct super_block *sb, void __user *arg)
+static long uni_ioc_del_branch(struct super_block *sb, void __user *arg)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 	struct unionfs_ioc_index req;
 	const char *why = NULL;
-	long err = ufs_ioc_read_index(arg, &req, 0);	/* a removal has no mode */
+	long err = uni_ioc_read_index(arg, &req, 0);	/* a removal has no mode */
 
 	if (err)
 		return err;
 	err = down_write_killable(&sbi->namespace_rwsem);
 	if (err)
 		return err;
-	err = ufs_check_generation(sbi, req.generation);
+	err = uni_check_generation(sbi, req.generation);
 	if (!err)
-		err = ufs_del_branch_locked(sb, req.index, &why);
+		err = uni_del_branch_locked(sb, req.index, &why);
 	up_write(&sbi->namespace_rwsem);
 	if (!err)
-		ufs_forget_unused(sb);
-	ufs_ioc_refused("removing", req.index, why, err);
+		uni_forget_unused(sb);
+	uni_ioc_refused("removing", req.index, why, err);
 	return err;
 }
 
-static long ufs_ioc_add_branch(struct super_block *sb, void __user *arg)
+static long uni_ioc_add_branch(struct super_block *sb, void __user *arg)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 	struct unionfs_ioc_add req;
 	const char *why = NULL;
 	unsigned int clash;
@@ -204,20 +204,20 @@ static long ufs_ioc_add_branch(struct super_block *sb, void __user *arg)
 	if (d_is_dir(dir->f_path.dentry))
 		err = down_write_killable(&sbi->namespace_rwsem);
 	if (!err) {
-		err = ufs_check_generation(sbi, req.generation);
+		err = uni_check_generation(sbi, req.generation);
 		if (!err)
-			err = ufs_add_branch_locked(sb, &dir->f_path, req.index, req.mode,
+			err = uni_add_branch_locked(sb, &dir->f_path, req.index, req.mode,
 						    &why, &clash);
 		up_write(&sbi->namespace_rwsem);
 	}
 	fput(dir);
-	ufs_ioc_refused("adding", req.index, why, err);
+	uni_ioc_refused("adding", req.index, why, err);
 	return err;
 }
 
-static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)
+static long uni_ioc_incgen(struct super_block *sb, void __user *arg)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 	u64 generation;
 	int err;
 
@@ -226,7 +226,7 @@ static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)
 	err = down_write_killable(&sbi->namespace_rwsem);
 	if (err)
 		return err;
-	err = ufs_incgen_locked(sb);
+	err = uni_incgen_locked(sb);
 	generation = atomic64_read(&sbi->generation);
 	up_write(&sbi->namespace_rwsem);
 	if (err)
@@ -234,24 +234,24 @@ static long ufs_ioc_incgen(struct super_block *sb, void __user *arg)
 	return copy_to_user(arg, &generation, sizeof(generation)) ? -EFAULT : 0;
 }
 
-long ufs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+long uni_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct super_block *sb = file_inode(file)->i_sb;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case UNIONFS_IOC_GET_BRANCH:
-		return ufs_ioc_get_branch(sb, uarg);
+		return uni_ioc_get_branch(sb, uarg);
 	case UNIONFS_IOC_QUERY:
-		return ufs_ioc_query(file, uarg);
+		return uni_ioc_query(file, uarg);
 	case UNIONFS_IOC_SET_MODE:
-		return ufs_ioc_set_mode(sb, uarg);
+		return uni_ioc_set_mode(sb, uarg);
 	case UNIONFS_IOC_ADD_BRANCH:
-		return ufs_ioc_add_branch(sb, uarg);
+		return uni_ioc_add_branch(sb, uarg);
 	case UNIONFS_IOC_DEL_BRANCH:
-		return ufs_ioc_del_branch(sb, uarg);
+		return uni_ioc_del_branch(sb, uarg);
 	case UNIONFS_IOC_INCGEN:
-		return ufs_ioc_incgen(sb, uarg);
+		return uni_ioc_incgen(sb, uarg);
 	}
 	return -ENOTTY;
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * layout.c - the life cycle of branch objects and layouts (ufs_types.h):
+ * layout.c - the life cycle of branch objects and layouts (uni_types.h):
  * references, building a layout from branch objects, and reading the
  * union's current one. What changes a layout is in branch.c.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
 #include <linux/slab.h>
-#include "ufs.h"
+#include "uni.h"
 
 /* ---- Branch objects ---- */
 
@@ -16,11 +16,11 @@
  * one of a branch in others[] on the same filesystem, so a filesystem
  * keeps one inode-number space, or a new one.
  */
-struct ufs_lower_branch *ufs_branch_create(struct ufs_sb_info *sbi, const struct path *path,
-					   enum ufs_branch_mode mode,
-					   struct ufs_lower_branch *const *others, unsigned int count)
+struct uni_lower_branch *uni_branch_create(struct uni_sb_info *sbi, const struct path *path,
+					   enum uni_branch_mode mode,
+					   struct uni_lower_branch *const *others, unsigned int count)
 {
-	struct ufs_lower_branch *branch = kzalloc(sizeof(*branch), GFP_KERNEL);
+	struct uni_lower_branch *branch = kzalloc(sizeof(*branch), GFP_KERNEL);
 	unsigned int i;
 
 	if (!branch)
@@ -41,14 +41,14 @@ struct ufs_lower_branch *ufs_branch_create(struct ufs_sb_info *sbi, const struct
 	return branch;
 }
 
-struct ufs_lower_branch *ufs_branch_get(struct ufs_lower_branch *branch)
+struct uni_lower_branch *uni_branch_get(struct uni_lower_branch *branch)
 {
 	refcount_inc(&branch->count);
 	return branch;
 }
 
 /* Drops a reference; the last one unpins the directory. May sleep. */
-void ufs_branch_put(struct ufs_lower_branch *branch)
+void uni_branch_put(struct uni_lower_branch *branch)
 {
 	if (!branch || !refcount_dec_and_test(&branch->count))
 		return;
@@ -62,10 +62,10 @@ void ufs_branch_put(struct ufs_lower_branch *branch)
  * A layout of the count branches in branches[] (each gets a reference),
  * in that order, with their current modes. NULL on ENOMEM.
  */
-struct ufs_layout *ufs_layout_create(struct ufs_sb_info *sbi,
-				     struct ufs_lower_branch *const *branches, unsigned int count)
+struct uni_layout *uni_layout_create(struct uni_sb_info *sbi,
+				     struct uni_lower_branch *const *branches, unsigned int count)
 {
-	struct ufs_layout *layout;
+	struct uni_layout *layout;
 	unsigned int i;
 
 	layout = kzalloc(struct_size(layout, branch, count), GFP_KERNEL);
@@ -73,52 +73,52 @@ struct ufs_layout *ufs_layout_create(struct ufs_sb_info *sbi,
 		return NULL;
 	refcount_set(&layout->count, 1);
 	layout->sbi = sbi;
-	layout->table = ufs_branch_table_create(count);
+	layout->table = uni_branch_table_create(count);
 	if (!layout->table)
 		goto fail;
 	for (i = 0; i < count; i++) {
-		struct ufs_lower_branch *branch = branches[i];
-		struct ufs_branch entry = {
+		struct uni_lower_branch *branch = branches[i];
+		struct uni_branch entry = {
 			.env = branch,
 			.mode = READ_ONCE(branch->mode),
 			.fs_index = branch->fs_index,
 		};
 
-		if (ufs_branch_table_insert(layout->table, i, &entry))
+		if (uni_branch_table_insert(layout->table, i, &entry))
 			goto fail;
-		layout->branch[i] = ufs_branch_get(branch);
+		layout->branch[i] = uni_branch_get(branch);
 		layout->nbranches = i + 1;
 	}
 	return layout;
 fail:
-	ufs_layout_put(layout);
+	uni_layout_put(layout);
 	return NULL;
 }
 
-struct ufs_layout *ufs_layout_get(struct ufs_layout *layout)
+struct uni_layout *uni_layout_get(struct uni_layout *layout)
 {
 	refcount_inc(&layout->count);
 	return layout;
 }
 
 /* Drops a reference; the last one drops the branches. May sleep. */
-void ufs_layout_put(struct ufs_layout *layout)
+void uni_layout_put(struct uni_layout *layout)
 {
 	unsigned int i;
 
 	if (!layout || !refcount_dec_and_test(&layout->count))
 		return;
 	for (i = 0; i < layout->nbranches; i++)
-		ufs_branch_put(layout->branch[i]);
+		uni_branch_put(layout->branch[i]);
 	if (layout->table)
-		ufs_branch_table_destroy(layout->table);
+		uni_branch_table_destroy(layout->table);
 	kfree_rcu(layout, rcu);	/* RCU walkers may still look through it */
 }
 
 /* A reference to the union's current layout. */
-struct ufs_layout *ufs_current_layout(struct ufs_sb_info *sbi)
+struct uni_layout *uni_current_layout(struct uni_sb_info *sbi)
 {
-	struct ufs_layout *layout;
+	struct uni_layout *layout;
 
 	rcu_read_lock();
 	do {
@@ -130,7 +130,7 @@ struct ufs_layout *ufs_current_layout(struct ufs_sb_info *sbi)
 }
 
 /* The index of the branch whose directory is path in layout, or -ENOENT. */
-int ufs_layout_find(const struct ufs_layout *layout, const struct path *path)
+int uni_layout_find(const struct uni_layout *layout, const struct path *path)
 {
 	unsigned int i;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lower.c - every call into a branch filesystem goes through here: one
- * small wrapper per operation (ufs_do_*), with a pr_debug trace, so
+ * small wrapper per operation (uni_do_*), with a pr_debug trace, so
  * credentials, idmapping and tracing have one home. The other files call
  * these wrappers; they still take a branch's locks (inode_lock,
  * lock_rename) and a lower file's freeze protection (file_start_write)
@@ -21,22 +21,22 @@
 #include <linux/posix_acl.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
-#include "ufs.h"
+#include "uni.h"
 
 /* ---- The core's environment ---- */
 
-void *ufs_env_alloc(unsigned long size)
+void *uni_env_alloc(unsigned long size)
 {
 	return kvmalloc(size, GFP_KERNEL);
 }
 
-void ufs_env_free(void *ptr)
+void uni_env_free(void *ptr)
 {
 	kvfree(ptr);
 }
 
 /* Reached only on a broken invariant inside the core (e.g. a pure virtual call). */
-void ufs_env_bug(const char *what)
+void uni_env_bug(const char *what)
 {
 	pr_crit("core invariant broken: %s\n", what);
 	BUG();
@@ -45,7 +45,7 @@ void ufs_env_bug(const char *what)
 /* ---- Wrappers ---- */
 
 /* Returns a new reference to NAME in DIR (possibly negative), or an ERR_PTR. */
-static struct dentry *ufs_do_lookup(struct dentry *dir, const char *name, unsigned int len)
+static struct dentry *uni_do_lookup(struct dentry *dir, const char *name, unsigned int len)
 {
 	struct dentry *child = lookup_one_len_unlocked(name, dir, len);
 
@@ -55,7 +55,7 @@ static struct dentry *ufs_do_lookup(struct dentry *dir, const char *name, unsign
 }
 
 /* Opens a lower object as the caller; returns the file or an ERR_PTR. */
-struct file *ufs_do_open(const struct path *path, int flags)
+struct file *uni_do_open(const struct path *path, int flags)
 {
 	struct file *file = dentry_open(path, flags, current_cred());
 
@@ -64,16 +64,16 @@ struct file *ufs_do_open(const struct path *path, int flags)
 	return file;
 }
 
-int ufs_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsigned int flags)
+int uni_do_getattr(const struct path *path, struct kstat *stat, u32 mask, unsigned int flags)
 {
-	int err = ufs_vfs_getattr(path, stat, mask, flags);
+	int err = uni_vfs_getattr(path, stat, mask, flags);
 
 	pr_debug("getattr %pd -> %d\n", path->dentry, err);
 	return err;
 }
 
 /* vfs_rename() of old (in old_dir) to new (in new_dir) on mnt. Caller holds lock_rename() (one parent: its lock). */
-int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
+int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
 		  struct dentry *new_dir, struct dentry *new, unsigned int flags)
 {
 	struct renamedata rd = {
@@ -85,13 +85,13 @@ int ufs_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 	};
 	int err;
 
-	ufs_renamedata_set_idmap(&rd, mnt);
+	uni_renamedata_set_idmap(&rd, mnt);
 	err = vfs_rename(&rd);
 	pr_debug("rename %pd -> %pd flags %#x -> %d\n", old, new, flags, err);
 	return err;
 }
 
-static int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
+static int uni_do_iterate(struct file *dir, struct dir_context *ctx)
 {
 	int err = iterate_dir(dir, ctx);
 
@@ -100,7 +100,7 @@ static int ufs_do_iterate(struct file *dir, struct dir_context *ctx)
 }
 
 /* lookup_one_len(): caller holds dir's inode lock. A new reference or an ERR_PTR. */
-struct dentry *ufs_do_lookup_locked(struct dentry *dir, const char *name, unsigned int len)
+struct dentry *uni_do_lookup_locked(struct dentry *dir, const char *name, unsigned int len)
 {
 	struct dentry *child = lookup_one_len(name, dir, len);
 
@@ -110,7 +110,7 @@ struct dentry *ufs_do_lookup_locked(struct dentry *dir, const char *name, unsign
 }
 
 /* Freeze protection and the read-only check of a branch mount, around a change. */
-int ufs_do_want_write(struct vfsmount *mnt)
+int uni_do_want_write(struct vfsmount *mnt)
 {
 	int err = mnt_want_write(mnt);
 
@@ -118,75 +118,75 @@ int ufs_do_want_write(struct vfsmount *mnt)
 	return err;
 }
 
-void ufs_do_drop_write(struct vfsmount *mnt)
+void uni_do_drop_write(struct vfsmount *mnt)
 {
 	mnt_drop_write(mnt);
 }
 
 /* ---- namespace changes: caller holds dir's inode lock and write access to mnt ---- */
 
-int ufs_do_create(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode)
+int uni_do_create(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode)
 {
-	int err = vfs_create(ufs_mnt_idmap(mnt), dir, new, mode, true);
+	int err = vfs_create(uni_mnt_idmap(mnt), dir, new, mode, true);
 
 	pr_debug("create %pd mode %#o -> %d\n", new, mode, err);
 	return err;
 }
 
-int ufs_do_mkdir(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode)
+int uni_do_mkdir(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode)
 {
-	int err = vfs_mkdir(ufs_mnt_idmap(mnt), dir, new, mode);
+	int err = vfs_mkdir(uni_mnt_idmap(mnt), dir, new, mode);
 
 	pr_debug("mkdir %pd mode %#o -> %d\n", new, mode, err);
 	return err;
 }
 
-int ufs_do_symlink(struct vfsmount *mnt, struct inode *dir, struct dentry *new,
+int uni_do_symlink(struct vfsmount *mnt, struct inode *dir, struct dentry *new,
 		   const char *target)
 {
-	int err = vfs_symlink(ufs_mnt_idmap(mnt), dir, new, target);
+	int err = vfs_symlink(uni_mnt_idmap(mnt), dir, new, target);
 
 	pr_debug("symlink %pd -> %d\n", new, err);
 	return err;
 }
 
-int ufs_do_mknod(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode,
+int uni_do_mknod(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode,
 		 dev_t dev)
 {
-	int err = vfs_mknod(ufs_mnt_idmap(mnt), dir, new, mode, dev);
+	int err = vfs_mknod(uni_mnt_idmap(mnt), dir, new, mode, dev);
 
 	pr_debug("mknod %pd mode %#o -> %d\n", new, mode, err);
 	return err;
 }
 
-int ufs_do_link(struct vfsmount *mnt, struct dentry *old, struct inode *dir, struct dentry *new)
+int uni_do_link(struct vfsmount *mnt, struct dentry *old, struct inode *dir, struct dentry *new)
 {
-	int err = vfs_link(old, ufs_mnt_idmap(mnt), dir, new, NULL);
+	int err = vfs_link(old, uni_mnt_idmap(mnt), dir, new, NULL);
 
 	pr_debug("link %pd -> %pd -> %d\n", old, new, err);
 	return err;
 }
 
-int ufs_do_unlink(struct vfsmount *mnt, struct inode *dir, struct dentry *victim)
+int uni_do_unlink(struct vfsmount *mnt, struct inode *dir, struct dentry *victim)
 {
-	int err = vfs_unlink(ufs_mnt_idmap(mnt), dir, victim, NULL);
+	int err = vfs_unlink(uni_mnt_idmap(mnt), dir, victim, NULL);
 
 	pr_debug("unlink %pd -> %d\n", victim, err);
 	return err;
 }
 
-int ufs_do_rmdir(struct vfsmount *mnt, struct inode *dir, struct dentry *victim)
+int uni_do_rmdir(struct vfsmount *mnt, struct inode *dir, struct dentry *victim)
 {
-	int err = vfs_rmdir(ufs_mnt_idmap(mnt), dir, victim);
+	int err = vfs_rmdir(uni_mnt_idmap(mnt), dir, victim);
 
 	pr_debug("rmdir %pd -> %d\n", victim, err);
 	return err;
 }
 
 /* An unnamed file in dir, open with flags, as the caller; caller holds write access. */
-struct file *ufs_do_tmpfile_open(const struct path *dir, umode_t mode, int flags)
+struct file *uni_do_tmpfile_open(const struct path *dir, umode_t mode, int flags)
 {
-	struct file *file = ufs_tmpfile_open(ufs_mnt_idmap(dir->mnt), dir, mode, flags,
+	struct file *file = uni_tmpfile_open(uni_mnt_idmap(dir->mnt), dir, mode, flags,
 					     current_cred());
 
 	pr_debug("tmpfile in %pd mode %#o flags %#x -> %ld\n", dir->dentry, mode, flags,
@@ -197,7 +197,7 @@ struct file *ufs_do_tmpfile_open(const struct path *dir, umode_t mode, int flags
 /* ---- attributes ---- */
 
 /* A symlink's target; the delayed call frees it. */
-const char *ufs_do_get_link(struct dentry *dentry, struct delayed_call *done)
+const char *uni_do_get_link(struct dentry *dentry, struct delayed_call *done)
 {
 	const char *target = vfs_get_link(dentry, done);
 
@@ -206,24 +206,24 @@ const char *ufs_do_get_link(struct dentry *dentry, struct delayed_call *done)
 }
 
 /* notify_change(): caller holds the inode lock of dentry and write access to mnt. */
-int ufs_do_setattr(struct vfsmount *mnt, struct dentry *dentry, struct iattr *attr)
+int uni_do_setattr(struct vfsmount *mnt, struct dentry *dentry, struct iattr *attr)
 {
-	int err = notify_change(ufs_mnt_idmap(mnt), dentry, attr, NULL);
+	int err = notify_change(uni_mnt_idmap(mnt), dentry, attr, NULL);
 
 	pr_debug("setattr %pd valid %#x -> %d\n", dentry, attr->ia_valid, err);
 	return err;
 }
 
 /* The lower inode's own permission check (also in RCU walk: MAY_NOT_BLOCK is its business). */
-int ufs_do_permission(struct inode *inode, int mask)
+int uni_do_permission(struct inode *inode, int mask)
 {
-	int err = inode_permission(UFS_NOP_IDMAP, inode, mask);
+	int err = inode_permission(UNI_NOP_IDMAP, inode, mask);
 
 	pr_debug("permission ino %lu mask %#x -> %d\n", inode->i_ino, mask, err);
 	return err;
 }
 
-int ufs_do_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
+int uni_do_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len)
 {
 	int err = -EOPNOTSUPP;
 
@@ -233,7 +233,7 @@ int ufs_do_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 s
 	return err;
 }
 
-int ufs_do_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+int uni_do_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 {
 	int err = vfs_fileattr_get(dentry, fa);
 
@@ -242,15 +242,15 @@ int ufs_do_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 }
 
 /* Caller holds write access to mnt. */
-int ufs_do_fileattr_set(struct vfsmount *mnt, struct dentry *dentry, struct fileattr *fa)
+int uni_do_fileattr_set(struct vfsmount *mnt, struct dentry *dentry, struct fileattr *fa)
 {
-	int err = vfs_fileattr_set(ufs_mnt_idmap(mnt), dentry, fa);
+	int err = vfs_fileattr_set(uni_mnt_idmap(mnt), dentry, fa);
 
 	pr_debug("fileattr_set %pd -> %d\n", dentry, err);
 	return err;
 }
 
-int ufs_do_statfs(const struct path *path, struct kstatfs *buf)
+int uni_do_statfs(const struct path *path, struct kstatfs *buf)
 {
 	int err = vfs_statfs(path, buf);
 
@@ -259,7 +259,7 @@ int ufs_do_statfs(const struct path *path, struct kstatfs *buf)
 }
 
 /* Caller holds sb->s_umount, as sync_filesystem() requires. */
-int ufs_do_sync_fs(struct super_block *sb)
+int uni_do_sync_fs(struct super_block *sb)
 {
 	int err = sync_filesystem(sb);
 
@@ -269,35 +269,35 @@ int ufs_do_sync_fs(struct super_block *sb)
 
 /* ---- xattrs and ACLs ---- */
 
-ssize_t ufs_do_getxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+ssize_t uni_do_getxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
 			void *value, size_t size)
 {
-	ssize_t ret = vfs_getxattr(ufs_mnt_idmap(mnt), dentry, name, value, size);
+	ssize_t ret = vfs_getxattr(uni_mnt_idmap(mnt), dentry, name, value, size);
 
 	pr_debug("getxattr %pd %s size %zu -> %zd\n", dentry, name, size, ret);
 	return ret;
 }
 
 /* Caller holds write access to mnt. */
-int ufs_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+int uni_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
 		    const void *value, size_t size, int flags)
 {
-	int err = vfs_setxattr(ufs_mnt_idmap(mnt), dentry, name, value, size, flags);
+	int err = vfs_setxattr(uni_mnt_idmap(mnt), dentry, name, value, size, flags);
 
 	pr_debug("setxattr %pd %s size %zu flags %#x -> %d\n", dentry, name, size, flags, err);
 	return err;
 }
 
 /* Caller holds write access to mnt. */
-int ufs_do_removexattr(struct vfsmount *mnt, struct dentry *dentry, const char *name)
+int uni_do_removexattr(struct vfsmount *mnt, struct dentry *dentry, const char *name)
 {
-	int err = vfs_removexattr(ufs_mnt_idmap(mnt), dentry, name);
+	int err = vfs_removexattr(uni_mnt_idmap(mnt), dentry, name);
 
 	pr_debug("removexattr %pd %s -> %d\n", dentry, name, err);
 	return err;
 }
 
-ssize_t ufs_do_listxattr(struct dentry *dentry, char *list, size_t size)
+ssize_t uni_do_listxattr(struct dentry *dentry, char *list, size_t size)
 {
 	ssize_t ret = vfs_listxattr(dentry, list, size);
 
@@ -305,10 +305,10 @@ ssize_t ufs_do_listxattr(struct dentry *dentry, char *list, size_t size)
 	return ret;
 }
 
-#if UFS_ACL_API
-struct posix_acl *ufs_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name)
+#if UNI_ACL_API
+struct posix_acl *uni_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name)
 {
-	struct posix_acl *acl = vfs_get_acl(ufs_mnt_idmap(mnt), dentry, name);
+	struct posix_acl *acl = vfs_get_acl(uni_mnt_idmap(mnt), dentry, name);
 
 	pr_debug("get_acl %pd %s -> %ld\n", dentry, name,
 		 IS_ERR(acl) ? PTR_ERR(acl) : (long)!!acl);
@@ -316,7 +316,7 @@ struct posix_acl *ufs_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, co
 }
 
 /* The ACL the lower inode caches (or reads): for the union inode's own checks. */
-struct posix_acl *ufs_do_get_inode_acl(struct inode *inode, int type)
+struct posix_acl *uni_do_get_inode_acl(struct inode *inode, int type)
 {
 	struct posix_acl *acl = get_inode_acl(inode, type);
 
@@ -326,19 +326,19 @@ struct posix_acl *ufs_do_get_inode_acl(struct inode *inode, int type)
 }
 
 /* Caller holds write access to mnt. */
-int ufs_do_set_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+int uni_do_set_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name,
 		   struct posix_acl *acl)
 {
-	int err = vfs_set_acl(ufs_mnt_idmap(mnt), dentry, name, acl);
+	int err = vfs_set_acl(uni_mnt_idmap(mnt), dentry, name, acl);
 
 	pr_debug("set_acl %pd %s -> %d\n", dentry, name, err);
 	return err;
 }
 
 /* Caller holds write access to mnt. */
-int ufs_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name)
+int uni_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name)
 {
-	int err = vfs_remove_acl(ufs_mnt_idmap(mnt), dentry, name);
+	int err = vfs_remove_acl(uni_mnt_idmap(mnt), dentry, name);
 
 	pr_debug("remove_acl %pd %s -> %d\n", dentry, name, err);
 	return err;
@@ -348,7 +348,7 @@ int ufs_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *n
 /* ---- open lower files ---- */
 
 /* f_op->check_flags, where the lower file has one: may it take fcntl(F_SETFL) flags? */
-int ufs_do_check_flags(struct file *file, int flags)
+int uni_do_check_flags(struct file *file, int flags)
 {
 	int err = 0;
 
@@ -359,7 +359,7 @@ int ufs_do_check_flags(struct file *file, int flags)
 }
 
 /* f_op->flush, where the lower file has one (close(2) of a descriptor). */
-int ufs_do_flush(struct file *file, fl_owner_t id)
+int uni_do_flush(struct file *file, fl_owner_t id)
 {
 	int err = 0;
 
@@ -369,7 +369,7 @@ int ufs_do_flush(struct file *file, fl_owner_t id)
 	return err;
 }
 
-ssize_t ufs_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags)
+ssize_t uni_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags)
 {
 	ssize_t ret = vfs_iter_read(file, iter, pos, flags);
 
@@ -378,7 +378,7 @@ ssize_t ufs_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, 
 }
 
 /* Caller holds the file's freeze protection (file_start_write). */
-ssize_t ufs_do_iter_write(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags)
+ssize_t uni_do_iter_write(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags)
 {
 	ssize_t ret = vfs_iter_write(file, iter, pos, flags);
 
@@ -386,17 +386,17 @@ ssize_t ufs_do_iter_write(struct file *file, struct iov_iter *iter, loff_t *pos,
 	return ret;
 }
 
-ssize_t ufs_do_splice_read(struct file *in, loff_t *ppos, struct pipe_inode_info *pipe,
+ssize_t uni_do_splice_read(struct file *in, loff_t *ppos, struct pipe_inode_info *pipe,
 			   size_t len, unsigned int flags)
 {
-	ssize_t ret = ufs_splice_read_lower(in, ppos, pipe, len, flags);
+	ssize_t ret = uni_splice_read_lower(in, ppos, pipe, len, flags);
 
 	pr_debug("splice_read %pD len %zu -> %zd\n", in, len, ret);
 	return ret;
 }
 
 /* Caller holds the file's freeze protection (file_start_write). */
-ssize_t ufs_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff_t *ppos,
+ssize_t uni_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff_t *ppos,
 			    size_t len, unsigned int flags)
 {
 	ssize_t ret = iter_file_splice_write(pipe, out, ppos, len, flags);
@@ -406,16 +406,16 @@ ssize_t ufs_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff
 }
 
 /* do_splice_direct() with the writer's freeze protection held (compat.h). */
-long ufs_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
+long uni_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
 			  size_t len)
 {
-	long ret = ufs_splice_direct(in, in_pos, out, out_pos, len);
+	long ret = uni_splice_direct(in, in_pos, out, out_pos, len);
 
 	pr_debug("splice %pD -> %pD len %zu -> %ld\n", in, out, len, ret);
 	return ret;
 }
 
-ssize_t ufs_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+ssize_t uni_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
 			       size_t len, unsigned int flags)
 {
 	ssize_t ret = vfs_copy_file_range(in, pos_in, out, pos_out, len, flags);
@@ -425,7 +425,7 @@ ssize_t ufs_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out,
 	return ret;
 }
 
-loff_t ufs_do_clone_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+loff_t uni_do_clone_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
 			  loff_t len, unsigned int remap_flags)
 {
 	loff_t ret = vfs_clone_file_range(in, pos_in, out, pos_out, len, remap_flags);
@@ -434,7 +434,7 @@ loff_t ufs_do_clone_range(struct file *in, loff_t pos_in, struct file *out, loff
 	return ret;
 }
 
-loff_t ufs_do_dedupe_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+loff_t uni_do_dedupe_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
 			   loff_t len, unsigned int remap_flags)
 {
 	loff_t ret = vfs_dedupe_file_range_one(in, pos_in, out, pos_out, len, remap_flags);
@@ -443,7 +443,7 @@ loff_t ufs_do_dedupe_range(struct file *in, loff_t pos_in, struct file *out, lof
 	return ret;
 }
 
-loff_t ufs_do_llseek(struct file *file, loff_t offset, int whence)
+loff_t uni_do_llseek(struct file *file, loff_t offset, int whence)
 {
 	loff_t ret = vfs_llseek(file, offset, whence);
 
@@ -451,7 +451,7 @@ loff_t ufs_do_llseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
-int ufs_do_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+int uni_do_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	int err = vfs_fsync_range(file, start, end, datasync);
 
@@ -459,7 +459,7 @@ int ufs_do_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	return err;
 }
 
-int ufs_do_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+int uni_do_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
 {
 	int err = vfs_fallocate(file, mode, offset, len);
 
@@ -467,7 +467,7 @@ int ufs_do_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
 	return err;
 }
 
-int ufs_do_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
+int uni_do_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
 {
 	int err = vfs_fadvise(file, offset, len, advice);
 
@@ -476,7 +476,7 @@ int ufs_do_fadvise(struct file *file, loff_t offset, loff_t len, int advice)
 }
 
 /* vfs_truncate() takes the write access and freeze protection it needs itself. */
-int ufs_do_truncate(const struct path *path, loff_t length)
+int uni_do_truncate(const struct path *path, loff_t length)
 {
 	int err = vfs_truncate(path, length);
 
@@ -485,7 +485,7 @@ int ufs_do_truncate(const struct path *path, loff_t length)
 }
 
 /* Maps vma, already set to file (vma_set_file), with the lower file's own mmap. */
-int ufs_do_mmap(struct file *file, struct vm_area_struct *vma)
+int uni_do_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	int err = call_mmap(file, vma);
 
@@ -496,7 +496,7 @@ int ufs_do_mmap(struct file *file, struct vm_area_struct *vma)
 /* ---- dentries ---- */
 
 /* The lower dentry's own revalidation (caller checked DCACHE_OP_REVALIDATE); RCU walk too. */
-int ufs_do_revalidate(struct dentry *dentry, unsigned int flags)
+int uni_do_revalidate(struct dentry *dentry, unsigned int flags)
 {
 	int ret = dentry->d_op->d_revalidate(dentry, flags);
 
@@ -507,14 +507,14 @@ int ufs_do_revalidate(struct dentry *dentry, unsigned int flags)
 /* ---- Branch operations for the core (handles are struct dentry *) ---- */
 
 /* The core's env is the layout its table belongs to. */
-static struct vfsmount *ufs_branch_mnt(void *env, unsigned int branch)
+static struct vfsmount *uni_branch_mnt(void *env, unsigned int branch)
 {
-	return ((struct ufs_layout *)env)->branch[branch]->path.mnt;
+	return ((struct uni_layout *)env)->branch[branch]->path.mnt;
 }
 
-static struct ufs_sb_info *ufs_env_sbi(void *env)
+static struct uni_sb_info *uni_env_sbi(void *env)
 {
-	return ((struct ufs_layout *)env)->sbi;
+	return ((struct uni_layout *)env)->sbi;
 }
 
 /*
@@ -523,47 +523,47 @@ static struct ufs_sb_info *ufs_env_sbi(void *env)
  * mounter, whose credentials were captured at mount time: the caller's
  * permission was checked on the union object before, by the VFS.
  */
-static const struct cred *ufs_as_mounter(void *env)
+static const struct cred *uni_as_mounter(void *env)
 {
-	return override_creds(ufs_env_sbi(env)->creator_cred);
+	return override_creds(uni_env_sbi(env)->creator_cred);
 }
 
 /* Names the union keeps for itself: whiteouts, opaque markers, temporaries. */
-static bool ufs_is_union_metadata(const struct dentry *dentry)
+static bool uni_is_union_metadata(const struct dentry *dentry)
 {
-	return dentry->d_name.len >= UFS_WH_PREFIX_LEN &&
-	       !memcmp(dentry->d_name.name, UFS_WH_PREFIX, UFS_WH_PREFIX_LEN);
+	return dentry->d_name.len >= UNI_WH_PREFIX_LEN &&
+	       !memcmp(dentry->d_name.name, UNI_WH_PREFIX, UNI_WH_PREFIX_LEN);
 }
 
-static enum ufs_kind ufs_kind_of(const struct dentry *dentry)
+static enum uni_kind uni_kind_of(const struct dentry *dentry)
 {
 	if (d_is_negative(dentry))
-		return UFS_KIND_NONE;
-	return d_is_dir(dentry) ? UFS_KIND_DIR : UFS_KIND_OTHER;
+		return UNI_KIND_NONE;
+	return d_is_dir(dentry) ? UNI_KIND_DIR : UNI_KIND_OTHER;
 }
 
 /*
  * A directory removed meanwhile (the core may look into an instance it
  * has just deleted) holds nothing; lookup_one_len would say ENOENT.
  */
-static int ufs_lower_lookup(void *env, unsigned int branch, void *dir, const char *name,
-			    unsigned int len, void **child, enum ufs_kind *kind)
+static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const char *name,
+			    unsigned int len, void **child, enum uni_kind *kind)
 {
 	struct inode *dinode = d_inode((struct dentry *)dir);
 	struct dentry *found = NULL;
 
 	if (!IS_DEADDIR(dinode)) {
-		const struct cred *old_cred = ufs_as_mounter(env);
+		const struct cred *old_cred = uni_as_mounter(env);
 
-		found = ufs_do_lookup(dir, name, len);
+		found = uni_do_lookup(dir, name, len);
 		revert_creds(old_cred);
 		if (PTR_ERR(found) == -ENOENT && IS_DEADDIR(dinode))
 			found = NULL;	/* removed while we looked */
 		if (IS_ERR(found))
 			return PTR_ERR(found);
 	}
-	*kind = found ? ufs_kind_of(found) : UFS_KIND_NONE;
-	if (*kind == UFS_KIND_NONE) {
+	*kind = found ? uni_kind_of(found) : UNI_KIND_NONE;
+	if (*kind == UNI_KIND_NONE) {
 		dput(found);
 		found = NULL;
 	}
@@ -571,12 +571,12 @@ static int ufs_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 	return 0;
 }
 
-static void ufs_lower_put(void *env, void *handle)
+static void uni_lower_put(void *env, void *handle)
 {
 	dput(handle);
 }
 
-struct ufs_iterate_ctx {
+struct uni_iterate_ctx {
 	struct dir_context ctx;
 	int (*emit)(void *cookie, const char *name, unsigned int len,
 		    unsigned long long ino, unsigned int dtype);
@@ -585,23 +585,23 @@ struct ufs_iterate_ctx {
 	int err;
 };
 
-static bool ufs_iterate_actor(struct dir_context *ctx, const char *name, int len,
+static bool uni_iterate_actor(struct dir_context *ctx, const char *name, int len,
 			      loff_t offset, u64 ino, unsigned int dtype)
 {
-	struct ufs_iterate_ctx *ic = container_of(ctx, struct ufs_iterate_ctx, ctx);
+	struct uni_iterate_ctx *ic = container_of(ctx, struct uni_iterate_ctx, ctx);
 
 	ic->count++;
 	ic->err = ic->emit(ic->cookie, name, len, ino, dtype);
 	return ic->err == 0;
 }
 
-static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
+static int uni_lower_iterate(void *env, unsigned int branch, void *dir,
 			     int (*emit)(void *cookie, const char *name, unsigned int len,
 					 unsigned long long ino, unsigned int dtype),
 			     void *cookie)
 {
-	struct path path = { .mnt = ufs_branch_mnt(env, branch), .dentry = dir };
-	struct ufs_iterate_ctx ic = { .ctx.actor = ufs_iterate_actor, .emit = emit,
+	struct path path = { .mnt = uni_branch_mnt(env, branch), .dentry = dir };
+	struct uni_iterate_ctx ic = { .ctx.actor = uni_iterate_actor, .emit = emit,
 				      .cookie = cookie };
 	const struct cred *old_cred;
 	struct file *file;
@@ -613,15 +613,15 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 	 */
 	if (IS_DEADDIR(d_inode((struct dentry *)dir)))
 		return 0;
-	old_cred = ufs_as_mounter(env);
-	file = ufs_do_open(&path, O_RDONLY | O_DIRECTORY);
+	old_cred = uni_as_mounter(env);
+	file = uni_do_open(&path, O_RDONLY | O_DIRECTORY);
 	revert_creds(old_cred);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	/* A directory is read in as many calls as its filesystem needs. */
 	do {
 		ic.count = 0;
-		err = ufs_do_iterate(file, &ic.ctx);
+		err = uni_do_iterate(file, &ic.ctx);
 	} while (!err && !ic.err && ic.count);
 	if (err == -ENOENT && IS_DEADDIR(file_inode(file)))
 		err = 0;	/* removed while we were reading it */
@@ -632,23 +632,23 @@ static int ufs_lower_iterate(void *env, unsigned int branch, void *dir,
 /* ---- Write operations for the core: one VFS call on one branch each ---- */
 
 
-static void *ufs_lower_get(void *env, void *handle)
+static void *uni_lower_get(void *env, void *handle)
 {
 	return dget(handle);
 }
 
-static int ufs_lower_getattr(void *env, unsigned int branch, void *handle, struct ufs_attr *attr)
+static int uni_lower_getattr(void *env, unsigned int branch, void *handle, struct uni_attr *attr)
 {
 	struct inode *inode = d_inode((struct dentry *)handle);
 
 	attr->mode = inode->i_mode;
-	attr->flags = (IS_IMMUTABLE(inode) ? UFS_ATTR_IMMUTABLE : 0) |
-		      (IS_APPEND(inode) ? UFS_ATTR_APPEND : 0);
+	attr->flags = (IS_IMMUTABLE(inode) ? UNI_ATTR_IMMUTABLE : 0) |
+		      (IS_APPEND(inode) ? UNI_ATTR_APPEND : 0);
 	return 0;
 }
 
 /* Is child still the entry of dir it was looked up as? Caller holds dir's lock. */
-static bool ufs_still_child(struct dentry *dir, struct dentry *child)
+static bool uni_still_child(struct dentry *dir, struct dentry *child)
 {
 	return child->d_parent == dir && !d_unhashed(child);
 }
@@ -658,13 +658,13 @@ static bool ufs_still_child(struct dentry *dir, struct dentry *child)
  * negative (they instantiate another one): look the name up again.
  * Returns a reference to a positive dentry or an ERR_PTR; puts 'made'.
  */
-static struct dentry *ufs_settle_new(struct dentry *dir, struct dentry *made)
+static struct dentry *uni_settle_new(struct dentry *dir, struct dentry *made)
 {
 	struct dentry *again;
 
 	if (!d_unhashed(made) && d_is_positive(made))
 		return made;
-	again = ufs_do_lookup_locked(dir, made->d_name.name, made->d_name.len);
+	again = uni_do_lookup_locked(dir, made->d_name.name, made->d_name.len);
 	dput(made);
 	if (!IS_ERR(again) && d_is_negative(again)) {
 		dput(again);
@@ -673,48 +673,48 @@ static struct dentry *ufs_settle_new(struct dentry *dir, struct dentry *made)
 	return again;
 }
 
-static int ufs_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct dentry *new,
-			  const struct ufs_create_args *args)
+static int uni_vfs_create(struct vfsmount *mnt, struct inode *dinode, struct dentry *new,
+			  const struct uni_create_args *args)
 {
 	umode_t perm = args->mode & S_IALLUGO;
 
 	switch (args->type) {
-	case UFS_CREATE_REG:
-		return ufs_do_create(mnt, dinode, new, S_IFREG | perm);
-	case UFS_CREATE_DIR:
-		return ufs_do_mkdir(mnt, dinode, new, perm);
-	case UFS_CREATE_SYMLINK:
-		return ufs_do_symlink(mnt, dinode, new, args->symlink_target);
-	case UFS_CREATE_SPECIAL:
-		return ufs_do_mknod(mnt, dinode, new, args->mode, (dev_t)args->rdev);
+	case UNI_CREATE_REG:
+		return uni_do_create(mnt, dinode, new, S_IFREG | perm);
+	case UNI_CREATE_DIR:
+		return uni_do_mkdir(mnt, dinode, new, perm);
+	case UNI_CREATE_SYMLINK:
+		return uni_do_symlink(mnt, dinode, new, args->symlink_target);
+	case UNI_CREATE_SPECIAL:
+		return uni_do_mknod(mnt, dinode, new, args->mode, (dev_t)args->rdev);
 	}
 	return -EINVAL;
 }
 
-static int ufs_lower_create(void *env, unsigned int branch, void *dir_handle, const char *name,
-			    unsigned int len, const struct ufs_create_args *args, void **child)
+static int uni_lower_create(void *env, unsigned int branch, void *dir_handle, const char *name,
+			    unsigned int len, const struct uni_create_args *args, void **child)
 {
-	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct vfsmount *mnt = uni_branch_mnt(env, branch);
 	struct dentry *dir = dir_handle, *new;
 	struct inode *dinode = d_inode(dir);
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = ufs_do_want_write(mnt);
+	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
 	/* Union metadata is ours, not the caller's: made as the mounter. */
-	if (args->flags & UFS_CREATE_INTERNAL)
-		old_cred = ufs_as_mounter(env);
+	if (args->flags & UNI_CREATE_INTERNAL)
+		old_cred = uni_as_mounter(env);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	new = ufs_do_lookup_locked(dir, name, len);
+	new = uni_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out_unlock;
 	}
-	err = d_is_positive(new) ? -EEXIST : ufs_vfs_create(mnt, dinode, new, args);
+	err = d_is_positive(new) ? -EEXIST : uni_vfs_create(mnt, dinode, new, args);
 	if (!err) {
-		new = ufs_settle_new(dir, new);
+		new = uni_settle_new(dir, new);
 		err = PTR_ERR_OR_ZERO(new);
 		if (!err)
 			*child = new;
@@ -725,145 +725,145 @@ out_unlock:
 	inode_unlock(dinode);
 	if (old_cred)
 		revert_creds(old_cred);
-	ufs_do_drop_write(mnt);
+	uni_do_drop_write(mnt);
 	pr_debug("create %pd/%.*s type %d on %u -> %d\n", dir, len, name, args->type, branch, err);
 	return err;
 }
 
-static int ufs_lower_link(void *env, unsigned int branch, void *old_handle, void *dir_handle,
+static int uni_lower_link(void *env, unsigned int branch, void *old_handle, void *dir_handle,
 			  const char *name, unsigned int len, void **child)
 {
-	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct vfsmount *mnt = uni_branch_mnt(env, branch);
 	struct dentry *dir = dir_handle, *new;
 	struct inode *dinode = d_inode(dir);
 	int err;
 
-	err = ufs_do_want_write(mnt);
+	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
-	new = ufs_do_lookup_locked(dir, name, len);
+	new = uni_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
 		err = PTR_ERR(new);
 		goto out_unlock;
 	}
 	err = d_is_positive(new) ? -EEXIST :
-	      ufs_do_link(mnt, old_handle, dinode, new);
+	      uni_do_link(mnt, old_handle, dinode, new);
 	if (!err)
 		*child = new;
 	else
 		dput(new);
 out_unlock:
 	inode_unlock(dinode);
-	ufs_do_drop_write(mnt);
+	uni_do_drop_write(mnt);
 	pr_debug("link %pd -> %pd/%.*s on %u -> %d\n", (struct dentry *)old_handle, dir, len, name,
 		 branch, err);
 	return err;
 }
 
-static int ufs_lower_remove(void *env, unsigned int branch, struct dentry *dir,
+static int uni_lower_remove(void *env, unsigned int branch, struct dentry *dir,
 			    struct dentry *child, bool is_dir)
 {
-	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct vfsmount *mnt = uni_branch_mnt(env, branch);
 	struct inode *dinode = d_inode(dir);
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = ufs_do_want_write(mnt);
+	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
 	/*
 	 * A whiteout or marker was made by the mounter; in a sticky directory
 	 * only the mounter may remove it again.
 	 */
-	if (ufs_is_union_metadata(child))
-		old_cred = ufs_as_mounter(env);
+	if (uni_is_union_metadata(child))
+		old_cred = uni_as_mounter(env);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	dget(child);
-	if (!ufs_still_child(dir, child))
+	if (!uni_still_child(dir, child))
 		err = -ESTALE;
 	else if (is_dir)
-		err = ufs_do_rmdir(mnt, dinode, child);
+		err = uni_do_rmdir(mnt, dinode, child);
 	else
-		err = ufs_do_unlink(mnt, dinode, child);
+		err = uni_do_unlink(mnt, dinode, child);
 	dput(child);
 	inode_unlock(dinode);
 	if (old_cred)
 		revert_creds(old_cred);
-	ufs_do_drop_write(mnt);
+	uni_do_drop_write(mnt);
 	pr_debug("%s %pd/%pd on %u -> %d\n", is_dir ? "rmdir" : "unlink", dir, child, branch, err);
 	return err;
 }
 
-static int ufs_lower_unlink(void *env, unsigned int branch, void *dir, void *child)
+static int uni_lower_unlink(void *env, unsigned int branch, void *dir, void *child)
 {
-	return ufs_lower_remove(env, branch, dir, child, false);
+	return uni_lower_remove(env, branch, dir, child, false);
 }
 
-static int ufs_lower_rmdir(void *env, unsigned int branch, void *dir, void *child)
+static int uni_lower_rmdir(void *env, unsigned int branch, void *dir, void *child)
 {
-	return ufs_lower_remove(env, branch, dir, child, true);
+	return uni_lower_remove(env, branch, dir, child, true);
 }
 
-static int ufs_lower_rename(void *env, unsigned int branch, void *old_dir_handle,
+static int uni_lower_rename(void *env, unsigned int branch, void *old_dir_handle,
 			    void *child_handle, void *new_dir_handle, const char *name,
 			    unsigned int len, unsigned int flags)
 {
-	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct vfsmount *mnt = uni_branch_mnt(env, branch);
 	struct dentry *old_dir = old_dir_handle, *new_dir = new_dir_handle;
 	struct dentry *child = child_handle, *target, *trap;
 	const struct cred *old_cred = NULL;
 	int err;
 
-	err = ufs_do_want_write(mnt);
+	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
 	/* Setting an object aside under a hidden name, or back: the union's own work. */
-	if (ufs_is_union_metadata(child) ||
-	    (len >= UFS_WH_PREFIX_LEN && !memcmp(name, UFS_WH_PREFIX, UFS_WH_PREFIX_LEN)))
-		old_cred = ufs_as_mounter(env);
+	if (uni_is_union_metadata(child) ||
+	    (len >= UNI_WH_PREFIX_LEN && !memcmp(name, UNI_WH_PREFIX, UNI_WH_PREFIX_LEN)))
+		old_cred = uni_as_mounter(env);
 	trap = lock_rename(new_dir, old_dir);
 	if (IS_ERR(trap)) {
 		err = PTR_ERR(trap);
 		goto out_drop;
 	}
 	err = -ESTALE;
-	if (!ufs_still_child(old_dir, child))
+	if (!uni_still_child(old_dir, child))
 		goto out_unlock;
 	err = -EINVAL;		/* a directory into its own subtree */
 	if (child == trap)
 		goto out_unlock;
-	target = ufs_do_lookup_locked(new_dir, name, len);
+	target = uni_do_lookup_locked(new_dir, name, len);
 	err = PTR_ERR(target);
 	if (IS_ERR(target))
 		goto out_unlock;
 	if (target == trap)
 		err = -ENOTEMPTY;
-	else if ((flags & UFS_RENAME_NOREPLACE) && d_is_positive(target))
+	else if ((flags & UNI_RENAME_NOREPLACE) && d_is_positive(target))
 		err = -EEXIST;	/* also where the filesystem lacks RENAME_NOREPLACE */
 	else
-		err = ufs_do_rename(mnt, old_dir, child, new_dir, target, 0);
+		err = uni_do_rename(mnt, old_dir, child, new_dir, target, 0);
 	dput(target);
 out_unlock:
 	unlock_rename(new_dir, old_dir);
 out_drop:
 	if (old_cred)
 		revert_creds(old_cred);
-	ufs_do_drop_write(mnt);
+	uni_do_drop_write(mnt);
 	pr_debug("rename %pd/%pd -> %pd/%.*s on %u -> %d\n", old_dir, child, new_dir, len, name,
 		 branch, err);
 	return err;
 }
 
-static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle,
+static int uni_lower_exchange(void *env, unsigned int branch, void *dir_a_handle,
 			      void *child_a_handle, void *dir_b_handle, void *child_b_handle)
 {
-	struct vfsmount *mnt = ufs_branch_mnt(env, branch);
+	struct vfsmount *mnt = uni_branch_mnt(env, branch);
 	struct dentry *dir_a = dir_a_handle, *dir_b = dir_b_handle;
 	struct dentry *a = child_a_handle, *b = child_b_handle, *trap;
 	int err;
 
-	err = ufs_do_want_write(mnt);
+	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
 	trap = lock_rename(dir_b, dir_a);
@@ -872,41 +872,41 @@ static int ufs_lower_exchange(void *env, unsigned int branch, void *dir_a_handle
 		goto out_drop;
 	}
 	err = -ESTALE;
-	if (!ufs_still_child(dir_a, a) || !ufs_still_child(dir_b, b))
+	if (!uni_still_child(dir_a, a) || !uni_still_child(dir_b, b))
 		goto out_unlock;
 	err = -EINVAL;		/* one is an ancestor of the other */
 	if (a == trap || b == trap)
 		goto out_unlock;
-	err = ufs_do_rename(mnt, dir_a, a, dir_b, b, RENAME_EXCHANGE);
+	err = uni_do_rename(mnt, dir_a, a, dir_b, b, RENAME_EXCHANGE);
 out_unlock:
 	unlock_rename(dir_b, dir_a);
 out_drop:
-	ufs_do_drop_write(mnt);
+	uni_do_drop_write(mnt);
 	pr_debug("exchange %pd/%pd <-> %pd/%pd on %u -> %d\n", dir_a, a, dir_b, b, branch, err);
 	return err;
 }
 
 /* Copies as the mounter: the caller may not own the parents it needs. */
-static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
+static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 			     unsigned int to_branch, void *to_dir, const char *name,
 			     unsigned int len, unsigned long long size, void **child)
 {
-	struct path src = { .mnt = ufs_branch_mnt(env, from_branch), .dentry = object };
-	struct path dir = { .mnt = ufs_branch_mnt(env, to_branch), .dentry = to_dir };
+	struct path src = { .mnt = uni_branch_mnt(env, from_branch), .dentry = object };
+	struct path dir = { .mnt = uni_branch_mnt(env, to_branch), .dentry = to_dir };
 	struct qstr qname = QSTR_INIT(name, len);
-	struct file *staged = ufs_staged_take(ufs_env_sbi(env), d_inode(src.dentry),
+	struct file *staged = uni_staged_take(uni_env_sbi(env), d_inode(src.dentry),
 					      dir.mnt->mnt_sb, size);
 	struct dentry *copy = ERR_PTR(-EXDEV);
 	const struct cred *old_cred;
 
-	old_cred = ufs_as_mounter(env);
-	/* Built before the namespace lock (dir.c, ufs_copyup_for_write): only named here. */
+	old_cred = uni_as_mounter(env);
+	/* Built before the namespace lock (dir.c, uni_copyup_for_write): only named here. */
 	if (staged) {
-		copy = ufs_link_staged_copy(staged, &dir, &qname);
+		copy = uni_link_staged_copy(staged, &dir, &qname);
 		fput(staged);
 	}
 	if (copy == ERR_PTR(-EXDEV))
-		copy = ufs_copy_up(&src, &dir, &qname, size);
+		copy = uni_copy_up(&src, &dir, &qname, size);
 	revert_creds(old_cred);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);
@@ -914,17 +914,17 @@ static int ufs_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	return 0;
 }
 
-const struct ufs_branch_ops ufs_lower_ops = {
-	.lookup = ufs_lower_lookup,
-	.put = ufs_lower_put,
-	.iterate = ufs_lower_iterate,
-	.get = ufs_lower_get,
-	.getattr = ufs_lower_getattr,
-	.create = ufs_lower_create,
-	.link = ufs_lower_link,
-	.unlink = ufs_lower_unlink,
-	.rmdir = ufs_lower_rmdir,
-	.rename = ufs_lower_rename,
-	.copy_up = ufs_lower_copy_up,
-	.exchange = ufs_lower_exchange,
+const struct uni_branch_ops uni_lower_ops = {
+	.lookup = uni_lower_lookup,
+	.put = uni_lower_put,
+	.iterate = uni_lower_iterate,
+	.get = uni_lower_get,
+	.getattr = uni_lower_getattr,
+	.create = uni_lower_create,
+	.link = uni_lower_link,
+	.unlink = uni_lower_unlink,
+	.rmdir = uni_lower_rmdir,
+	.rename = uni_lower_rename,
+	.copy_up = uni_lower_copy_up,
+	.exchange = uni_lower_exchange,
 };

@@ -9,41 +9,41 @@
 
 #include <linux/namei.h>
 #include <linux/slab.h>
-#include "ufs.h"
+#include "uni.h"
 
 /*
  * Returns a zeroed info of layout (which it references) stamped with
  * generation, one reference, one lower slot per branch; or NULL.
  */
-struct ufs_dentry_info *ufs_alloc_dentry_info(struct ufs_layout *layout, u64 generation)
+struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 generation)
 {
-	struct ufs_dentry_info *info;
+	struct uni_dentry_info *info;
 
 	info = kzalloc(struct_size(info, lower, layout->nbranches), GFP_KERNEL);
 	if (!info)
 		return NULL;
 	refcount_set(&info->count, 1);
-	info->layout = ufs_layout_get(layout);
+	info->layout = uni_layout_get(layout);
 	info->generation = generation;
 	return info;
 }
 
 /* An info resolved in the same layout and generation as model (e.g. its parent). */
-struct ufs_dentry_info *ufs_alloc_info_like(const struct ufs_dentry_info *model)
+struct uni_dentry_info *uni_alloc_info_like(const struct uni_dentry_info *model)
 {
-	return ufs_alloc_dentry_info(model->layout, model->generation);
+	return uni_alloc_dentry_info(model->layout, model->generation);
 }
 
 /* An info of the current layout; caller holds namespace_rwsem. */
-struct ufs_dentry_info *ufs_alloc_current_info(struct ufs_sb_info *sbi)
+struct uni_dentry_info *uni_alloc_current_info(struct uni_sb_info *sbi)
 {
-	return ufs_alloc_dentry_info(ufs_layout_locked(sbi), atomic64_read(&sbi->generation));
+	return uni_alloc_dentry_info(uni_layout_locked(sbi), atomic64_read(&sbi->generation));
 }
 
 /* Returns a counted reference to the dentry's current info (NULL if it has none). */
-struct ufs_dentry_info *ufs_get_dentry_info(struct dentry *dentry)
+struct uni_dentry_info *uni_get_dentry_info(struct dentry *dentry)
 {
-	struct ufs_dentry_info *info;
+	struct uni_dentry_info *info;
 
 	spin_lock(&dentry->d_lock);
 	info = dentry->d_fsdata;
@@ -54,7 +54,7 @@ struct ufs_dentry_info *ufs_get_dentry_info(struct dentry *dentry)
 }
 
 /* Drops a reference; the last one puts the lower dentries. May sleep. */
-void ufs_put_dentry_info(struct ufs_dentry_info *info)
+void uni_put_dentry_info(struct uni_dentry_info *info)
 {
 	unsigned int i;
 
@@ -62,20 +62,20 @@ void ufs_put_dentry_info(struct ufs_dentry_info *info)
 		return;
 	for (i = 0; i < info->layout->nbranches; i++)
 		dput(info->lower[i]);
-	ufs_layout_put(info->layout);
+	uni_layout_put(info->layout);
 	kfree_rcu(info, rcu);	/* RCU walkers may still be reading it */
 }
 
 /* Publishes info (whose reference passes to the dentry) and drops the old one. */
-void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info)
+void uni_set_dentry_info(struct dentry *dentry, struct uni_dentry_info *info)
 {
-	struct ufs_dentry_info *old;
+	struct uni_dentry_info *old;
 
 	spin_lock(&dentry->d_lock);
 	old = dentry->d_fsdata;
 	rcu_assign_pointer(dentry->d_fsdata, info);
 	spin_unlock(&dentry->d_lock);
-	ufs_put_dentry_info(old);
+	uni_put_dentry_info(old);
 }
 
 /*
@@ -83,8 +83,8 @@ void ufs_set_dentry_info(struct dentry *dentry, struct ufs_dentry_info *info)
  * expected, which is dropped; false, with nothing changed, when the
  * dentry's info is no longer expected (another operation replaced it).
  */
-bool ufs_replace_dentry_info(struct dentry *dentry, struct ufs_dentry_info *expected,
-			     struct ufs_dentry_info *info)
+bool uni_replace_dentry_info(struct dentry *dentry, struct uni_dentry_info *expected,
+			     struct uni_dentry_info *info)
 {
 	spin_lock(&dentry->d_lock);
 	if (dentry->d_fsdata != expected) {
@@ -93,22 +93,22 @@ bool ufs_replace_dentry_info(struct dentry *dentry, struct ufs_dentry_info *expe
 	}
 	rcu_assign_pointer(dentry->d_fsdata, info);
 	spin_unlock(&dentry->d_lock);
-	ufs_put_dentry_info(expected);
+	uni_put_dentry_info(expected);
 	return true;
 }
 
 /* The top lower object of a positive union dentry, as a path; caller must dput(out->dentry). */
-void ufs_get_top_lower_path(struct dentry *dentry, struct path *out)
+void uni_get_top_lower_path(struct dentry *dentry, struct path *out)
 {
-	struct ufs_dentry_info *info = ufs_get_dentry_info(dentry);
+	struct uni_dentry_info *info = uni_get_dentry_info(dentry);
 
-	out->mnt = ufs_info_mnt(info, info->start);
+	out->mnt = uni_info_mnt(info, info->start);
 	out->dentry = dget(info->lower[info->start]);
-	ufs_put_dentry_info(info);
+	uni_put_dentry_info(info);
 }
 
 /* Borrowed view of an info as the core's lower set; valid while the info is held. */
-void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *set)
+void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *set)
 {
 	set->start = info->start;
 	set->end = info->end;
@@ -118,7 +118,7 @@ void ufs_lower_set_of(const struct ufs_dentry_info *info, struct ufs_lower_set *
 
 /* ---- Infos resolved before a layout change ---- */
 
-static bool ufs_info_is_current(struct ufs_sb_info *sbi, const struct ufs_dentry_info *info)
+static bool uni_info_is_current(struct uni_sb_info *sbi, const struct uni_dentry_info *info)
 {
 	return info->generation == (u64)atomic64_read(&sbi->generation);
 }
@@ -127,21 +127,21 @@ static bool ufs_info_is_current(struct ufs_sb_info *sbi, const struct ufs_dentry
  * Resolves name in the directory of parent_info into a new info (one
  * reference) with parent_info's layout and generation; or an ERR_PTR.
  */
-static struct ufs_dentry_info *ufs_resolve_name(const struct ufs_dentry_info *parent_info,
+static struct uni_dentry_info *uni_resolve_name(const struct uni_dentry_info *parent_info,
 						const struct qstr *name)
 {
-	struct ufs_lower_set parent, found;
-	struct ufs_dentry_info *info = ufs_alloc_info_like(parent_info);
+	struct uni_lower_set parent, found;
+	struct uni_dentry_info *info = uni_alloc_info_like(parent_info);
 	int err;
 
 	if (!info)
 		return ERR_PTR(-ENOMEM);
-	ufs_lower_set_of(parent_info, &parent);
+	uni_lower_set_of(parent_info, &parent);
 	found.handles = (void **)info->lower;
-	err = ufs_lookup_resolve(parent_info->layout->table, &ufs_lower_ops, parent_info->layout,
+	err = uni_lookup_resolve(parent_info->layout->table, &uni_lower_ops, parent_info->layout,
 				 &parent, name->name, name->len, &found);
 	if (err) {
-		ufs_put_dentry_info(info);	/* the core left every slot NULL */
+		uni_put_dentry_info(info);	/* the core left every slot NULL */
 		return ERR_PTR(err);
 	}
 	info->start = found.start;
@@ -155,11 +155,11 @@ static struct ufs_dentry_info *ufs_resolve_name(const struct ufs_dentry_info *pa
  * for? A directory stays itself when another branch's instance becomes its
  * top (its inode follows); anything else must keep its kind and top inode.
  */
-static bool ufs_same_object(const struct ufs_dentry_info *old, const struct ufs_dentry_info *fresh)
+static bool uni_same_object(const struct uni_dentry_info *old, const struct uni_dentry_info *fresh)
 {
 	if (old->kind != fresh->kind)
 		return false;
-	if (old->kind == UFS_KIND_NONE || old->kind == UFS_KIND_DIR)
+	if (old->kind == UNI_KIND_NONE || old->kind == UNI_KIND_DIR)
 		return true;
 	return d_inode(old->lower[old->start]) == d_inode(fresh->lower[fresh->start]);
 }
@@ -171,31 +171,31 @@ static bool ufs_same_object(const struct ufs_dentry_info *old, const struct ufs_
  * operation installed meanwhile is newer than ours and stays (the
  * caller looks again). The name is a snapshot: a rename may change it.
  */
-static int ufs_refresh_dentry(struct dentry *dentry, const struct ufs_dentry_info *parent_info)
+static int uni_refresh_dentry(struct dentry *dentry, const struct uni_dentry_info *parent_info)
 {
-	struct ufs_dentry_info *old = ufs_get_dentry_info(dentry), *fresh;
+	struct uni_dentry_info *old = uni_get_dentry_info(dentry), *fresh;
 	struct name_snapshot name;
 	int err = 0;
 
 	if (!old)
 		return -ESTALE;
 	take_dentry_name_snapshot(&name, dentry);
-	fresh = ufs_resolve_name(parent_info, &name.name);
+	fresh = uni_resolve_name(parent_info, &name.name);
 	release_dentry_name_snapshot(&name);
 	if (IS_ERR(fresh)) {
 		err = PTR_ERR(fresh);
-	} else if (!ufs_same_object(old, fresh)) {
-		ufs_put_dentry_info(fresh);
+	} else if (!uni_same_object(old, fresh)) {
+		uni_put_dentry_info(fresh);
 		err = -ESTALE;
 	} else {
 		refcount_inc(&fresh->count);	/* ours, past the dentry's */
-		if (!ufs_replace_dentry_info(dentry, old, fresh))
-			ufs_put_dentry_info(fresh);	/* the dentry's: never published */
-		else if (fresh->kind != UFS_KIND_NONE && d_really_is_positive(dentry))
-			ufs_inode_update_top(dentry);
-		ufs_put_dentry_info(fresh);
+		if (!uni_replace_dentry_info(dentry, old, fresh))
+			uni_put_dentry_info(fresh);	/* the dentry's: never published */
+		else if (fresh->kind != UNI_KIND_NONE && d_really_is_positive(dentry))
+			uni_inode_update_top(dentry);
+		uni_put_dentry_info(fresh);
 	}
-	ufs_put_dentry_info(old);
+	uni_put_dentry_info(old);
 	return err;
 }
 
@@ -207,20 +207,20 @@ static int ufs_refresh_dentry(struct dentry *dentry, const struct ufs_dentry_inf
  * Needs no lock: each info carries the layout it was resolved in, and a
  * layout change during the walk only makes it go round once more.
  */
-struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry)
+struct uni_dentry_info *uni_get_fresh_info(struct dentry *dentry)
 {
-	struct ufs_sb_info *sbi = UFS_SB(dentry->d_sb);
+	struct uni_sb_info *sbi = UNI_SB(dentry->d_sb);
 
 	for (;;) {
-		struct ufs_dentry_info *info = ufs_get_dentry_info(dentry), *parent_info;
+		struct uni_dentry_info *info = uni_get_dentry_info(dentry), *parent_info;
 		struct dentry *stale, *parent;
 		int err;
 
 		if (!info)
 			return ERR_PTR(-ESTALE);
-		if (ufs_info_is_current(sbi, info))
+		if (uni_info_is_current(sbi, info))
 			return info;
-		ufs_put_dentry_info(info);
+		uni_put_dentry_info(info);
 
 		/* The highest stale dentry on the way up: its parent is current. */
 		stale = dget(dentry);
@@ -230,15 +230,15 @@ struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry)
 				return ERR_PTR(-ESTALE);	/* disconnected */
 			}
 			parent = dget_parent(stale);
-			parent_info = ufs_get_dentry_info(parent);
-			if (parent_info && ufs_info_is_current(sbi, parent_info))
+			parent_info = uni_get_dentry_info(parent);
+			if (parent_info && uni_info_is_current(sbi, parent_info))
 				break;
-			ufs_put_dentry_info(parent_info);
+			uni_put_dentry_info(parent_info);
 			dput(stale);
 			stale = parent;
 		}
-		err = ufs_refresh_dentry(stale, parent_info);
-		ufs_put_dentry_info(parent_info);
+		err = uni_refresh_dentry(stale, parent_info);
+		uni_put_dentry_info(parent_info);
 		dput(parent);
 		dput(stale);
 		if (err)
@@ -248,40 +248,40 @@ struct ufs_dentry_info *ufs_get_fresh_info(struct dentry *dentry)
 
 /* ---- Lookup and revalidation ---- */
 
-struct dentry *ufs_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)
+struct dentry *uni_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)
 {
 	struct super_block *sb = dir->i_sb;
-	struct ufs_dentry_info *info, *parent_info;
+	struct uni_dentry_info *info, *parent_info;
 	struct inode *inode = NULL;
 
-	if (dentry->d_name.len > UFS_NAME_MAX)
+	if (dentry->d_name.len > UNI_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 
-	parent_info = ufs_get_fresh_info(dentry->d_parent);
+	parent_info = uni_get_fresh_info(dentry->d_parent);
 	if (IS_ERR(parent_info))
 		return ERR_CAST(parent_info);
-	info = ufs_resolve_name(parent_info, &dentry->d_name);
-	ufs_put_dentry_info(parent_info);
+	info = uni_resolve_name(parent_info, &dentry->d_name);
+	uni_put_dentry_info(parent_info);
 	if (IS_ERR(info))
 		return ERR_CAST(info);
 
-	if (info->kind != UFS_KIND_NONE) {
-		inode = ufs_iget(sb, info);
+	if (info->kind != UNI_KIND_NONE) {
+		inode = uni_iget(sb, info);
 		if (IS_ERR(inode)) {
-			ufs_put_dentry_info(info);
+			uni_put_dentry_info(info);
 			return ERR_CAST(inode);
 		}
 	}
-	ufs_set_dentry_info(dentry, info);
+	uni_set_dentry_info(dentry, info);
 	return d_splice_alias(inode, dentry);
 }
 
-static bool ufs_has_nfsro_branch(const struct ufs_layout *layout)
+static bool uni_has_nfsro_branch(const struct uni_layout *layout)
 {
 	unsigned int i;
 
 	for (i = 0; i < layout->nbranches; i++)
-		if (READ_ONCE(layout->branch[i]->mode) == UFS_BRANCH_NFSRO)
+		if (READ_ONCE(layout->branch[i]->mode) == UNI_BRANCH_NFSRO)
 			return true;
 	return false;
 }
@@ -293,12 +293,12 @@ static bool ufs_has_nfsro_branch(const struct ufs_layout *layout)
  * fresh lookup. Negative dentries are not trusted when a branch may change
  * underneath us (nfsro). Safe in RCU walk: lower revalidation gets our flags.
  */
-static int ufs_revalidate_info(const struct ufs_dentry_info *info, unsigned int flags)
+static int uni_revalidate_info(const struct uni_dentry_info *info, unsigned int flags)
 {
 	int i, ret;
 
-	if (info->kind == UFS_KIND_NONE)
-		return !ufs_has_nfsro_branch(info->layout);
+	if (info->kind == UNI_KIND_NONE)
+		return !uni_has_nfsro_branch(info->layout);
 	for (i = info->start; i <= info->end; i++) {
 		struct dentry *lower = info->lower[i];
 
@@ -307,7 +307,7 @@ static int ufs_revalidate_info(const struct ufs_dentry_info *info, unsigned int 
 		if (d_unhashed(lower))
 			return 0;
 		if (lower->d_flags & DCACHE_OP_REVALIDATE) {
-			ret = ufs_do_revalidate(lower, flags);
+			ret = uni_do_revalidate(lower, flags);
 			if (ret <= 0)
 				return ret;
 		}
@@ -317,26 +317,26 @@ static int ufs_revalidate_info(const struct ufs_dentry_info *info, unsigned int 
 
 /*
  * A dentry cached before the last change of branches is resolved again
- * (ufs_get_fresh_info()); it stays valid when its name is still the same
+ * (uni_get_fresh_info()); it stays valid when its name is still the same
  * object, else the VFS looks it up anew.
  */
-static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
+static int uni_d_revalidate(struct dentry *dentry, unsigned int flags)
 {
-	struct ufs_dentry_info *info;
+	struct uni_dentry_info *info;
 	int ret;
 
 	if (flags & LOOKUP_RCU) {
 		/* The walk holds rcu_read_lock(); infos are freed after a grace period. */
 		info = rcu_dereference(dentry->d_fsdata);
-		if (!info || !ufs_info_is_current(UFS_SB(dentry->d_sb), info))
+		if (!info || !uni_info_is_current(UNI_SB(dentry->d_sb), info))
 			return -ECHILD;	/* resolving again may sleep */
-		return ufs_revalidate_info(info, flags);
+		return uni_revalidate_info(info, flags);
 	}
-	info = ufs_get_fresh_info(dentry);
+	info = uni_get_fresh_info(dentry);
 	if (IS_ERR(info))
 		return PTR_ERR(info) == -ESTALE ? 0 : PTR_ERR(info);
-	ret = ufs_revalidate_info(info, flags);
-	ufs_put_dentry_info(info);
+	ret = uni_revalidate_info(info, flags);
+	uni_put_dentry_info(info);
 	return ret;
 }
 
@@ -346,20 +346,20 @@ static int ufs_d_revalidate(struct dentry *dentry, unsigned int flags)
  * branch (through its layout), and resolving it again costs no more than
  * a new lookup.
  */
-static int ufs_d_delete(const struct dentry *dentry)
+static int uni_d_delete(const struct dentry *dentry)
 {
-	const struct ufs_dentry_info *info = dentry->d_fsdata;
+	const struct uni_dentry_info *info = dentry->d_fsdata;
 
-	return info && !ufs_info_is_current(UFS_SB(dentry->d_sb), info);
+	return info && !uni_info_is_current(UNI_SB(dentry->d_sb), info);
 }
 
-static void ufs_d_release(struct dentry *dentry)
+static void uni_d_release(struct dentry *dentry)
 {
-	ufs_put_dentry_info(dentry->d_fsdata);
+	uni_put_dentry_info(dentry->d_fsdata);
 }
 
-const struct dentry_operations ufs_dentry_ops = {
-	.d_revalidate = ufs_d_revalidate,
-	.d_delete = ufs_d_delete,
-	.d_release = ufs_d_release,
+const struct dentry_operations uni_dentry_ops = {
+	.d_revalidate = uni_d_revalidate,
+	.d_delete = uni_d_delete,
+	.d_release = uni_d_release,
 };

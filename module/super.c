@@ -11,44 +11,44 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
-#include "ufs.h"
+#include "uni.h"
 
 /* Drops everything a (possibly half-built) sb_info holds. */
-void ufs_free_sb_info(struct ufs_sb_info *sbi)
+void uni_free_sb_info(struct uni_sb_info *sbi)
 {
-	ufs_layout_put(rcu_dereference_protected(sbi->layout, true));
+	uni_layout_put(rcu_dereference_protected(sbi->layout, true));
 	if (sbi->creator_cred)
 		put_cred(sbi->creator_cred);
 	kfree(sbi);
 }
 
 /* The branch statfs reports: the highest-priority writable one, else the first. */
-static const struct path *ufs_statfs_branch(const struct ufs_layout *layout)
+static const struct path *uni_statfs_branch(const struct uni_layout *layout)
 {
-	int writable = ufs_branch_table_first_writable(layout->table);
+	int writable = uni_branch_table_first_writable(layout->table);
 
 	return &layout->branch[writable >= 0 ? writable : 0]->path;
 }
 
-static int ufs_statfs(struct dentry *dentry, struct kstatfs *buf)
+static int uni_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
-	struct ufs_layout *layout = ufs_current_layout(UFS_SB(dentry->d_sb));
-	int err = ufs_do_statfs(ufs_statfs_branch(layout), buf);
+	struct uni_layout *layout = uni_current_layout(UNI_SB(dentry->d_sb));
+	int err = uni_do_statfs(uni_statfs_branch(layout), buf);
 
-	ufs_layout_put(layout);
+	uni_layout_put(layout);
 	if (!err)
 		buf->f_type = UNIONFS_SUPER_MAGIC;
 	return err;
 }
 
 /* True when an earlier writable branch of layout than i is on the same filesystem. */
-static bool ufs_sb_synced_before(const struct ufs_layout *layout, unsigned int i)
+static bool uni_sb_synced_before(const struct uni_layout *layout, unsigned int i)
 {
 	struct super_block *sb = layout->branch[i]->path.mnt->mnt_sb;
 	unsigned int j;
 
 	for (j = 0; j < i; j++)
-		if (READ_ONCE(layout->branch[j]->mode) == UFS_BRANCH_RW &&
+		if (READ_ONCE(layout->branch[j]->mode) == UNI_BRANCH_RW &&
 		    layout->branch[j]->path.mnt->mnt_sb == sb)
 			return true;
 	return false;
@@ -60,37 +60,37 @@ static bool ufs_sb_synced_before(const struct ufs_layout *layout, unsigned int i
  * its s_umount held as sync_filesystem() requires (lock order: the
  * union's s_umount, then a branch's).
  */
-static int ufs_sync_fs(struct super_block *sb, int wait)
+static int uni_sync_fs(struct super_block *sb, int wait)
 {
-	struct ufs_layout *layout;
+	struct uni_layout *layout;
 	unsigned int i;
 	int err = 0;
 
 	if (!wait)
 		return 0;	/* the waiting pass does it all */
-	layout = ufs_current_layout(UFS_SB(sb));
+	layout = uni_current_layout(UNI_SB(sb));
 	for (i = 0; i < layout->nbranches; i++) {
 		struct super_block *lower_sb = layout->branch[i]->path.mnt->mnt_sb;
 		int ret;
 
-		if (READ_ONCE(layout->branch[i]->mode) != UFS_BRANCH_RW ||
-		    ufs_sb_synced_before(layout, i))
+		if (READ_ONCE(layout->branch[i]->mode) != UNI_BRANCH_RW ||
+		    uni_sb_synced_before(layout, i))
 			continue;
 		down_read(&lower_sb->s_umount);
-		ret = ufs_do_sync_fs(lower_sb);
+		ret = uni_do_sync_fs(lower_sb);
 		up_read(&lower_sb->s_umount);
 		if (ret && !err)
 			err = ret;
 	}
-	ufs_layout_put(layout);
+	uni_layout_put(layout);
 	return err;
 }
 
 /* Prints "dirs=/a=rw:/b=ro" with branch paths resolved, so /proc/mounts round-trips. */
-static int ufs_show_options(struct seq_file *m, struct dentry *root)
+static int uni_show_options(struct seq_file *m, struct dentry *root)
 {
-	struct ufs_sb_info *sbi = UFS_SB(root->d_sb);
-	struct ufs_layout *layout = ufs_current_layout(sbi);
+	struct uni_sb_info *sbi = UNI_SB(root->d_sb);
+	struct uni_layout *layout = uni_current_layout(sbi);
 	unsigned int i;
 
 	seq_puts(m, ",dirs=");
@@ -99,32 +99,32 @@ static int ufs_show_options(struct seq_file *m, struct dentry *root)
 			seq_putc(m, ':');
 		/* Escape what would split the option string apart. */
 		seq_path(m, &layout->branch[i]->path, ",:= \t\n\\");
-		seq_printf(m, "=%s", ufs_branch_mode_name(READ_ONCE(layout->branch[i]->mode)));
+		seq_printf(m, "=%s", uni_branch_mode_name(READ_ONCE(layout->branch[i]->mode)));
 	}
-	ufs_layout_put(layout);
-	if (sbi->delete_mode != UFS_DELETE_ALL)
-		seq_printf(m, ",delete=%s", ufs_delete_mode_name(sbi->delete_mode));
+	uni_layout_put(layout);
+	if (sbi->delete_mode != UNI_DELETE_ALL)
+		seq_printf(m, ",delete=%s", uni_delete_mode_name(sbi->delete_mode));
 	return 0;
 }
 
-static const struct super_operations ufs_super_ops = {
-	.alloc_inode = ufs_alloc_inode,
-	.free_inode = ufs_free_inode,
+static const struct super_operations uni_super_ops = {
+	.alloc_inode = uni_alloc_inode,
+	.free_inode = uni_free_inode,
 	/*
 	 * No union inode outlives its dentries: it pins lower inodes, which
 	 * must not stay pinned once their branch is removed and unused.
 	 */
 	.drop_inode = generic_delete_inode,
-	.evict_inode = ufs_evict_inode,
-	.statfs = ufs_statfs,
-	.sync_fs = ufs_sync_fs,
-	.show_options = ufs_show_options,
+	.evict_inode = uni_evict_inode,
+	.statfs = uni_statfs,
+	.sync_fs = uni_sync_fs,
+	.show_options = uni_show_options,
 };
 
 /* The root's info in layout: its lower objects are the branch roots themselves. */
-struct ufs_dentry_info *ufs_root_info(struct ufs_layout *layout, u64 generation)
+struct uni_dentry_info *uni_root_info(struct uni_layout *layout, u64 generation)
 {
-	struct ufs_dentry_info *info = ufs_alloc_dentry_info(layout, generation);
+	struct uni_dentry_info *info = uni_alloc_dentry_info(layout, generation);
 	unsigned int i;
 
 	if (!info)
@@ -133,13 +133,13 @@ struct ufs_dentry_info *ufs_root_info(struct ufs_layout *layout, u64 generation)
 		info->lower[i] = dget(layout->branch[i]->path.dentry);
 	info->start = 0;
 	info->end = layout->nbranches - 1;
-	info->kind = UFS_KIND_DIR;
+	info->kind = UNI_KIND_DIR;
 	return info;
 }
 
-static int ufs_set_stack_depth(struct super_block *sb)
+static int uni_set_stack_depth(struct super_block *sb)
 {
-	struct ufs_layout *layout = rcu_dereference_protected(UFS_SB(sb)->layout, true);
+	struct uni_layout *layout = rcu_dereference_protected(UNI_SB(sb)->layout, true);
 	unsigned int i;
 
 	for (i = 0; i < layout->nbranches; i++)
@@ -153,7 +153,7 @@ static int ufs_set_stack_depth(struct super_block *sb)
  * more: without CAP_SYS_RESOURCE, so copies and whiteouts respect disk
  * quotas and the space a filesystem reserves for root (as overlayfs).
  */
-static int ufs_capture_mounter_creds(struct ufs_sb_info *sbi)
+static int uni_capture_mounter_creds(struct uni_sb_info *sbi)
 {
 	struct cred *cred = prepare_creds();
 
@@ -164,28 +164,28 @@ static int ufs_capture_mounter_creds(struct ufs_sb_info *sbi)
 	return 0;
 }
 
-int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
+int uni_fill_super(struct super_block *sb, struct fs_context *fc)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
-	struct ufs_dentry_info *info;
+	struct uni_sb_info *sbi = UNI_SB(sb);
+	struct uni_dentry_info *info;
 	struct inode *root;
 	int err;
 
-	err = ufs_resolve_branches(sbi, ufs_fc_options(fc), fc);
+	err = uni_resolve_branches(sbi, uni_fc_options(fc), fc);
 	if (err)
 		return err;
-	if (ufs_set_stack_depth(sb))
+	if (uni_set_stack_depth(sb))
 		return invalfc(fc, "branches are stacked too deep");
-	err = ufs_capture_mounter_creds(sbi);
+	err = uni_capture_mounter_creds(sbi);
 	if (err)
 		return err;
 
 	sb->s_magic = UNIONFS_SUPER_MAGIC;
-	sb->s_op = &ufs_super_ops;
-	sb->s_d_op = &ufs_dentry_ops;
+	sb->s_op = &uni_super_ops;
+	sb->s_d_op = &uni_dentry_ops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
-	sb->s_xattr = ufs_xattr_handlers;
+	sb->s_xattr = uni_xattr_handlers;
 	/*
 	 * The branch decides about ACLs: the VFS must leave the umask to it
 	 * (a default ACL replaces the umask; vfs_create() and friends strip
@@ -199,61 +199,61 @@ int ufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	/* Generations count from 1: 0 in a request means "do not check". */
 	atomic64_set(&sbi->generation, 1);
 
-	info = ufs_root_info(rcu_dereference_protected(sbi->layout, true),
+	info = uni_root_info(rcu_dereference_protected(sbi->layout, true),
 			     atomic64_read(&sbi->generation));
 	if (!info)
 		return -ENOMEM;
-	root = ufs_iget(sb, info);
+	root = uni_iget(sb, info);
 	if (IS_ERR(root)) {
-		ufs_put_dentry_info(info);
+		uni_put_dentry_info(info);
 		return PTR_ERR(root);
 	}
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root) {
-		ufs_put_dentry_info(info);
+		uni_put_dentry_info(info);
 		return -ENOMEM;
 	}
-	ufs_set_dentry_info(sb->s_root, info);
+	uni_set_dentry_info(sb->s_root, info);
 	return 0;
 }
 
-static void ufs_kill_sb(struct super_block *sb)
+static void uni_kill_sb(struct super_block *sb)
 {
-	struct ufs_sb_info *sbi = UFS_SB(sb);
+	struct uni_sb_info *sbi = UNI_SB(sb);
 
 	kill_anon_super(sb);
 	if (sbi)
-		ufs_free_sb_info(sbi);
+		uni_free_sb_info(sbi);
 }
 
-struct file_system_type ufs_fs_type = {
+struct file_system_type uni_fs_type = {
 	.owner = THIS_MODULE,
-	.name = UFS_NAME,
-	.init_fs_context = ufs_init_fs_context,
-	.kill_sb = ufs_kill_sb,
+	.name = UNI_NAME,
+	.init_fs_context = uni_init_fs_context,
+	.kill_sb = uni_kill_sb,
 };
-MODULE_ALIAS_FS(UFS_NAME);
+MODULE_ALIAS_FS(UNI_NAME);
 
-static int __init ufs_init(void)
+static int __init uni_init(void)
 {
-	int err = ufs_init_inode_cache();
+	int err = uni_init_inode_cache();
 
 	if (err)
 		return err;
-	err = register_filesystem(&ufs_fs_type);
+	err = register_filesystem(&uni_fs_type);
 	if (err)
-		ufs_destroy_inode_cache();
+		uni_destroy_inode_cache();
 	return err;
 }
 
-static void __exit ufs_exit(void)
+static void __exit uni_exit(void)
 {
-	unregister_filesystem(&ufs_fs_type);
-	ufs_destroy_inode_cache();
+	unregister_filesystem(&uni_fs_type);
+	uni_destroy_inode_cache();
 }
 
-module_init(ufs_init);
-module_exit(ufs_exit);
+module_init(uni_init);
+module_exit(uni_exit);
 
 MODULE_DESCRIPTION("Union filesystem: merges directories (branches) into one view");
 MODULE_LICENSE("GPL");

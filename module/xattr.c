@@ -6,19 +6,19 @@
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
-#include "ufs.h"
+#include "uni.h"
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/xattr.h>
 
-static int ufs_xattr_get(const struct xattr_handler *handler, struct dentry *dentry,
+static int uni_xattr_get(const struct xattr_handler *handler, struct dentry *dentry,
 			 struct inode *inode, const char *name, void *value, size_t size)
 {
 	struct path lower;
 	ssize_t ret;
 
-	ufs_get_top_lower_path(dentry, &lower);
-	ret = ufs_do_getxattr(lower.mnt, lower.dentry, name, value, size);
+	uni_get_top_lower_path(dentry, &lower);
+	ret = uni_do_getxattr(lower.mnt, lower.dentry, name, value, size);
 	dput(lower.dentry);
 	return ret;
 }
@@ -26,27 +26,27 @@ static int ufs_xattr_get(const struct xattr_handler *handler, struct dentry *den
 /*
  * A metadata change goes to the object's writable copy: copied up first,
  * then the top lower path, writable. Returns 0 with *lower referenced and
- * write access held; ufs_end_lower_change() releases both.
+ * write access held; uni_end_lower_change() releases both.
  */
-static int ufs_begin_lower_change(struct dentry *dentry, struct path *lower)
+static int uni_begin_lower_change(struct dentry *dentry, struct path *lower)
 {
-	int err = ufs_copyup_for_write(dentry, UFS_COPY_ALL);
+	int err = uni_copyup_for_write(dentry, UNI_COPY_ALL);
 
 	if (err)
 		return err;
-	ufs_get_top_lower_path(dentry, lower);
-	err = ufs_do_want_write(lower->mnt);
+	uni_get_top_lower_path(dentry, lower);
+	err = uni_do_want_write(lower->mnt);
 	if (err)
 		dput(lower->dentry);
 	return err;
 }
 
 /* After a change: ctime and mode (an ACL can change it) follow the lower. */
-static void ufs_end_lower_change(struct dentry *dentry, struct path *lower, int err)
+static void uni_end_lower_change(struct dentry *dentry, struct path *lower, int err)
 {
-	ufs_do_drop_write(lower->mnt);
+	uni_do_drop_write(lower->mnt);
 	if (!err)
-		ufs_copy_dir_attrs(d_inode(dentry));
+		uni_copy_dir_attrs(d_inode(dentry));
 	dput(lower->dentry);
 }
 
@@ -54,102 +54,102 @@ static void ufs_end_lower_change(struct dentry *dentry, struct path *lower, int 
  * The VFS leaves system.* names to the filesystem: a POSIX ACL (an xattr
  * on 6.1) may be changed by the owner only, checked before any copyup.
  */
-static int ufs_may_set_system_xattr(UFS_IDMAP_PARAM, struct inode *inode, const char *name)
+static int uni_may_set_system_xattr(UNI_IDMAP_PARAM, struct inode *inode, const char *name)
 {
 	if (strncmp(name, XATTR_SYSTEM_PREFIX, XATTR_SYSTEM_PREFIX_LEN))
 		return 0;
-	return inode_owner_or_capable(UFS_IDMAP_ARG, inode) ? 0 : -EPERM;
+	return inode_owner_or_capable(UNI_IDMAP_ARG, inode) ? 0 : -EPERM;
 }
 
-static int ufs_xattr_set(const struct xattr_handler *handler, UFS_IDMAP_PARAM,
+static int uni_xattr_set(const struct xattr_handler *handler, UNI_IDMAP_PARAM,
 			 struct dentry *dentry, struct inode *inode, const char *name,
 			 const void *value, size_t size, int flags)
 {
 	struct path lower;
-	int err = ufs_may_set_system_xattr(UFS_IDMAP_ARG, inode, name);
+	int err = uni_may_set_system_xattr(UNI_IDMAP_ARG, inode, name);
 
 	if (err)
 		return err;
-	err = ufs_begin_lower_change(dentry, &lower);
+	err = uni_begin_lower_change(dentry, &lower);
 	if (err)
 		return err;
 	if (value)
-		err = ufs_do_setxattr(lower.mnt, lower.dentry, name, value, size, flags);
+		err = uni_do_setxattr(lower.mnt, lower.dentry, name, value, size, flags);
 	else
-		err = ufs_do_removexattr(lower.mnt, lower.dentry, name);
-	ufs_end_lower_change(dentry, &lower, err);
+		err = uni_do_removexattr(lower.mnt, lower.dentry, name);
+	uni_end_lower_change(dentry, &lower, err);
 	return err;
 }
 
-ssize_t ufs_listxattr(struct dentry *dentry, char *list, size_t size)
+ssize_t uni_listxattr(struct dentry *dentry, char *list, size_t size)
 {
 	struct path lower;
 	ssize_t ret;
 
-	ufs_get_top_lower_path(dentry, &lower);
-	ret = ufs_do_listxattr(lower.dentry, list, size);
+	uni_get_top_lower_path(dentry, &lower);
+	ret = uni_do_listxattr(lower.dentry, list, size);
 	dput(lower.dentry);
 	return ret;
 }
 
-#if UFS_ACL_API
+#if UNI_ACL_API
 /*
  * From 6.2 POSIX ACLs are inode operations, not xattrs: the same rules,
  * the lower's ACL read, a copy up before a change.
  */
-static const char *ufs_acl_name(int type)
+static const char *uni_acl_name(int type)
 {
 	return type == ACL_TYPE_ACCESS ? XATTR_NAME_POSIX_ACL_ACCESS : XATTR_NAME_POSIX_ACL_DEFAULT;
 }
 
-struct posix_acl *ufs_get_inode_acl(struct inode *inode, int type, bool rcu)
+struct posix_acl *uni_get_inode_acl(struct inode *inode, int type, bool rcu)
 {
 	if (rcu)
 		return ERR_PTR(-ECHILD);
-	return ufs_do_get_inode_acl(READ_ONCE(UFS_I(inode)->lower), type);
+	return uni_do_get_inode_acl(READ_ONCE(UNI_I(inode)->lower), type);
 }
 
-struct posix_acl *ufs_get_acl(UFS_IDMAP_PARAM, struct dentry *dentry, int type)
+struct posix_acl *uni_get_acl(UNI_IDMAP_PARAM, struct dentry *dentry, int type)
 {
 	struct posix_acl *acl;
 	struct path lower;
 
-	ufs_get_top_lower_path(dentry, &lower);
-	acl = ufs_do_get_acl(lower.mnt, lower.dentry, ufs_acl_name(type));
+	uni_get_top_lower_path(dentry, &lower);
+	acl = uni_do_get_acl(lower.mnt, lower.dentry, uni_acl_name(type));
 	dput(lower.dentry);
 	return acl;
 }
 
-int ufs_set_acl(UFS_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type)
+int uni_set_acl(UNI_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type)
 {
 	struct path lower;
 	int err;
 
 	/* Only the owner changes an ACL: refused before anything is copied. */
-	if (!inode_owner_or_capable(UFS_IDMAP_ARG, d_inode(dentry)))
+	if (!inode_owner_or_capable(UNI_IDMAP_ARG, d_inode(dentry)))
 		return -EPERM;
-	err = ufs_begin_lower_change(dentry, &lower);
+	err = uni_begin_lower_change(dentry, &lower);
 	if (err)
 		return err;
 	if (acl)
-		err = ufs_do_set_acl(lower.mnt, lower.dentry, ufs_acl_name(type), acl);
+		err = uni_do_set_acl(lower.mnt, lower.dentry, uni_acl_name(type), acl);
 	else
-		err = ufs_do_remove_acl(lower.mnt, lower.dentry, ufs_acl_name(type));
+		err = uni_do_remove_acl(lower.mnt, lower.dentry, uni_acl_name(type));
 	/* The VFS caches ACLs in our inode: the next read must ask the lower. */
 	forget_cached_acl(d_inode(dentry), type);
-	ufs_end_lower_change(dentry, &lower, err);
+	uni_end_lower_change(dentry, &lower, err);
 	return err;
 }
 #endif
 
 /* One handler for every name: the lower filesystem knows which it supports. */
-static const struct xattr_handler ufs_xattr_any_handler = {
+static const struct xattr_handler uni_xattr_any_handler = {
 	.prefix = "",
-	.get = ufs_xattr_get,
-	.set = ufs_xattr_set,
+	.get = uni_xattr_get,
+	.set = uni_xattr_set,
 };
 
-const struct xattr_handler *ufs_xattr_handlers[] = {
-	&ufs_xattr_any_handler,
+const struct xattr_handler *uni_xattr_handlers[] = {
+	&uni_xattr_any_handler,
 	NULL,
 };

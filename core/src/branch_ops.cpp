@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * branch_ops.cpp - the core's wrappers over struct ufs_branch_ops.
+ * branch_ops.cpp - the core's wrappers over struct uni_branch_ops.
  */
 #include "branch_ops.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
@@ -18,7 +18,7 @@ unsigned length_of(StringView name)
 Result<LookupHit> BranchOps::lookup(unsigned branch, void *dir, StringView name) const
 {
 	void *child = nullptr;
-	ufs_kind kind = UFS_KIND_NONE;
+	uni_kind kind = UNI_KIND_NONE;
 	int ret = ops_.lookup(env_, branch, dir, name.data(), length_of(name), &child, &kind);
 
 	if (ret)
@@ -26,12 +26,12 @@ Result<LookupHit> BranchOps::lookup(unsigned branch, void *dir, StringView name)
 	LookupHit hit{BranchRef(*this, child), kind};
 
 	/* An unknown kind, or a positive one without an object, is a broken environment. */
-	if (kind != UFS_KIND_NONE && kind != UFS_KIND_DIR && kind != UFS_KIND_OTHER)
-		return Error(UFS_EIO);
-	if (kind != UFS_KIND_NONE && !child)
-		return Error(UFS_EIO);
+	if (kind != UNI_KIND_NONE && kind != UNI_KIND_DIR && kind != UNI_KIND_OTHER)
+		return Error(UNI_EIO);
+	if (kind != UNI_KIND_NONE && !child)
+		return Error(UNI_EIO);
 	/* Whatever object came with a negative answer is not ours to keep. */
-	if (kind == UFS_KIND_NONE)
+	if (kind == UNI_KIND_NONE)
 		hit.ref.reset();
 	return move(hit);
 }
@@ -40,7 +40,7 @@ Result<bool> BranchOps::exists(unsigned branch, void *dir, StringView name) cons
 {
 	LookupHit hit = TRY(lookup(branch, dir, name));
 
-	return hit.kind != UFS_KIND_NONE;
+	return hit.kind != UNI_KIND_NONE;
 }
 
 Result<void> BranchOps::iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const
@@ -65,16 +65,16 @@ BranchRef BranchOps::get(void *handle) const
 	return BranchRef(*this, handle ? ops_.get(env_, handle) : nullptr);
 }
 
-Result<ufs_attr> BranchOps::getattr(unsigned branch, void *handle) const
+Result<uni_attr> BranchOps::getattr(unsigned branch, void *handle) const
 {
-	ufs_attr attr{0, 0};
+	uni_attr attr{0, 0};
 
 	TRY(from_env(ops_.getattr(env_, branch, handle, &attr)));
 	return attr;
 }
 
 Result<BranchRef> BranchOps::create(unsigned branch, void *dir, StringView name,
-				    const ufs_create_args &args) const
+				    const uni_create_args &args) const
 {
 	void *child = nullptr;
 
@@ -131,6 +131,6 @@ Result<BranchRef> BranchOps::copy_up(unsigned from_branch, void *object, unsigne
 Result<BranchRef> BranchOps::positive(void *child) const
 {
 	if (!child)
-		return Error(UFS_EIO);
+		return Error(UNI_EIO);
 	return BranchRef(*this, child);
 }

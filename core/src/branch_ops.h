@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * branch_ops.h - the core's side of struct ufs_branch_ops.
+ * branch_ops.h - the core's side of struct uni_branch_ops.
  *
  * Every reference the environment hands out is held by a BranchRef, which
  * puts it when dropped, so no error path can leak one.
  */
-#ifndef UFS_BRANCH_OPS_H
-#define UFS_BRANCH_OPS_H
+#ifndef UNI_BRANCH_OPS_H
+#define UNI_BRANCH_OPS_H
 
 #include "text.h"
 
-namespace ufs {
+namespace uni {
 
 class BranchOps;
 
@@ -41,7 +41,7 @@ private:
 
 struct LookupHit {
 	BranchRef ref; /* null for a negative name */
-	ufs_kind kind;
+	uni_kind kind;
 };
 
 /*
@@ -53,7 +53,7 @@ struct LookupHit {
  */
 class BranchOps {
 public:
-	BranchOps(const ufs_branch_ops &ops, void *env) : ops_(ops), env_(env) {}
+	BranchOps(const uni_branch_ops &ops, void *env) : ops_(ops), env_(env) {}
 
 	Result<LookupHit> lookup(unsigned branch, void *dir, StringView name) const;
 	/* Is NAME present (any kind) in DIR on BRANCH? */
@@ -66,15 +66,15 @@ public:
 	/* Null is fine. */
 	void put(void *handle) const;
 
-	/* ---- The write path (see struct ufs_branch_ops) ---- */
+	/* ---- The write path (see struct uni_branch_ops) ---- */
 
 	/* Are the write operations there at all? */
 	bool can_write() const;
 	/* A second reference to a handle (none for null). */
 	BranchRef get(void *handle) const;
-	Result<ufs_attr> getattr(unsigned branch, void *handle) const;
+	Result<uni_attr> getattr(unsigned branch, void *handle) const;
 	Result<BranchRef> create(unsigned branch, void *dir, StringView name,
-				 const ufs_create_args &args) const;
+				 const uni_create_args &args) const;
 	Result<BranchRef> link(unsigned branch, void *old, void *dir, StringView name) const;
 	Result<void> unlink(unsigned branch, void *dir, void *child) const;
 	Result<void> rmdir(unsigned branch, void *dir, void *child) const;
@@ -91,7 +91,7 @@ private:
 	/* A successful create/link/copy_up without an object is a broken environment. */
 	Result<BranchRef> positive(void *child) const;
 
-	const ufs_branch_ops &ops_;
+	const uni_branch_ops &ops_;
 	void *env_;
 };
 
@@ -113,6 +113,6 @@ inline void BranchRef::reset()
 		ops_->put(handle);
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_BRANCH_OPS_H */
+#endif /* UNI_BRANCH_OPS_H */

@@ -8,13 +8,13 @@
 #include "whiteout.h"
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
-bool is_valid_level(const ufs_dir_level *level, unsigned index, unsigned count)
+bool is_valid_level(const uni_dir_level *level, unsigned index, unsigned count)
 {
-	if (!level || !is_valid_range(level->set, count) || level->set.kind != UFS_KIND_DIR)
+	if (!level || !is_valid_range(level->set, count) || level->set.kind != UNI_KIND_DIR)
 		return false;
 	if (index == 0) {
 		/* The union root is a directory on every branch. */
@@ -27,13 +27,13 @@ bool is_valid_level(const ufs_dir_level *level, unsigned index, unsigned count)
 	}
 	StringView name(level->name, level->len);
 
-	return level->name && level->len > 0 && level->len <= UFS_NAME_MAX &&
+	return level->name && level->len > 0 && level->len <= UNI_NAME_MAX &&
 	       !is_hidden_name(name) && top_of(level->set) >= 0;
 }
 
 } /* namespace */
 
-bool ufs::is_valid_ancestry(const ufs_ancestry *anc, unsigned count)
+bool uni::is_valid_ancestry(const uni_ancestry *anc, unsigned count)
 {
 	if (!anc || !anc->levels || anc->depth == 0)
 		return false;
@@ -43,11 +43,11 @@ bool ufs::is_valid_ancestry(const ufs_ancestry *anc, unsigned count)
 	return true;
 }
 
-Result<bool> ufs::dir_reachable(Ctx &ctx, const ufs_ancestry &anc, int branch)
+Result<bool> uni::dir_reachable(Ctx &ctx, const uni_ancestry &anc, int branch)
 {
 	for (unsigned k = anc.depth; k-- > 0;) {
-		const ufs_dir_level &level = *anc.levels[k];
-		const ufs_lower_set &set = level.set;
+		const uni_dir_level &level = *anc.levels[k];
+		const uni_lower_set &set = level.set;
 
 		/* There, and so are the levels above it. */
 		if (set.handles[branch])
@@ -59,7 +59,7 @@ Result<bool> ufs::dir_reachable(Ctx &ctx, const ufs_ancestry &anc, int branch)
 		 * Below it: lookup stopped at the last directory, or ran out of
 		 * branches. Only the latter lets a new one below join the merge.
 		 */
-		const ufs_lower_set &parent = anc.levels[k - 1]->set;
+		const uni_lower_set &parent = anc.levels[k - 1]->set;
 		StringView name(level.name, level.len);
 		int last = set.end;
 
@@ -83,12 +83,12 @@ Result<bool> ufs::dir_reachable(Ctx &ctx, const ufs_ancestry &anc, int branch)
 	return true;
 }
 
-Result<void> ufs::check_not_sealed(Ctx &ctx, int branch, void *object, unsigned deny_flags)
+Result<void> uni::check_not_sealed(Ctx &ctx, int branch, void *object, unsigned deny_flags)
 {
-	ufs_attr attr = TRY(ctx.ops.getattr(static_cast<unsigned>(branch), object));
+	uni_attr attr = TRY(ctx.ops.getattr(static_cast<unsigned>(branch), object));
 
 	if (attr.flags & deny_flags)
-		return Error(UFS_EPERM);
+		return Error(UNI_EPERM);
 	return {};
 }
 
@@ -98,13 +98,13 @@ namespace {
  * Makes LEVEL (whose parent ABOVE is on branch) exist on branch as a copy
  * of its top directory. One made meanwhile by someone else is adopted.
  */
-Result<void> make_level(Ctx &ctx, Journal &journal, ufs_dir_level &level,
-			const ufs_dir_level &above, int branch, unsigned deny_flags)
+Result<void> make_level(Ctx &ctx, Journal &journal, uni_dir_level &level,
+			const uni_dir_level &above, int branch, unsigned deny_flags)
 {
 	int top = top_of(level.set);
 
 	if (top < 0)
-		return Error(UFS_EINVAL);
+		return Error(UNI_EINVAL);
 	if (deny_flags)
 		TRY(check_not_sealed(ctx, top, level.set.handles[top], deny_flags));
 	TRY(journal.reserve());
@@ -113,17 +113,17 @@ Result<void> make_level(Ctx &ctx, Journal &journal, ufs_dir_level &level,
 	void *dir = above.set.handles[branch];
 	Result<BranchRef> made = ctx.ops.copy_up(static_cast<unsigned>(top), level.set.handles[top],
 						 static_cast<unsigned>(branch), dir, name,
-						 UFS_COPY_ALL);
+						 UNI_COPY_ALL);
 	int saved_start = level.set.start;
 	int saved_end = level.set.end;
 
 	if (made.is_error()) {
-		if (made.error().code() != UFS_EEXIST)
+		if (made.error().code() != UNI_EEXIST)
 			return made.error();
 		LookupHit hit = TRY(ctx.ops.lookup(static_cast<unsigned>(branch), dir, name));
 
-		if (hit.kind != UFS_KIND_DIR)
-			return Error(UFS_EEXIST);
+		if (hit.kind != UNI_KIND_DIR)
+			return Error(UNI_EEXIST);
 		level.set.handles[branch] = hit.ref.release();
 	} else {
 		level.set.handles[branch] = made.value().release();
@@ -136,7 +136,7 @@ Result<void> make_level(Ctx &ctx, Journal &journal, ufs_dir_level &level,
 
 } /* namespace */
 
-Result<void> ufs::ensure_dir(Ctx &ctx, Journal &journal, ufs_ancestry &anc, int branch,
+Result<void> uni::ensure_dir(Ctx &ctx, Journal &journal, uni_ancestry &anc, int branch,
 			     unsigned deny_flags)
 {
 	unsigned have = anc.depth;
@@ -148,7 +148,7 @@ Result<void> ufs::ensure_dir(Ctx &ctx, Journal &journal, ufs_ancestry &anc, int 
 		}
 	}
 	if (have == anc.depth)
-		return Error(UFS_EINVAL);
+		return Error(UNI_EINVAL);
 	for (unsigned k = have + 1; k < anc.depth; ++k) {
 		bool last = k + 1 == anc.depth;
 
@@ -160,35 +160,35 @@ Result<void> ufs::ensure_dir(Ctx &ctx, Journal &journal, ufs_ancestry &anc, int 
 
 /* ---- The C boundary ---- */
 
-int ufs::check_context(const ufs_context *ctx)
+int uni::check_context(const uni_context *ctx)
 {
 	if (!ctx || !ctx->table || !ctx->ops || !ctx->ops->lookup || !ctx->ops->put ||
 	    !ctx->ops->iterate)
-		return -UFS_EINVAL;
-	if (ufs_branch_table_count(ctx->table) == 0)
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
+	if (uni_branch_table_count(ctx->table) == 0)
+		return -UNI_EINVAL;
 
 	int mode;
 
 	/* An out-of-range value must not be loaded as the C++ enum (see branch_table.cpp). */
 	static_assert(sizeof(mode) == sizeof(ctx->delete_mode), "enum is int-sized in C");
 	copy_bytes(&mode, &ctx->delete_mode, sizeof(mode));
-	if (mode != UFS_DELETE_ALL && mode != UFS_DELETE_WHITEOUT && mode != UFS_DELETE_FIRST)
-		return -UFS_EINVAL;
+	if (mode != UNI_DELETE_ALL && mode != UNI_DELETE_WHITEOUT && mode != UNI_DELETE_FIRST)
+		return -UNI_EINVAL;
 	if (!BranchOps(*ctx->ops, ctx->env).can_write())
-		return -UFS_EROFS;
+		return -UNI_EROFS;
 	return 0;
 }
 
-bool ufs::is_valid_entry(const ufs_entry *entry, unsigned count, bool positive)
+bool uni::is_valid_entry(const uni_entry *entry, unsigned count, bool positive)
 {
 	if (!entry || !is_valid_ancestry(entry->parent, count) || !entry->name ||
-	    entry->len == 0 || entry->len > UFS_NAME_MAX)
+	    entry->len == 0 || entry->len > UNI_NAME_MAX)
 		return false;
 	if (!positive)
 		return true;
-	const ufs_lower_set *object = entry->object;
+	const uni_lower_set *object = entry->object;
 
-	return object && is_valid_range(*object, count) && object->kind != UFS_KIND_NONE &&
+	return object && is_valid_range(*object, count) && object->kind != UNI_KIND_NONE &&
 	       top_of(*object) >= 0;
 }

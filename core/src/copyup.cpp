@@ -18,7 +18,7 @@
 #include "lookup.h"
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
@@ -30,16 +30,16 @@ Result<BranchRef> adopt_made_dir(Ctx &ctx, void *dir, StringView name, int t)
 {
 	LookupHit hit = TRY(ctx.ops.lookup(static_cast<unsigned>(t), dir, name));
 
-	if (hit.kind != UFS_KIND_DIR)
-		return Error(UFS_EEXIST);
+	if (hit.kind != UNI_KIND_DIR)
+		return Error(UNI_EEXIST);
 	return move(hit.ref);
 }
 
 /* Copies the object to branch t (parent chain first); the copy's reference. */
-Result<BranchRef> copy_to(Ctx &ctx, const ufs_entry &entry, int s, int t, u64 size)
+Result<BranchRef> copy_to(Ctx &ctx, const uni_entry &entry, int s, int t, u64 size)
 {
 	Journal journal(ctx);
-	ufs_lower_set &parent = parent_set(*entry.parent);
+	uni_lower_set &parent = parent_set(*entry.parent);
 	StringView name(entry.name, entry.len);
 
 	TRY(ensure_dir(ctx, journal, *entry.parent, t, 0));
@@ -47,7 +47,7 @@ Result<BranchRef> copy_to(Ctx &ctx, const ufs_entry &entry, int s, int t, u64 si
 						 static_cast<unsigned>(t), parent.handles[t], name,
 						 size);
 	if (copy.is_error()) {
-		if (copy.error().code() != UFS_EEXIST || entry.object->kind != UFS_KIND_DIR)
+		if (copy.error().code() != UNI_EEXIST || entry.object->kind != UNI_KIND_DIR)
 			return copy.error();
 		BranchRef made = TRY(adopt_made_dir(ctx, parent.handles[t], name, t));
 
@@ -58,9 +58,9 @@ Result<BranchRef> copy_to(Ctx &ctx, const ufs_entry &entry, int s, int t, u64 si
 	return move(copy.value());
 }
 
-Result<void> copy_up_entry(Ctx &ctx, const ufs_entry &entry, u64 size, OwnedSet &out)
+Result<void> copy_up_entry(Ctx &ctx, const uni_entry &entry, u64 size, OwnedSet &out)
 {
-	const ufs_lower_set &object = *entry.object;
+	const uni_lower_set &object = *entry.object;
 	int s = top_of(object);
 
 	if (ctx.writable(s)) {
@@ -74,7 +74,7 @@ Result<void> copy_up_entry(Ctx &ctx, const ufs_entry &entry, u64 size, OwnedSet 
 		return {};
 	}));
 	/* A directory copy merges with the lower directories; a file hides what is below. */
-	if (object.kind == UFS_KIND_DIR)
+	if (object.kind == UNI_KIND_DIR)
 		out.copy_from(object);
 	out.add(t, move(copy), object.kind);
 	return {};
@@ -86,7 +86,7 @@ struct Pending {
 	OwnedSet source;
 };
 
-Result<void> copy_level(Ctx &ctx, Journal &journal, int r, void *dst, const ufs_lower_set &source,
+Result<void> copy_level(Ctx &ctx, Journal &journal, int r, void *dst, const uni_lower_set &source,
 			Vector<Pending> &work)
 {
 	OwnedDirList list = TRY(build_dirlist(ctx.table, ctx.ops, source));
@@ -97,22 +97,22 @@ Result<void> copy_level(Ctx &ctx, Journal &journal, int r, void *dst, const ufs_
 
 		TRY(resolve_name(ctx.ops, source, name, child.set()));
 		int top = top_of(child.set());
-		ufs_kind kind = child.set().kind;
+		uni_kind kind = child.set().kind;
 
-		if (kind == UFS_KIND_NONE || top < 0)
+		if (kind == UNI_KIND_NONE || top < 0)
 			continue;
 		if (top == r) {
 			/* Already there; a directory may still merge with lower ones. */
-			if (kind == UFS_KIND_DIR && next_present(child.set(), r) >= 0)
+			if (kind == UNI_KIND_DIR && next_present(child.set(), r) >= 0)
 				TRY(work.try_append(Pending{ctx.ops.get(child.at(r)), move(child)}));
 			continue;
 		}
 		TRY(journal.reserve());
 		BranchRef copy = TRY(ctx.ops.copy_up(static_cast<unsigned>(top), child.at(top),
 						     static_cast<unsigned>(r), dst, name,
-						     UFS_COPY_ALL));
+						     UNI_COPY_ALL));
 		journal.created(r, dst, copy.get(), kind);
-		if (kind == UFS_KIND_DIR)
+		if (kind == UNI_KIND_DIR)
 			TRY(work.try_append(Pending{move(copy), move(child)}));
 	}
 	return {};
@@ -120,8 +120,8 @@ Result<void> copy_level(Ctx &ctx, Journal &journal, int r, void *dst, const ufs_
 
 } /* namespace */
 
-Result<void> ufs::copy_contents(Ctx &ctx, Journal &journal, int r, void *dst,
-				const ufs_lower_set &source)
+Result<void> uni::copy_contents(Ctx &ctx, Journal &journal, int r, void *dst,
+				const uni_lower_set &source)
 {
 	Vector<Pending> work;
 	OwnedSet first = TRY(OwnedSet::try_create(ctx.ops, ctx.count));
@@ -137,17 +137,17 @@ Result<void> ufs::copy_contents(Ctx &ctx, Journal &journal, int r, void *dst,
 	return {};
 }
 
-extern "C" int ufs_copyup(const struct ufs_context *context, const struct ufs_entry *entry,
-			  unsigned long long size, struct ufs_lower_set *out)
+extern "C" int uni_copyup(const struct uni_context *context, const struct uni_entry *entry,
+			  unsigned long long size, struct uni_lower_set *out)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	unsigned count = ufs_branch_table_count(context->table);
+	unsigned count = uni_branch_table_count(context->table);
 
 	if (!out || !out->handles || !is_valid_entry(entry, count, true))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	reset_lower_set(*out, count);
 
 	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);

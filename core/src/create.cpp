@@ -15,11 +15,11 @@
 #include "whiteout.h"
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
-bool is_valid_args(const ufs_create_args *args)
+bool is_valid_args(const uni_create_args *args)
 {
 	if (!args)
 		return false;
@@ -27,9 +27,9 @@ bool is_valid_args(const ufs_create_args *args)
 
 	static_assert(sizeof(type) == sizeof(args->type), "enum is int-sized in C");
 	copy_bytes(&type, &args->type, sizeof(type));
-	if (type == UFS_CREATE_SYMLINK)
+	if (type == UNI_CREATE_SYMLINK)
 		return args->symlink_target != nullptr;
-	return type == UFS_CREATE_REG || type == UFS_CREATE_DIR || type == UFS_CREATE_SPECIAL;
+	return type == UNI_CREATE_REG || type == UNI_CREATE_DIR || type == UNI_CREATE_SPECIAL;
 }
 
 /* The whiteout of name in dir on branch t, if there is one. */
@@ -39,7 +39,7 @@ Result<BranchRef> whiteout_beside(Ctx &ctx, int t, void *dir, StringView name)
 
 	if (whiteout.is_error()) {
 		/* A name too long to have a whiteout has none. */
-		if (whiteout.error().code() == UFS_ENAMETOOLONG)
+		if (whiteout.error().code() == UNI_ENAMETOOLONG)
 			return BranchRef();
 		return whiteout.error();
 	}
@@ -55,15 +55,15 @@ Result<BranchRef> whiteout_beside(Ctx &ctx, int t, void *dir, StringView name)
  * and keeps hiding what is below). The whiteout is removed last, best
  * effort: beside a positive name it changes nothing anyway.
  */
-Result<void> create_on(Ctx &ctx, const ufs_entry &entry, const ufs_create_args &args, int t,
+Result<void> create_on(Ctx &ctx, const uni_entry &entry, const uni_create_args &args, int t,
 		       OwnedSet &out)
 {
 	Journal journal(ctx);
 	StringView name(entry.name, entry.len);
-	ufs_kind kind = args.type == UFS_CREATE_DIR ? UFS_KIND_DIR : UFS_KIND_OTHER;
+	uni_kind kind = args.type == UNI_CREATE_DIR ? UNI_KIND_DIR : UNI_KIND_OTHER;
 
-	TRY(ensure_dir(ctx, journal, *entry.parent, t, UFS_ATTR_IMMUTABLE));
-	ufs_lower_set &parent = parent_set(*entry.parent);
+	TRY(ensure_dir(ctx, journal, *entry.parent, t, UNI_ATTR_IMMUTABLE));
+	uni_lower_set &parent = parent_set(*entry.parent);
 	void *dir = parent.handles[t];
 	BranchRef whiteout = TRY(whiteout_beside(ctx, t, dir, name));
 
@@ -72,7 +72,7 @@ Result<void> create_on(Ctx &ctx, const ufs_entry &entry, const ufs_create_args &
 	journal.created(t, dir, child.get(), kind);
 
 	bool keep_whiteout = false;
-	if (kind == UFS_KIND_DIR && TRY(shows_through(ctx, parent, name, t + 1))) {
+	if (kind == UNI_KIND_DIR && TRY(shows_through(ctx, parent, name, t + 1))) {
 		Result<void> opaque = make_opaque(ctx, journal, t, child.get());
 
 		if (opaque.is_error()) {
@@ -88,25 +88,25 @@ Result<void> create_on(Ctx &ctx, const ufs_entry &entry, const ufs_create_args &
 	return {};
 }
 
-Result<int> create_entry(Ctx &ctx, const ufs_entry &entry, const ufs_create_args &args,
+Result<int> create_entry(Ctx &ctx, const uni_entry &entry, const uni_create_args &args,
 			 OwnedSet &out)
 {
 	if (is_hidden_name(StringView(entry.name, entry.len)))
-		return Error(UFS_EPERM);
+		return Error(UNI_EPERM);
 	int first = ctx.first_target(top_of(parent_set(*entry.parent)));
 
 	return try_branches(ctx, first,
 			    [&](int t) { return create_on(ctx, entry, args, t, out); });
 }
 
-Result<int> prepare_dir(Ctx &ctx, ufs_ancestry &anc)
+Result<int> prepare_dir(Ctx &ctx, uni_ancestry &anc)
 {
 	int first = ctx.first_target(top_of(parent_set(anc)));
 
 	return try_branches(ctx, first, [&](int t) -> Result<void> {
 		Journal journal(ctx);
 
-		TRY(ensure_dir(ctx, journal, anc, t, UFS_ATTR_IMMUTABLE));
+		TRY(ensure_dir(ctx, journal, anc, t, UNI_ATTR_IMMUTABLE));
 		journal.commit();
 		return {};
 	});
@@ -116,7 +116,7 @@ Result<int> prepare_dir(Ctx &ctx, ufs_ancestry &anc)
 
 class Link {
 public:
-	Link(Ctx &ctx, const ufs_entry &source, const ufs_entry &target)
+	Link(Ctx &ctx, const uni_entry &source, const uni_entry &target)
 		: ctx_(ctx), source_(source), target_(target),
 		  source_name_(source.name, source.len), name_(target.name, target.len),
 		  object_(*source.object), s_(top_of(*source.object))
@@ -126,11 +126,11 @@ public:
 	Result<void> run(OwnedSet &out_source, OwnedSet &out_target)
 	{
 		if (is_hidden_name(name_))
-			return Error(UFS_EPERM);
-		if (object_.kind == UFS_KIND_DIR)
-			return Error(UFS_EPERM);
-		if (target_.object && target_.object->kind != UFS_KIND_NONE)
-			return Error(UFS_EEXIST);
+			return Error(UNI_EPERM);
+		if (object_.kind == UNI_KIND_DIR)
+			return Error(UNI_EPERM);
+		if (target_.object && target_.object->kind != UNI_KIND_NONE)
+			return Error(UNI_EEXIST);
 		int first = TRY(choose_branch());
 
 		/* Anywhere but its own branch, the source is copied up first. */
@@ -158,7 +158,7 @@ private:
 	/* Leftovers of the name at or above t are set aside, whiteouts above t removed. */
 	Result<void> clear_way(Journal &journal, NameCells &cells, int t)
 	{
-		ufs_lower_set &parent = parent_set(*target_.parent);
+		uni_lower_set &parent = parent_set(*target_.parent);
 
 		for (int b = t; b >= 0; --b) {
 			Cell &cell = cells.at(b);
@@ -185,31 +185,31 @@ private:
 		void *old = object_.handles[s_];
 
 		if (t != s_) {
-			ufs_lower_set &source_parent = parent_set(*source_.parent);
+			uni_lower_set &source_parent = parent_set(*source_.parent);
 
 			TRY(ensure_dir(ctx_, journal, *source_.parent, t, 0));
 			TRY(journal.reserve());
 			copy = TRY(ctx_.ops.copy_up(static_cast<unsigned>(s_), old,
 						    static_cast<unsigned>(t), source_parent.handles[t],
-						    source_name_, UFS_COPY_ALL));
-			journal.created(t, source_parent.handles[t], copy.get(), UFS_KIND_OTHER);
+						    source_name_, UNI_COPY_ALL));
+			journal.created(t, source_parent.handles[t], copy.get(), UNI_KIND_OTHER);
 			old = copy.get();
 		}
-		TRY(ensure_dir(ctx_, journal, *target_.parent, t, UFS_ATTR_IMMUTABLE));
-		ufs_lower_set &parent = parent_set(*target_.parent);
+		TRY(ensure_dir(ctx_, journal, *target_.parent, t, UNI_ATTR_IMMUTABLE));
+		uni_lower_set &parent = parent_set(*target_.parent);
 		void *dir = parent.handles[t];
 		NameCells cells = TRY(NameCells::scan(ctx_, parent, name_));
 
 		TRY(clear_way(journal, cells, t));
 		TRY(journal.reserve());
 		BranchRef child = TRY(ctx_.ops.link(static_cast<unsigned>(t), old, dir, name_));
-		journal.created(t, dir, child.get(), UFS_KIND_OTHER);
+		journal.created(t, dir, child.get(), UNI_KIND_OTHER);
 		journal.commit();
 
 		Cell &here = cells.at(t);
 		if (here.visited && here.whiteout)
 			(void)ctx_.ops.unlink(static_cast<unsigned>(t), dir, here.whiteout.get());
-		out_target.add(t, move(child), UFS_KIND_OTHER);
+		out_target.add(t, move(child), UNI_KIND_OTHER);
 		if (copy)
 			out_source.add(t, move(copy), object_.kind);
 		else
@@ -218,27 +218,27 @@ private:
 	}
 
 	Ctx &ctx_;
-	const ufs_entry &source_;
-	const ufs_entry &target_;
+	const uni_entry &source_;
+	const uni_entry &target_;
 	StringView source_name_;
 	StringView name_;
-	const ufs_lower_set &object_;
+	const uni_lower_set &object_;
 	int s_;
 };
 
 } /* namespace */
 
-extern "C" int ufs_create(const struct ufs_context *context, const struct ufs_entry *entry,
-			  const struct ufs_create_args *args, struct ufs_lower_set *out)
+extern "C" int uni_create(const struct uni_context *context, const struct uni_entry *entry,
+			  const struct uni_create_args *args, struct uni_lower_set *out)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	unsigned count = ufs_branch_table_count(context->table);
+	unsigned count = uni_branch_table_count(context->table);
 
 	if (!out || !out->handles || !is_valid_entry(entry, count, false) || !is_valid_args(args))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	reset_lower_set(*out, count);
 
 	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);
@@ -252,15 +252,15 @@ extern "C" int ufs_create(const struct ufs_context *context, const struct ufs_en
 	return 0;
 }
 
-extern "C" int ufs_prepare_dir(const struct ufs_context *context, struct ufs_ancestry *dir,
+extern "C" int uni_prepare_dir(const struct uni_context *context, struct uni_ancestry *dir,
 			       int *branch)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	if (!branch || !is_valid_ancestry(dir, ufs_branch_table_count(context->table)))
-		return -UFS_EINVAL;
+	if (!branch || !is_valid_ancestry(dir, uni_branch_table_count(context->table)))
+		return -UNI_EINVAL;
 	*branch = -1;
 
 	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);
@@ -271,19 +271,19 @@ extern "C" int ufs_prepare_dir(const struct ufs_context *context, struct ufs_anc
 	return 0;
 }
 
-extern "C" int ufs_link(const struct ufs_context *context, const struct ufs_entry *source,
-			const struct ufs_entry *target, struct ufs_lower_set *out_source,
-			struct ufs_lower_set *out_target)
+extern "C" int uni_link(const struct uni_context *context, const struct uni_entry *source,
+			const struct uni_entry *target, struct uni_lower_set *out_source,
+			struct uni_lower_set *out_target)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	unsigned count = ufs_branch_table_count(context->table);
+	unsigned count = uni_branch_table_count(context->table);
 
 	if (!out_source || !out_source->handles || !out_target || !out_target->handles ||
 	    !is_valid_entry(source, count, true) || !is_valid_entry(target, count, false))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	reset_lower_set(*out_source, count);
 	reset_lower_set(*out_target, count);
 

@@ -17,27 +17,27 @@
  */
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
 /* What the delete mode does with the instances below the top; true: cover the name. */
-bool settle_lower(Ctx &ctx, const ufs_lower_set &parent, Vector<Instance> &lower, ufs_kind kind)
+bool settle_lower(Ctx &ctx, const uni_lower_set &parent, Vector<Instance> &lower, uni_kind kind)
 {
 	switch (ctx.mode) {
-	case UFS_DELETE_ALL:
+	case UNI_DELETE_ALL:
 		return !remove_lowest_first(ctx, parent, lower, kind);
-	case UFS_DELETE_WHITEOUT:
+	case UNI_DELETE_WHITEOUT:
 		return !lower.is_empty();
-	case UFS_DELETE_FIRST:
+	case UNI_DELETE_FIRST:
 		break;
 	}
 	return false;
 }
 
 /* The top on a writable branch: whiteout beside it if needed, then the top goes. */
-Result<void> remove_top(Ctx &ctx, const ufs_lower_set &parent, StringView name, int s,
-			void *object, ufs_kind kind, bool cover)
+Result<void> remove_top(Ctx &ctx, const uni_lower_set &parent, StringView name, int s,
+			void *object, uni_kind kind, bool cover)
 {
 	Journal journal(ctx);
 	void *dir = parent.handles[s];
@@ -45,7 +45,7 @@ Result<void> remove_top(Ctx &ctx, const ufs_lower_set &parent, StringView name, 
 
 	if (cover)
 		TRY(make_whiteout(ctx, journal, s, dir, name));
-	if (kind == UFS_KIND_DIR) {
+	if (kind == UNI_KIND_DIR) {
 		/* The whiteouts inside hide lower entries until the rmdir succeeds. */
 		TRY(clean_dir(ctx, &journal, s, object));
 		TRY(ctx.ops.rmdir(b, dir, object));
@@ -57,7 +57,7 @@ Result<void> remove_top(Ctx &ctx, const ufs_lower_set &parent, StringView name, 
 }
 
 /* The top on a read-only branch: a whiteout above it is the only way. */
-Result<void> cover_top(Ctx &ctx, ufs_ancestry &anc, StringView name, int s)
+Result<void> cover_top(Ctx &ctx, uni_ancestry &anc, StringView name, int s)
 {
 	Result<int> covered = try_branches(ctx, ctx.writable_above(s), [&](int t) -> Result<void> {
 		Journal journal(ctx);
@@ -73,24 +73,24 @@ Result<void> cover_top(Ctx &ctx, ufs_ancestry &anc, StringView name, int s)
 	return {};
 }
 
-Result<void> delete_entry(Ctx &ctx, const ufs_entry &entry, ufs_kind kind)
+Result<void> delete_entry(Ctx &ctx, const uni_entry &entry, uni_kind kind)
 {
-	const ufs_lower_set &object = *entry.object;
-	ufs_lower_set &parent = parent_set(*entry.parent);
+	const uni_lower_set &object = *entry.object;
+	uni_lower_set &parent = parent_set(*entry.parent);
 	StringView name(entry.name, entry.len);
 	int s = top_of(object);
 
-	if (kind == UFS_KIND_DIR) {
-		if (object.kind != UFS_KIND_DIR)
-			return Error(UFS_ENOTDIR);
+	if (kind == UNI_KIND_DIR) {
+		if (object.kind != UNI_KIND_DIR)
+			return Error(UNI_ENOTDIR);
 		if (!TRY(is_logically_empty(ctx, object)))
-			return Error(UFS_ENOTEMPTY);
-	} else if (object.kind == UFS_KIND_DIR) {
-		return Error(UFS_EISDIR);
+			return Error(UNI_ENOTEMPTY);
+	} else if (object.kind == UNI_KIND_DIR) {
+		return Error(UNI_EISDIR);
 	}
 	/* Nothing below is touched when the top cannot be handled at all. */
 	if (!ctx.writable(s) && ctx.writable_above(s) < 0)
-		return Error(UFS_EROFS);
+		return Error(UNI_EROFS);
 	TRY(check_not_sealed(ctx, s, object.handles[s], kSealed));
 
 	/* From the top's own branch: a whiteout beside the top hides all below. */
@@ -103,14 +103,14 @@ Result<void> delete_entry(Ctx &ctx, const ufs_entry &entry, ufs_kind kind)
 	return cover_top(ctx, *entry.parent, name, s);
 }
 
-int delete_c(const ufs_context *context, const ufs_entry *entry, ufs_kind kind)
+int delete_c(const uni_context *context, const uni_entry *entry, uni_kind kind)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	if (!is_valid_entry(entry, ufs_branch_table_count(context->table), true))
-		return -UFS_EINVAL;
+	if (!is_valid_entry(entry, uni_branch_table_count(context->table), true))
+		return -UNI_EINVAL;
 
 	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);
 	return to_errno(delete_entry(ctx, *entry, kind));
@@ -118,12 +118,12 @@ int delete_c(const ufs_context *context, const ufs_entry *entry, ufs_kind kind)
 
 } /* namespace */
 
-extern "C" int ufs_unlink(const struct ufs_context *context, const struct ufs_entry *entry)
+extern "C" int uni_unlink(const struct uni_context *context, const struct uni_entry *entry)
 {
-	return delete_c(context, entry, UFS_KIND_OTHER);
+	return delete_c(context, entry, UNI_KIND_OTHER);
 }
 
-extern "C" int ufs_rmdir(const struct ufs_context *context, const struct ufs_entry *entry)
+extern "C" int uni_rmdir(const struct uni_context *context, const struct uni_entry *entry)
 {
-	return delete_c(context, entry, UFS_KIND_DIR);
+	return delete_c(context, entry, UNI_KIND_DIR);
 }

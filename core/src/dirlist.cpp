@@ -13,9 +13,9 @@
 #include "name_set.h"
 #include "whiteout.h"
 
-using namespace ufs;
+using namespace uni;
 
-namespace ufs {
+namespace uni {
 
 class DirList {
 public:
@@ -30,7 +30,7 @@ public:
 	{
 		/* The C interface counts entries with an unsigned. */
 		if (entries_.size() >= 0xffffffffu)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		usize offset = names_.size();
 
 		TRY(names_.try_append_copies(name.data(), name.length()));
@@ -51,9 +51,9 @@ private:
 	Vector<Entry> entries_;
 };
 
-} /* namespace ufs */
+} /* namespace uni */
 
-struct ufs_dirlist {
+struct uni_dirlist {
 	DirList list;
 };
 
@@ -113,7 +113,7 @@ private:
 		/* The last branch cannot collide with a later one: skip the set. */
 		if (more_below_)
 			TRY(seen_.try_insert(name));
-		return list_.try_add(name, ufs_union_ino(fs_index_, ino), dtype);
+		return list_.try_add(name, uni_union_ino(fs_index_, ino), dtype);
 	}
 
 	/* Applied when the branch is done: a whiteout never hides its own branch. */
@@ -145,15 +145,15 @@ private:
 	Error error_{0};
 };
 
-Result<OwnPtr<ufs_dirlist>> build(const ufs_branch_table &table, const BranchOps &ops,
-				  const ufs_lower_set &dir)
+Result<OwnPtr<uni_dirlist>> build(const uni_branch_table &table, const BranchOps &ops,
+				  const uni_lower_set &dir)
 {
-	OwnPtr<ufs_dirlist> result = TRY(try_make_own<ufs_dirlist>());
+	OwnPtr<uni_dirlist> result = TRY(try_make_own<uni_dirlist>());
 	DirListBuilder builder(result->list, ops);
 
 	for (int branch = next_present(dir, dir.start - 1); branch >= 0;) {
 		int next = next_present(dir, branch);
-		const ufs_branch *info = ufs_branch_table_get(&table, branch);
+		const uni_branch *info = uni_branch_table_get(&table, branch);
 
 		TRY(builder.add_branch(branch, dir.handles[branch], info->fs_index, next >= 0));
 		branch = next;
@@ -163,27 +163,27 @@ Result<OwnPtr<ufs_dirlist>> build(const ufs_branch_table &table, const BranchOps
 
 } /* namespace */
 
-Result<OwnedDirList> ufs::build_dirlist(const ufs_branch_table &table, const BranchOps &ops,
-					const ufs_lower_set &dir)
+Result<OwnedDirList> uni::build_dirlist(const uni_branch_table &table, const BranchOps &ops,
+					const uni_lower_set &dir)
 {
-	OwnPtr<ufs_dirlist> list = TRY(build(table, ops, dir));
+	OwnPtr<uni_dirlist> list = TRY(build(table, ops, dir));
 
 	return OwnedDirList(list.leak());
 }
 
-extern "C" int ufs_dirlist_build(const struct ufs_branch_table *table,
-				 const struct ufs_branch_ops *ops, void *env,
-				 const struct ufs_lower_set *dir, struct ufs_dirlist **out)
+extern "C" int uni_dirlist_build(const struct uni_branch_table *table,
+				 const struct uni_branch_ops *ops, void *env,
+				 const struct uni_lower_set *dir, struct uni_dirlist **out)
 {
 	if (!out)
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	*out = nullptr;
-	if (!table || !ops || !dir || !is_valid_range(*dir, ufs_branch_table_count(table)))
-		return -UFS_EINVAL;
-	if (dir->kind != UFS_KIND_DIR)
-		return -UFS_ENOTDIR;
+	if (!table || !ops || !dir || !is_valid_range(*dir, uni_branch_table_count(table)))
+		return -UNI_EINVAL;
+	if (dir->kind != UNI_KIND_DIR)
+		return -UNI_ENOTDIR;
 
-	Result<OwnPtr<ufs_dirlist>> list = build(*table, BranchOps(*ops, env), *dir);
+	Result<OwnPtr<uni_dirlist>> list = build(*table, BranchOps(*ops, env), *dir);
 
 	if (list.is_error())
 		return list.error().to_errno();
@@ -191,17 +191,17 @@ extern "C" int ufs_dirlist_build(const struct ufs_branch_table *table,
 	return 0;
 }
 
-extern "C" void ufs_dirlist_destroy(struct ufs_dirlist *list)
+extern "C" void uni_dirlist_destroy(struct uni_dirlist *list)
 {
 	delete_object(list);
 }
 
-extern "C" unsigned ufs_dirlist_count(const struct ufs_dirlist *list)
+extern "C" unsigned uni_dirlist_count(const struct uni_dirlist *list)
 {
 	return list ? static_cast<unsigned>(list->list.count()) : 0;
 }
 
-extern "C" void ufs_dirlist_entry(const struct ufs_dirlist *list, unsigned index,
+extern "C" void uni_dirlist_entry(const struct uni_dirlist *list, unsigned index,
 				  const char **name, unsigned *len, unsigned long long *ino,
 				  unsigned *dtype)
 {

@@ -31,29 +31,29 @@
 #include "whiteout.h"
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
 /* One of the two names. */
 struct Side {
-	explicit Side(const ufs_entry &e)
+	explicit Side(const uni_entry &e)
 		: entry(e), name(e.name, e.len), object(*e.object), parent(parent_set(*e.parent)),
 		  kind(e.object->kind), top(top_of(*e.object))
 	{
 	}
 
-	const ufs_entry &entry;
+	const uni_entry &entry;
 	StringView name;
-	const ufs_lower_set &object;
-	ufs_lower_set &parent;
-	ufs_kind kind;
+	const uni_lower_set &object;
+	uni_lower_set &parent;
+	uni_kind kind;
 	int top;
 };
 
 class Exchange {
 public:
-	Exchange(Ctx &ctx, const ufs_entry &a, const ufs_entry &b) : ctx_(ctx), a_(a), b_(b) {}
+	Exchange(Ctx &ctx, const uni_entry &a, const uni_entry &b) : ctx_(ctx), a_(a), b_(b) {}
 
 	Result<void> run(OwnedSet &out_a, OwnedSet &out_b, unsigned &flags)
 	{
@@ -78,7 +78,7 @@ private:
 	Result<bool> is_same_object()
 	{
 		if (is_hidden_name(a_.name) || is_hidden_name(b_.name))
-			return Error(UFS_EPERM);
+			return Error(UNI_EPERM);
 		if (a_.top == b_.top && a_.object.handles[a_.top] == b_.object.handles[b_.top])
 			return true;
 		TRY(check_not_sealed(ctx_, a_.top, a_.object.handles[a_.top], kSealed));
@@ -105,7 +105,7 @@ private:
 				return ta;
 			t = tb;
 		}
-		return Error(UFS_EROFS);
+		return Error(UNI_EROFS);
 	}
 
 	Result<void> attempt(int r, OwnedSet &out_a, OwnedSet &out_b, unsigned &flags)
@@ -158,22 +158,22 @@ private:
 		if (side.top == r) {
 			top = ctx_.ops.get(side.object.handles[r]);
 		} else {
-			TRY(ensure_dir(ctx_, journal, *side.entry.parent, r, UFS_ATTR_IMMUTABLE));
+			TRY(ensure_dir(ctx_, journal, *side.entry.parent, r, UNI_ATTR_IMMUTABLE));
 			void *dir = side.parent.handles[r];
 
 			TRY(journal.reserve());
 			top = TRY(ctx_.ops.copy_up(static_cast<unsigned>(side.top),
 						   side.object.handles[side.top],
 						   static_cast<unsigned>(r), dir, side.name,
-						   UFS_COPY_ALL));
+						   UNI_COPY_ALL));
 			journal.created(r, dir, top.get(), side.kind);
 		}
-		if (side.kind != UFS_KIND_DIR)
+		if (side.kind != UNI_KIND_DIR)
 			return move(top);
 		/* Its other instances stay under the old name: their contents come along. */
 		if (side.top != r || next_present(side.object, r) >= 0) {
 			TRY(copy_contents(ctx_, journal, r, top.get(), side.object));
-			flags |= UFS_RENAME_COPIED;
+			flags |= UNI_RENAME_COPIED;
 		}
 		/* A whiteout beside the other name on r cuts the merge already. */
 		Cell &there = other.at(r);
@@ -189,33 +189,33 @@ private:
 
 } /* namespace */
 
-extern "C" int ufs_rename_exchange(const struct ufs_context *context, const struct ufs_entry *a,
-				   const struct ufs_entry *b, struct ufs_lower_set *out_a,
-				   struct ufs_lower_set *out_b, unsigned *out_flags)
+extern "C" int uni_rename_exchange(const struct uni_context *context, const struct uni_entry *a,
+				   const struct uni_entry *b, struct uni_lower_set *out_a,
+				   struct uni_lower_set *out_b, unsigned *out_flags)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	unsigned count = ufs_branch_table_count(context->table);
+	unsigned count = uni_branch_table_count(context->table);
 
 	if (!out_a || !out_a->handles || !out_b || !out_b->handles || !out_flags)
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	if (!is_valid_entry(a, count, false) || !is_valid_entry(b, count, false))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	/* renameat2 swaps two existing names only. */
-	if (!a->object || a->object->kind == UFS_KIND_NONE || !b->object ||
-	    b->object->kind == UFS_KIND_NONE)
-		return -UFS_ENOENT;
+	if (!a->object || a->object->kind == UNI_KIND_NONE || !b->object ||
+	    b->object->kind == UNI_KIND_NONE)
+		return -UNI_ENOENT;
 	if (!is_valid_entry(a, count, true) || !is_valid_entry(b, count, true))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	reset_lower_set(*out_a, count);
 	reset_lower_set(*out_b, count);
 	*out_flags = 0;
 
 	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);
 	if (!ctx.ops.can_exchange())
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	Result<OwnedSet> made_a = OwnedSet::try_create(ctx.ops, count);
 	if (made_a.is_error())
 		return made_a.error().to_errno();

@@ -18,7 +18,7 @@ constexpr unsigned long long kFsIndexMask = 0xff;
 
 } /* namespace */
 
-extern "C" unsigned long long ufs_union_ino(unsigned fs_index, unsigned long long lower_ino)
+extern "C" unsigned long long uni_union_ino(unsigned fs_index, unsigned long long lower_ino)
 {
 	if (fs_index == 0)
 		return lower_ino;

@@ -12,7 +12,7 @@
  */
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
@@ -38,18 +38,18 @@ usize format_decimal(u32 value, char *buffer)
 
 /* ---- Ctx ---- */
 
-Ctx::Ctx(const ufs_branch_table &branch_table, const ufs_branch_ops &branch_ops, void *env,
-	 ufs_delete_mode delete_mode)
-	: table(branch_table), ops(branch_ops, env), count(ufs_branch_table_count(&branch_table)),
+Ctx::Ctx(const uni_branch_table &branch_table, const uni_branch_ops &branch_ops, void *env,
+	 uni_delete_mode delete_mode)
+	: table(branch_table), ops(branch_ops, env), count(uni_branch_table_count(&branch_table)),
 	  mode(delete_mode)
 {
 }
 
 bool Ctx::writable(int branch) const
 {
-	const ufs_branch *info = branch >= 0 ? ufs_branch_table_get(&table, branch) : nullptr;
+	const uni_branch *info = branch >= 0 ? uni_branch_table_get(&table, branch) : nullptr;
 
-	return info && info->mode == UFS_BRANCH_RW;
+	return info && info->mode == UNI_BRANCH_RW;
 }
 
 int Ctx::writable_above(int branch) const
@@ -68,10 +68,10 @@ Result<StringBuf> Ctx::next_temp_name()
 	return StringBuf::try_concat(kTempPrefix, StringView(number, length), {});
 }
 
-bool ufs::is_retryable(Error error)
+bool uni::is_retryable(Error error)
 {
-	return error.code() == UFS_EROFS || error.code() == UFS_ENOSPC ||
-	       error.code() == UFS_EDQUOT;
+	return error.code() == UNI_EROFS || error.code() == UNI_ENOSPC ||
+	       error.code() == UNI_EDQUOT;
 }
 
 /* ---- OwnedSet ---- */
@@ -81,7 +81,7 @@ OwnedSet::OwnedSet(const BranchOps &ops, Vector<void *> handles)
 {
 	set_.start = -1;
 	set_.end = -1;
-	set_.kind = UFS_KIND_NONE;
+	set_.kind = UNI_KIND_NONE;
 	set_.handles = handles_.data();
 }
 
@@ -91,7 +91,7 @@ OwnedSet::OwnedSet(OwnedSet &&other)
 	set_.handles = handles_.data();
 	other.set_.handles = nullptr;
 	other.set_.start = other.set_.end = -1;
-	other.set_.kind = UFS_KIND_NONE;
+	other.set_.kind = UNI_KIND_NONE;
 }
 
 Result<OwnedSet> OwnedSet::try_create(const BranchOps &ops, unsigned count)
@@ -102,13 +102,13 @@ Result<OwnedSet> OwnedSet::try_create(const BranchOps &ops, unsigned count)
 	return OwnedSet(ops, move(handles));
 }
 
-void OwnedSet::add(int branch, BranchRef ref, ufs_kind kind)
+void OwnedSet::add(int branch, BranchRef ref, uni_kind kind)
 {
 	void *&slot = handles_[static_cast<usize>(branch)];
 
 	ops_->put(slot);
 	slot = ref.release();
-	if (set_.kind == UFS_KIND_NONE) {
+	if (set_.kind == UNI_KIND_NONE) {
 		set_.kind = kind;
 		set_.start = set_.end = branch;
 	}
@@ -116,7 +116,7 @@ void OwnedSet::add(int branch, BranchRef ref, ufs_kind kind)
 	set_.end = max(set_.end, branch);
 }
 
-void OwnedSet::copy_from(const ufs_lower_set &src)
+void OwnedSet::copy_from(const uni_lower_set &src)
 {
 	release();
 	for (int i = src.start; i <= src.end; ++i)
@@ -127,7 +127,7 @@ void OwnedSet::copy_from(const ufs_lower_set &src)
 	set_.kind = src.kind;
 }
 
-void OwnedSet::hand_over(ufs_lower_set &out)
+void OwnedSet::hand_over(uni_lower_set &out)
 {
 	for (usize i = 0; i < handles_.size(); ++i)
 		out.handles[i] = exchange(handles_[i], nullptr);
@@ -142,7 +142,7 @@ void OwnedSet::release()
 	for (void *&handle : handles_)
 		ops_->put(exchange(handle, nullptr));
 	set_.start = set_.end = -1;
-	set_.kind = UFS_KIND_NONE;
+	set_.kind = UNI_KIND_NONE;
 }
 
 /* ---- Journal ---- */
@@ -156,10 +156,10 @@ void Journal::append(Record record)
 {
 	/* reserve() made the room, so this cannot fail. */
 	if (records_.try_append(move(record)).is_error())
-		ufs_env_bug("journal record without reserve()");
+		uni_env_bug("journal record without reserve()");
 }
 
-void Journal::created(int branch, void *dir, void *child, ufs_kind kind)
+void Journal::created(int branch, void *dir, void *child, uni_kind kind)
 {
 	append(Record{Kind::kCreated, branch, ctx_.ops.get(dir), ctx_.ops.get(child), BranchRef(),
 		      StringBuf(), kind, nullptr, -1, -1, BranchRef()});
@@ -168,18 +168,18 @@ void Journal::created(int branch, void *dir, void *child, ufs_kind kind)
 void Journal::renamed(int branch, void *old_dir, void *child, void *new_dir, StringBuf old_name)
 {
 	append(Record{Kind::kRenamed, branch, ctx_.ops.get(old_dir), ctx_.ops.get(child),
-		      ctx_.ops.get(new_dir), move(old_name), UFS_KIND_NONE, nullptr, -1, -1,
+		      ctx_.ops.get(new_dir), move(old_name), UNI_KIND_NONE, nullptr, -1, -1,
 		      BranchRef()});
 }
 
 void Journal::exchanged(int branch, void *dir_a, void *child_a, void *dir_b, void *child_b)
 {
 	append(Record{Kind::kExchanged, branch, ctx_.ops.get(dir_a), ctx_.ops.get(child_a),
-		      ctx_.ops.get(dir_b), StringBuf(), UFS_KIND_NONE, nullptr, -1, -1,
+		      ctx_.ops.get(dir_b), StringBuf(), UNI_KIND_NONE, nullptr, -1, -1,
 		      ctx_.ops.get(child_b)});
 }
 
-void Journal::retired(int branch, void *dir, void *child, ufs_kind kind, StringBuf name)
+void Journal::retired(int branch, void *dir, void *child, uni_kind kind, StringBuf name)
 {
 	append(Record{Kind::kRetired, branch, ctx_.ops.get(dir), ctx_.ops.get(child), BranchRef(),
 		      move(name), kind, nullptr, -1, -1, BranchRef()});
@@ -188,15 +188,15 @@ void Journal::retired(int branch, void *dir, void *child, ufs_kind kind, StringB
 void Journal::unlinked_meta(int branch, void *dir, StringBuf name)
 {
 	append(Record{Kind::kUnlinkedMeta, branch, ctx_.ops.get(dir), BranchRef(), BranchRef(),
-		      move(name), UFS_KIND_OTHER, nullptr, -1, -1, BranchRef()});
+		      move(name), UNI_KIND_OTHER, nullptr, -1, -1, BranchRef()});
 }
 
-void Journal::made_level(ufs_dir_level &level, int branch, void *parent, int saved_start,
+void Journal::made_level(uni_dir_level &level, int branch, void *parent, int saved_start,
 			 int saved_end)
 {
 	append(Record{Kind::kMadeLevel, branch, ctx_.ops.get(parent),
 		      ctx_.ops.get(level.set.handles[branch]), BranchRef(), StringBuf(),
-		      UFS_KIND_DIR, &level, saved_start, saved_end, BranchRef()});
+		      UNI_KIND_DIR, &level, saved_start, saved_end, BranchRef()});
 }
 
 void Journal::undo(Record &record)
@@ -206,14 +206,14 @@ void Journal::undo(Record &record)
 
 	switch (record.kind) {
 	case Kind::kCreated:
-		if (record.object_kind == UFS_KIND_DIR)
+		if (record.object_kind == UNI_KIND_DIR)
 			(void)ops.rmdir(branch, record.dir.get(), record.child.get());
 		else
 			(void)ops.unlink(branch, record.dir.get(), record.child.get());
 		break;
 	case Kind::kRenamed:
 		(void)ops.rename(branch, record.new_dir.get(), record.child.get(), record.dir.get(),
-				 record.name.view(), UFS_RENAME_NOREPLACE);
+				 record.name.view(), UNI_RENAME_NOREPLACE);
 		break;
 	case Kind::kExchanged:
 		/* child now sits in new_dir, other in dir. */
@@ -222,17 +222,17 @@ void Journal::undo(Record &record)
 		break;
 	case Kind::kRetired:
 		(void)ops.rename(branch, record.dir.get(), record.child.get(), record.dir.get(),
-				 record.name.view(), UFS_RENAME_NOREPLACE);
+				 record.name.view(), UNI_RENAME_NOREPLACE);
 		break;
 	case Kind::kUnlinkedMeta: {
-		ufs_create_args args{UFS_CREATE_REG, UFS_META_MODE, 0, nullptr, UFS_CREATE_INTERNAL};
+		uni_create_args args{UNI_CREATE_REG, UNI_META_MODE, 0, nullptr, UNI_CREATE_INTERNAL};
 
 		/* The new reference is dropped at once: nobody holds the old one. */
 		(void)ops.create(branch, record.dir.get(), record.name.view(), args);
 		break;
 	}
 	case Kind::kMadeLevel: {
-		ufs_lower_set &set = record.level->set;
+		uni_lower_set &set = record.level->set;
 
 		/* A directory that cannot be removed stays known to the caller. */
 		if (ops.rmdir(branch, record.dir.get(), record.child.get()).is_error())
@@ -251,7 +251,7 @@ void Journal::commit()
 		if (record.kind != Kind::kRetired)
 			continue;
 		/* Best effort: a leftover stays under its hidden name. */
-		if (record.object_kind == UFS_KIND_DIR)
+		if (record.object_kind == UNI_KIND_DIR)
 			(void)remove_tree(ctx_, record.branch, record.dir.get(), record.child.get());
 		else
 			(void)ctx_.ops.unlink(static_cast<unsigned>(record.branch), record.dir.get(),

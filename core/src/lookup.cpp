@@ -12,9 +12,9 @@
 #include "lookup.h"
 #include "whiteout.h"
 
-using namespace ufs;
+using namespace uni;
 
-namespace ufs {
+namespace uni {
 
 Result<bool> has_whiteout(const BranchOps &ops, unsigned branch, void *dir, StringView name)
 {
@@ -34,16 +34,16 @@ Result<bool> is_opaque(const BranchOps &ops, unsigned branch, void *dir)
 	return ops.exists(branch, dir, kOciOpaqueName);
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
 namespace {
 
 enum class Step { kContinue, kStop };
 
 /* Takes hit into out as the object on branch. */
-void take(ufs_lower_set &out, int branch, LookupHit &hit)
+void take(uni_lower_set &out, int branch, LookupHit &hit)
 {
-	if (out.kind == UFS_KIND_NONE) {
+	if (out.kind == UNI_KIND_NONE) {
 		out.kind = hit.kind;
 		out.start = branch;
 	}
@@ -52,19 +52,19 @@ void take(ufs_lower_set &out, int branch, LookupHit &hit)
 }
 
 /* Looks the name up on one branch where the parent exists. */
-Result<Step> visit(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
-		   int branch, bool more_below, ufs_lower_set &out)
+Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView name,
+		   int branch, bool more_below, uni_lower_set &out)
 {
 	void *dir = parent.handles[branch];
 	LookupHit hit = TRY(ops.lookup(branch, dir, name));
 
 	switch (hit.kind) {
-	case UFS_KIND_OTHER:
+	case UNI_KIND_OTHER:
 		/* Below a directory, a non-directory is hidden, and hides the rest. */
-		if (out.kind == UFS_KIND_NONE)
+		if (out.kind == UNI_KIND_NONE)
 			take(out, branch, hit);
 		return Step::kStop;
-	case UFS_KIND_DIR: {
+	case UNI_KIND_DIR: {
 		void *found = hit.ref.get();
 
 		take(out, branch, hit);
@@ -72,7 +72,7 @@ Result<Step> visit(const BranchOps &ops, const ufs_lower_set &parent, StringView
 			return Step::kStop;
 		break;
 	}
-	case UFS_KIND_NONE:
+	case UNI_KIND_NONE:
 		if (!more_below)
 			return Step::kStop;
 		break;
@@ -82,14 +82,14 @@ Result<Step> visit(const BranchOps &ops, const ufs_lower_set &parent, StringView
 	return Step::kContinue;
 }
 
-Result<void> resolve(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
-		     ufs_lower_set &out)
+Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringView name,
+		     uni_lower_set &out)
 {
 	/* A union directory always has at least one lower directory. */
 	int first = next_present(parent, parent.start - 1);
 
 	if (first < 0)
-		return Error(UFS_EINVAL);
+		return Error(UNI_EINVAL);
 	if (!is_hidden_name(name)) {
 		for (int branch = first; branch >= 0;) {
 			int next = next_present(parent, branch);
@@ -100,15 +100,15 @@ Result<void> resolve(const BranchOps &ops, const ufs_lower_set &parent, StringVi
 		}
 	}
 	/* A negative name is created where the parent is topmost. */
-	if (out.kind == UFS_KIND_NONE)
+	if (out.kind == UNI_KIND_NONE)
 		out.start = out.end = first;
 	return {};
 }
 
 /* Is hit a copy of the same kind of object (directory or not) as the first one found? */
-bool same_kind_as_first(ufs_kind first, ufs_kind hit)
+bool same_kind_as_first(uni_kind first, uni_kind hit)
 {
-	return first == UFS_KIND_NONE || (first == UFS_KIND_DIR) == (hit == UFS_KIND_DIR);
+	return first == UNI_KIND_NONE || (first == UNI_KIND_DIR) == (hit == UNI_KIND_DIR);
 }
 
 /*
@@ -117,10 +117,10 @@ bool same_kind_as_first(ufs_kind first, ufs_kind hit)
  * to an opaque directory, a whiteout beside the name, or an object of the
  * other kind (which the top one hides).
  */
-Result<void> find_holders(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
+Result<void> find_holders(const BranchOps &ops, const uni_lower_set &parent, StringView name,
 			  unsigned long long *holders)
 {
-	ufs_kind first = UFS_KIND_NONE;
+	uni_kind first = UNI_KIND_NONE;
 
 	if (is_hidden_name(name))
 		return {};
@@ -129,16 +129,16 @@ Result<void> find_holders(const BranchOps &ops, const ufs_lower_set &parent, Str
 		void *dir = parent.handles[branch];
 		LookupHit hit = TRY(ops.lookup(branch, dir, name));
 
-		if (hit.kind != UFS_KIND_NONE) {
+		if (hit.kind != UNI_KIND_NONE) {
 			if (!same_kind_as_first(first, hit.kind))
 				break;
-			if (first == UFS_KIND_NONE)
+			if (first == UNI_KIND_NONE)
 				first = hit.kind;
 			holders[branch / 64] |= 1ULL << (branch % 64);
 		}
 		if (next < 0)
 			break;
-		if (hit.kind == UFS_KIND_DIR && TRY(is_opaque(ops, branch, hit.ref.get())))
+		if (hit.kind == UNI_KIND_DIR && TRY(is_opaque(ops, branch, hit.ref.get())))
 			break;
 		if (TRY(has_whiteout(ops, branch, dir, name)))
 			break;
@@ -149,17 +149,17 @@ Result<void> find_holders(const BranchOps &ops, const ufs_lower_set &parent, Str
 
 } /* namespace */
 
-extern "C" int ufs_lookup_holders(const struct ufs_branch_table *table,
-				  const struct ufs_branch_ops *ops, void *env,
-				  const struct ufs_lower_set *parent, const char *name,
+extern "C" int uni_lookup_holders(const struct uni_branch_table *table,
+				  const struct uni_branch_ops *ops, void *env,
+				  const struct uni_lower_set *parent, const char *name,
 				  unsigned len, unsigned long long *holders, unsigned nwords)
 {
 	if (!table || !ops || !parent || !holders || (!name && len))
-		return -UFS_EINVAL;
-	unsigned count = ufs_branch_table_count(table);
+		return -UNI_EINVAL;
+	unsigned count = uni_branch_table_count(table);
 
 	if (static_cast<unsigned long long>(nwords) * 64 < count || !is_valid_range(*parent, count))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	for (unsigned i = 0; i < nwords; i++)
 		holders[i] = 0;
 
@@ -167,24 +167,24 @@ extern "C" int ufs_lookup_holders(const struct ufs_branch_table *table,
 	return to_errno(find_holders(branch_ops, *parent, StringView(name, len), holders));
 }
 
-Result<void> ufs::resolve_name(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
-			       ufs_lower_set &out)
+Result<void> uni::resolve_name(const BranchOps &ops, const uni_lower_set &parent, StringView name,
+			       uni_lower_set &out)
 {
 	return resolve(ops, parent, name, out);
 }
 
-extern "C" int ufs_lookup_resolve(const struct ufs_branch_table *table,
-				  const struct ufs_branch_ops *ops, void *env,
-				  const struct ufs_lower_set *parent, const char *name,
-				  unsigned len, struct ufs_lower_set *out)
+extern "C" int uni_lookup_resolve(const struct uni_branch_table *table,
+				  const struct uni_branch_ops *ops, void *env,
+				  const struct uni_lower_set *parent, const char *name,
+				  unsigned len, struct uni_lower_set *out)
 {
 	if (!table || !ops || !parent || !out || !out->handles || (!name && len))
-		return -UFS_EINVAL;
-	unsigned count = ufs_branch_table_count(table);
+		return -UNI_EINVAL;
+	unsigned count = uni_branch_table_count(table);
 
 	reset_lower_set(*out, count);
 	if (!is_valid_range(*parent, count))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 
 	BranchOps branch_ops(*ops, env);
 	Result<void> result = resolve(branch_ops, *parent, StringView(name, len), *out);

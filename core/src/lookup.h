@@ -3,12 +3,12 @@
  * lookup.h - lookup resolution for the core's own use (the write path
  * resolves names inside directories it copies or removes).
  */
-#ifndef UFS_LOOKUP_H
-#define UFS_LOOKUP_H
+#ifndef UNI_LOOKUP_H
+#define UNI_LOOKUP_H
 
 #include "lower_set.h"
 
-namespace ufs {
+namespace uni {
 
 /* Does ".wh.NAME" exist in dir on this branch? (false for a name too long to have one) */
 Result<bool> has_whiteout(const BranchOps &ops, unsigned branch, void *dir, StringView name);
@@ -17,13 +17,13 @@ Result<bool> has_whiteout(const BranchOps &ops, unsigned branch, void *dir, Stri
 Result<bool> is_opaque(const BranchOps &ops, unsigned branch, void *dir);
 
 /*
- * ufs_lookup_resolve() without the argument checks: 'out' must be empty
- * (all handles NULL, kind UFS_KIND_NONE). On error 'out' may hold
+ * uni_lookup_resolve() without the argument checks: 'out' must be empty
+ * (all handles NULL, kind UNI_KIND_NONE). On error 'out' may hold
  * references; the caller releases them.
  */
-Result<void> resolve_name(const BranchOps &ops, const ufs_lower_set &parent, StringView name,
-			  ufs_lower_set &out);
+Result<void> resolve_name(const BranchOps &ops, const uni_lower_set &parent, StringView name,
+			  uni_lower_set &out);
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_LOOKUP_H */
+#endif /* UNI_LOOKUP_H */

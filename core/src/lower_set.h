@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * lower_set.h - helpers over struct ufs_lower_set, the lower objects that
+ * lower_set.h - helpers over struct uni_lower_set, the lower objects that
  * make up one union object.
  */
-#ifndef UFS_LOWER_SET_H
-#define UFS_LOWER_SET_H
+#ifndef UNI_LOWER_SET_H
+#define UNI_LOWER_SET_H
 
 #include "branch_ops.h"
 
-namespace ufs {
+namespace uni {
 
 /* A set the core may walk: a non-empty range inside the branch table. */
-inline bool is_valid_range(const ufs_lower_set &set, unsigned branch_count)
+inline bool is_valid_range(const uni_lower_set &set, unsigned branch_count)
 {
 	return set.handles && set.start >= 0 && set.start <= set.end &&
 	       static_cast<unsigned>(set.end) < branch_count;
 }
 
 /* First branch after 'after' (pass start - 1 to begin) with an object, or -1. */
-inline int next_present(const ufs_lower_set &set, int after)
+inline int next_present(const uni_lower_set &set, int after)
 {
 	for (int i = after + 1; i <= set.end; ++i)
 		if (set.handles[i])
@@ -27,23 +27,23 @@ inline int next_present(const ufs_lower_set &set, int after)
 }
 
 /* An empty answer: what the caller holds after any error. */
-inline void reset_lower_set(ufs_lower_set &set, unsigned branch_count)
+inline void reset_lower_set(uni_lower_set &set, unsigned branch_count)
 {
 	set.start = -1;
 	set.end = -1;
-	set.kind = UFS_KIND_NONE;
+	set.kind = UNI_KIND_NONE;
 	for (unsigned i = 0; i < branch_count; ++i)
 		set.handles[i] = nullptr;
 }
 
 /* Drops every reference the set holds, leaving it empty. */
-inline void release_lower_set(const BranchOps &ops, ufs_lower_set &set, unsigned branch_count)
+inline void release_lower_set(const BranchOps &ops, uni_lower_set &set, unsigned branch_count)
 {
 	for (unsigned i = 0; i < branch_count; ++i)
 		ops.put(set.handles[i]);
 	reset_lower_set(set, branch_count);
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_LOWER_SET_H */
+#endif /* UNI_LOWER_SET_H */

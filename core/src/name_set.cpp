@@ -4,7 +4,7 @@
  */
 #include "name_set.h"
 
-namespace ufs {
+namespace uni {
 
 u32 hash_name(StringView name)
 {
@@ -68,7 +68,7 @@ Result<bool> NameSet::try_insert(StringView name)
 {
 	/* A slot stores a 32-bit length; no file name comes near that. */
 	if (name.length() > 0xffffffffu)
-		return Error(UFS_ENAMETOOLONG);
+		return Error(UNI_ENAMETOOLONG);
 	/* Keep the load factor at or below 3/4 so probe chains stay short. */
 	if ((count_ + 1) * 4 > slots_.size() * 3)
 		TRY(try_grow());
@@ -86,4 +86,4 @@ Result<bool> NameSet::try_insert(StringView name)
 	return true;
 }
 
-} /* namespace ufs */
+} /* namespace uni */

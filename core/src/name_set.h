@@ -7,13 +7,13 @@
  * which the set copies into one growing arena (branch names are transient:
  * they live only for one emit() callback).
  */
-#ifndef UFS_NAME_SET_H
-#define UFS_NAME_SET_H
+#ifndef UNI_NAME_SET_H
+#define UNI_NAME_SET_H
 
 #include "text.h"
 #include "vector.h"
 
-namespace ufs {
+namespace uni {
 
 /* FNV-1a: tiny, and good enough spread for file names. */
 u32 hash_name(StringView name);
@@ -45,6 +45,6 @@ private:
 	usize count_ = 0;
 };
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_NAME_SET_H */
+#endif /* UNI_NAME_SET_H */

@@ -3,19 +3,19 @@
  * names.cpp - what a name is on the branches, and the union metadata the
  * core writes: whiteouts (".wh.NAME", zero-length regular files) and opaque
  * markers (".wh.__dir_opaque" inside a directory), both created through
- * create() with UFS_CREATE_INTERNAL.
+ * create() with UNI_CREATE_INTERNAL.
  */
 #include "dirlist.h"
 #include "lookup.h"
 #include "whiteout.h"
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
-constexpr ufs_create_args kMetaArgs{UFS_CREATE_REG, UFS_META_MODE, 0, nullptr,
-				    UFS_CREATE_INTERNAL};
+constexpr uni_create_args kMetaArgs{UNI_CREATE_REG, UNI_META_MODE, 0, nullptr,
+				    UNI_CREATE_INTERNAL};
 
 /* The names in one branch directory, copied out of iterate(). */
 class NameList {
@@ -88,21 +88,21 @@ Result<void> make_meta(Ctx &ctx, Journal &journal, int branch, void *dir, String
 	Result<BranchRef> made = ctx.ops.create(static_cast<unsigned>(branch), dir, name, kMetaArgs);
 
 	if (made.is_error())
-		return made.error().code() == UFS_EEXIST ? Result<void>() : made.error();
-	journal.created(branch, dir, made.value().get(), UFS_KIND_OTHER);
+		return made.error().code() == UNI_EEXIST ? Result<void>() : made.error();
+	journal.created(branch, dir, made.value().get(), UNI_KIND_OTHER);
 	return {};
 }
 
 } /* namespace */
 
-Result<StringBuf> ufs::whiteout_of(StringView name)
+Result<StringBuf> uni::whiteout_of(StringView name)
 {
-	if (name.length() > UFS_NAME_MAX - kWhiteoutPrefix.length())
-		return Error(UFS_ENAMETOOLONG);
+	if (name.length() > UNI_NAME_MAX - kWhiteoutPrefix.length())
+		return Error(UNI_ENAMETOOLONG);
 	return StringBuf::try_concat(kWhiteoutPrefix, name, {});
 }
 
-Result<void> ufs::make_whiteout(Ctx &ctx, Journal &journal, int branch, void *dir,
+Result<void> uni::make_whiteout(Ctx &ctx, Journal &journal, int branch, void *dir,
 				StringView name)
 {
 	StringBuf whiteout = TRY(whiteout_of(name));
@@ -110,12 +110,12 @@ Result<void> ufs::make_whiteout(Ctx &ctx, Journal &journal, int branch, void *di
 	return make_meta(ctx, journal, branch, dir, whiteout.view());
 }
 
-Result<void> ufs::make_opaque(Ctx &ctx, Journal &journal, int branch, void *dir)
+Result<void> uni::make_opaque(Ctx &ctx, Journal &journal, int branch, void *dir)
 {
 	return make_meta(ctx, journal, branch, dir, kOpaqueName);
 }
 
-Result<void> ufs::remove_meta(Ctx &ctx, Journal &journal, int branch, void *dir, void *child,
+Result<void> uni::remove_meta(Ctx &ctx, Journal &journal, int branch, void *dir, void *child,
 			      StringView name)
 {
 	TRY(journal.reserve());
@@ -126,7 +126,7 @@ Result<void> ufs::remove_meta(Ctx &ctx, Journal &journal, int branch, void *dir,
 	return {};
 }
 
-Result<Vector<Instance>> ufs::name_stack(Ctx &ctx, const ufs_lower_set &parent, StringView name,
+Result<Vector<Instance>> uni::name_stack(Ctx &ctx, const uni_lower_set &parent, StringView name,
 					 int from)
 {
 	Vector<Instance> stack;
@@ -138,7 +138,7 @@ Result<Vector<Instance>> ufs::name_stack(Ctx &ctx, const ufs_lower_set &parent, 
 			continue;
 		LookupHit hit = TRY(ctx.ops.lookup(static_cast<unsigned>(b), dir, name));
 
-		if (hit.kind != UFS_KIND_NONE)
+		if (hit.kind != UNI_KIND_NONE)
 			TRY(stack.try_append(Instance{b, move(hit.ref), hit.kind}));
 		if (TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
 			break;
@@ -146,7 +146,7 @@ Result<Vector<Instance>> ufs::name_stack(Ctx &ctx, const ufs_lower_set &parent, 
 	return move(stack);
 }
 
-Result<bool> ufs::shows_through(Ctx &ctx, const ufs_lower_set &parent, StringView name, int from)
+Result<bool> uni::shows_through(Ctx &ctx, const uni_lower_set &parent, StringView name, int from)
 {
 	for (int b = max(from, parent.start); b <= parent.end; ++b) {
 		void *dir = parent.handles[b];
@@ -161,34 +161,34 @@ Result<bool> ufs::shows_through(Ctx &ctx, const ufs_lower_set &parent, StringVie
 	return false;
 }
 
-Result<bool> ufs::has_visible_entries(Ctx &ctx, int branch, void *dir)
+Result<bool> uni::has_visible_entries(Ctx &ctx, int branch, void *dir)
 {
 	NameList names = TRY(NameList::read(ctx, branch, dir));
 
 	return names.has_visible();
 }
 
-Result<bool> ufs::is_logically_empty(Ctx &ctx, const ufs_lower_set &dir)
+Result<bool> uni::is_logically_empty(Ctx &ctx, const uni_lower_set &dir)
 {
 	OwnedDirList list = TRY(build_dirlist(ctx.table, ctx.ops, dir));
 
 	return list.count() == 0;
 }
 
-Result<void> ufs::clean_dir(Ctx &ctx, Journal *journal, int branch, void *dir)
+Result<void> uni::clean_dir(Ctx &ctx, Journal *journal, int branch, void *dir)
 {
 	NameList names = TRY(NameList::read(ctx, branch, dir));
 
 	if (names.has_visible())
-		return Error(UFS_ENOTEMPTY);
+		return Error(UNI_ENOTEMPTY);
 	for (usize i = 0; i < names.count(); ++i) {
 		StringView name = names.name(i);
 		LookupHit hit = TRY(ctx.ops.lookup(static_cast<unsigned>(branch), dir, name));
 
-		if (hit.kind == UFS_KIND_NONE)
+		if (hit.kind == UNI_KIND_NONE)
 			continue;
 		/* A hidden directory is a leftover of ours: it goes whole. */
-		if (hit.kind == UFS_KIND_DIR) {
+		if (hit.kind == UNI_KIND_DIR) {
 			TRY(remove_tree(ctx, branch, dir, hit.ref.get()));
 			continue;
 		}
@@ -200,16 +200,16 @@ Result<void> ufs::clean_dir(Ctx &ctx, Journal *journal, int branch, void *dir)
 	return {};
 }
 
-Result<void> ufs::remove_instance(Ctx &ctx, int branch, void *dir, void *child, ufs_kind kind)
+Result<void> uni::remove_instance(Ctx &ctx, int branch, void *dir, void *child, uni_kind kind)
 {
-	if (kind != UFS_KIND_DIR)
+	if (kind != UNI_KIND_DIR)
 		return ctx.ops.unlink(static_cast<unsigned>(branch), dir, child);
 	TRY(clean_dir(ctx, nullptr, branch, child));
 	return ctx.ops.rmdir(static_cast<unsigned>(branch), dir, child);
 }
 
-bool ufs::remove_lowest_first(Ctx &ctx, const ufs_lower_set &parent, Vector<Instance> &instances,
-			      ufs_kind kind)
+bool uni::remove_lowest_first(Ctx &ctx, const uni_lower_set &parent, Vector<Instance> &instances,
+			      uni_kind kind)
 {
 	for (usize i = instances.size(); i > 0; --i) {
 		Instance &instance = instances[i - 1];
@@ -224,7 +224,7 @@ bool ufs::remove_lowest_first(Ctx &ctx, const ufs_lower_set &parent, Vector<Inst
 	return true;
 }
 
-Result<void> ufs::remove_tree(Ctx &ctx, int branch, void *parent, void *child)
+Result<void> uni::remove_tree(Ctx &ctx, int branch, void *parent, void *child)
 {
 	/* Depth first without recursion: the kernel stack is small. */
 	struct Frame {
@@ -251,9 +251,9 @@ Result<void> ufs::remove_tree(Ctx &ctx, int branch, void *parent, void *child)
 		for (usize i = 0; i < names.count(); ++i) {
 			LookupHit entry = TRY(ctx.ops.lookup(b, dir, names.name(i)));
 
-			if (entry.kind == UFS_KIND_NONE)
+			if (entry.kind == UNI_KIND_NONE)
 				continue;
-			if (entry.kind != UFS_KIND_DIR) {
+			if (entry.kind != UNI_KIND_DIR) {
 				TRY(ctx.ops.unlink(b, dir, entry.ref.get()));
 				continue;
 			}
@@ -266,7 +266,7 @@ Result<void> ufs::remove_tree(Ctx &ctx, int branch, void *parent, void *child)
 
 /* ---- Cells ---- */
 
-Result<NameCells> NameCells::scan(Ctx &ctx, const ufs_lower_set &parent, StringView name)
+Result<NameCells> NameCells::scan(Ctx &ctx, const uni_lower_set &parent, StringView name)
 {
 	Vector<Cell> cells;
 
@@ -287,7 +287,7 @@ Result<NameCells> NameCells::scan(Ctx &ctx, const ufs_lower_set &parent, StringV
 
 		Result<StringBuf> whiteout = whiteout_of(name);
 		if (whiteout.is_error()) {
-			if (whiteout.error().code() == UFS_ENAMETOOLONG)
+			if (whiteout.error().code() == UNI_ENAMETOOLONG)
 				continue; /* too long to have one */
 			return whiteout.error();
 		}
@@ -306,7 +306,7 @@ int NameCells::first_readonly_in_use(const Ctx &ctx, int from, int to) const
 	return -1;
 }
 
-Result<int> ufs::visible_target(Ctx &ctx, const NameCells &cells, const ufs_ancestry &parent,
+Result<int> uni::visible_target(Ctx &ctx, const NameCells &cells, const uni_ancestry &parent,
 				int from)
 {
 	int t = from;
@@ -337,7 +337,7 @@ bool NameCells::shows_from(int from) const
 	return false;
 }
 
-Result<void> ufs::retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell &cell,
+Result<void> uni::retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell &cell,
 			 StringView name)
 {
 	/* Leftovers of earlier failures may hold a few temporary names. */
@@ -350,10 +350,10 @@ Result<void> ufs::retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell
 		StringBuf temp = TRY(ctx.next_temp_name());
 		Result<void> moved = ctx.ops.rename(static_cast<unsigned>(branch), dir,
 						    cell.object.get(), dir, temp.view(),
-						    UFS_RENAME_NOREPLACE);
+						    UNI_RENAME_NOREPLACE);
 
 		if (moved.is_error()) {
-			if (moved.error().code() == UFS_EEXIST)
+			if (moved.error().code() == UNI_EEXIST)
 				continue;
 			return moved.error();
 		}
@@ -361,5 +361,5 @@ Result<void> ufs::retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell
 		cell.retired = true;
 		return {};
 	}
-	return Error(UFS_EEXIST);
+	return Error(UNI_EEXIST);
 }

@@ -23,36 +23,36 @@
 #include "text.h"
 #include "vector.h"
 
-using namespace ufs;
+using namespace uni;
 
-#define UFS_STRINGIFY_(x) #x
-#define UFS_STRINGIFY(x) UFS_STRINGIFY_(x)
+#define UNI_STRINGIFY_(x) #x
+#define UNI_STRINGIFY(x) UNI_STRINGIFY_(x)
 
-namespace ufs {
+namespace uni {
 
 struct BranchOption {
 	StringBuf path;
-	ufs_branch_mode mode;
+	uni_branch_mode mode;
 };
 
-/* One of remount's add=, del=, mode=; see ufs_core.h. */
+/* One of remount's add=, del=, mode=; see uni_core.h. */
 struct BranchChange {
-	ufs_branch_change_kind kind = UFS_CHANGE_MODE;
+	uni_branch_change_kind kind = UNI_CHANGE_MODE;
 	StringBuf path;
-	ufs_branch_mode mode = UFS_BRANCH_RW;	/* add=, mode= */
+	uni_branch_mode mode = UNI_BRANCH_RW;	/* add=, mode= */
 	bool anchored = false;			/* add=: "BEFORE:" given, else at the top */
 	StringBuf anchor;			/* add=: empty = at the bottom */
 };
 
 class Options {
 public:
-	/* Error(UFS_ENOENT) for a key that is not ours; message untouched then. */
+	/* Error(UNI_ENOENT) for a key that is not ours; message untouched then. */
 	Result<void> parse(StringView key, const char *value, MessageWriter &message);
 	Result<void> validate(MessageWriter &message) const;
 
 	usize branch_count() const { return branches_.size(); }
 	const BranchOption &branch(usize index) const { return branches_[index]; }
-	ufs_delete_mode delete_mode() const { return delete_mode_; }
+	uni_delete_mode delete_mode() const { return delete_mode_; }
 	usize change_count() const { return changes_.size(); }
 	const BranchChange &change(usize index) const { return changes_[index]; }
 	bool incgen() const { return incgen_; }
@@ -68,14 +68,14 @@ private:
 
 	Vector<BranchOption> branches_;
 	Vector<BranchChange> changes_;	/* remount's add=, del=, mode=, in order */
-	ufs_delete_mode delete_mode_ = UFS_DELETE_ALL;
+	uni_delete_mode delete_mode_ = UNI_DELETE_ALL;
 	bool dirs_seen_ = false;
 	bool incgen_ = false;
 };
 
-} /* namespace ufs */
+} /* namespace uni */
 
-struct ufs_options {
+struct uni_options {
 	Options options;
 };
 
@@ -86,27 +86,27 @@ constexpr usize kPathMax = 4096;
 
 struct BranchModeName {
 	const char *name;
-	ufs_branch_mode mode;
+	uni_branch_mode mode;
 };
 
 constexpr BranchModeName kBranchModes[] = {
-	{"rw", UFS_BRANCH_RW},
-	{"ro", UFS_BRANCH_RO},
-	{"nfsro", UFS_BRANCH_NFSRO},
+	{"rw", UNI_BRANCH_RW},
+	{"ro", UNI_BRANCH_RO},
+	{"nfsro", UNI_BRANCH_NFSRO},
 };
 
 struct DeleteModeName {
 	const char *name;
-	ufs_delete_mode mode;
+	uni_delete_mode mode;
 };
 
 constexpr DeleteModeName kDeleteModes[] = {
-	{"all", UFS_DELETE_ALL},
-	{"whiteout", UFS_DELETE_WHITEOUT},
-	{"first", UFS_DELETE_FIRST},
+	{"all", UNI_DELETE_ALL},
+	{"whiteout", UNI_DELETE_WHITEOUT},
+	{"first", UNI_DELETE_FIRST},
 };
 
-bool parse_branch_mode(StringView text, ufs_branch_mode &mode)
+bool parse_branch_mode(StringView text, uni_branch_mode &mode)
 {
 	for (const BranchModeName &entry : kBranchModes) {
 		if (text == entry.name) {
@@ -184,15 +184,15 @@ enum class ModeRule { kNone, kOptional, kRequired };
 
 struct ChangeSyntax {
 	const char *key;
-	ufs_branch_change_kind kind;
+	uni_branch_change_kind kind;
 	ModeRule mode_rule;
 	const char *usage;	/* for the messages */
 };
 
 constexpr ChangeSyntax kChangeSyntaxes[] = {
-	{"add", UFS_CHANGE_ADD, ModeRule::kOptional, "add=[BEFORE:]BRANCH[=rw|ro|nfsro]"},
-	{"del", UFS_CHANGE_DEL, ModeRule::kNone, "del=BRANCH"},
-	{"mode", UFS_CHANGE_MODE, ModeRule::kRequired, "mode=BRANCH=rw|ro|nfsro"},
+	{"add", UNI_CHANGE_ADD, ModeRule::kOptional, "add=[BEFORE:]BRANCH[=rw|ro|nfsro]"},
+	{"del", UNI_CHANGE_DEL, ModeRule::kNone, "del=BRANCH"},
+	{"mode", UNI_CHANGE_MODE, ModeRule::kRequired, "mode=BRANCH=rw|ro|nfsro"},
 };
 
 /* "KEY=VALUE: what is wrong (want USAGE)" */
@@ -210,7 +210,7 @@ Result<BranchOption> parse_change_branch(const ChangeSyntax &syntax, StringView 
 					 MessageWriter &message)
 {
 	BranchElement parts = split_branch_element(element);
-	ufs_branch_mode mode = UFS_BRANCH_RW;
+	uni_branch_mode mode = UNI_BRANCH_RW;
 
 	if (parts.path.is_empty())
 		return bad_change(message, syntax, value, "empty branch path");
@@ -242,7 +242,7 @@ Result<BranchChange> parse_change(const ChangeSyntax &syntax, const char *value,
 	BranchChange change;
 
 	change.kind = syntax.kind;
-	if (syntax.kind == UFS_CHANGE_ADD) {
+	if (syntax.kind == UNI_CHANGE_ADD) {
 		usize colon = text.find(':');
 
 		if (colon != StringView::kNotFound) {
@@ -268,7 +268,7 @@ Result<BranchChange> parse_change(const ChangeSyntax &syntax, const char *value,
 }
 
 /* The change at index, or nullptr past the end. */
-const BranchChange *find_change(const struct ufs_options *opts, unsigned index)
+const BranchChange *find_change(const struct uni_options *opts, unsigned index)
 {
 	if (!opts || index >= opts->options.change_count())
 		return nullptr;
@@ -277,7 +277,7 @@ const BranchChange *find_change(const struct ufs_options *opts, unsigned index)
 
 } /* namespace */
 
-namespace ufs {
+namespace uni {
 
 Result<void> Options::parse(StringView key, const char *value, MessageWriter &message)
 {
@@ -294,7 +294,7 @@ Result<void> Options::parse(StringView key, const char *value, MessageWriter &me
 		incgen_ = true;
 		return {};
 	}
-	return Error(UFS_ENOENT);
+	return Error(UNI_ENOENT);
 }
 
 Result<void> Options::parse_dirs(const char *value, MessageWriter &message)
@@ -362,7 +362,7 @@ Result<void> Options::add_branch_element(StringView element, Vector<BranchOption
 		return invalid(message, "empty branch in dirs=");
 
 	BranchElement parts = split_branch_element(element);
-	ufs_branch_mode mode = UFS_BRANCH_RW;
+	uni_branch_mode mode = UNI_BRANCH_RW;
 
 	if (parts.has_mode) {
 		if (parts.path.is_empty())
@@ -376,8 +376,8 @@ Result<void> Options::add_branch_element(StringView element, Vector<BranchOption
 
 	if (is_listed(path.view(), pending))
 		return invalid(message, "branch ", parts.path, " listed twice");
-	if (branches_.size() + pending.size() >= UFS_MAX_BRANCHES)
-		return invalid(message, "too many branches (max " UFS_STRINGIFY(UFS_MAX_BRANCHES) ")");
+	if (branches_.size() + pending.size() >= UNI_MAX_BRANCHES)
+		return invalid(message, "too many branches (max " UNI_STRINGIFY(UNI_MAX_BRANCHES) ")");
 	return pending.try_append(BranchOption{move(path), mode});
 }
 
@@ -400,106 +400,106 @@ Result<void> Options::validate(MessageWriter &message) const
 	return {};
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
-extern "C" struct ufs_options *ufs_options_create(void)
+extern "C" struct uni_options *uni_options_create(void)
 {
-	return try_new<ufs_options>();
+	return try_new<uni_options>();
 }
 
-extern "C" void ufs_options_destroy(struct ufs_options *opts)
+extern "C" void uni_options_destroy(struct uni_options *opts)
 {
 	delete_object(opts);
 }
 
-extern "C" int ufs_options_parse(struct ufs_options *opts, const char *key, const char *value,
+extern "C" int uni_options_parse(struct uni_options *opts, const char *key, const char *value,
 				 char *msg, unsigned long msg_size)
 {
 	MessageWriter message(msg, msg_size);
 
 	if (!opts || !key)
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	return to_errno(opts->options.parse(key, value, message));
 }
 
-extern "C" int ufs_options_validate(const struct ufs_options *opts, char *msg,
+extern "C" int uni_options_validate(const struct uni_options *opts, char *msg,
 				    unsigned long msg_size)
 {
 	MessageWriter message(msg, msg_size);
 
 	if (!opts)
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	return to_errno(opts->options.validate(message));
 }
 
-extern "C" unsigned ufs_options_branch_count(const struct ufs_options *opts)
+extern "C" unsigned uni_options_branch_count(const struct uni_options *opts)
 {
 	return opts ? static_cast<unsigned>(opts->options.branch_count()) : 0;
 }
 
-extern "C" const char *ufs_options_branch_path(const struct ufs_options *opts, unsigned index)
+extern "C" const char *uni_options_branch_path(const struct uni_options *opts, unsigned index)
 {
 	if (!opts || index >= opts->options.branch_count())
 		return nullptr;
 	return opts->options.branch(index).path.c_str();
 }
 
-extern "C" enum ufs_branch_mode ufs_options_branch_mode(const struct ufs_options *opts,
+extern "C" enum uni_branch_mode uni_options_branch_mode(const struct uni_options *opts,
 							unsigned index)
 {
 	if (!opts || index >= opts->options.branch_count())
-		return UFS_BRANCH_RW;
+		return UNI_BRANCH_RW;
 	return opts->options.branch(index).mode;
 }
 
-extern "C" enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options *opts)
+extern "C" enum uni_delete_mode uni_options_delete_mode(const struct uni_options *opts)
 {
-	return opts ? opts->options.delete_mode() : UFS_DELETE_ALL;
+	return opts ? opts->options.delete_mode() : UNI_DELETE_ALL;
 }
 
-extern "C" unsigned ufs_options_change_count(const struct ufs_options *opts)
+extern "C" unsigned uni_options_change_count(const struct uni_options *opts)
 {
 	return opts ? static_cast<unsigned>(opts->options.change_count()) : 0;
 }
 
-extern "C" enum ufs_branch_change_kind ufs_options_change_kind(const struct ufs_options *opts,
+extern "C" enum uni_branch_change_kind uni_options_change_kind(const struct uni_options *opts,
 							       unsigned index)
 {
 	const BranchChange *change = find_change(opts, index);
 
-	return change ? change->kind : UFS_CHANGE_MODE;
+	return change ? change->kind : UNI_CHANGE_MODE;
 }
 
-extern "C" const char *ufs_options_change_path(const struct ufs_options *opts, unsigned index)
+extern "C" const char *uni_options_change_path(const struct uni_options *opts, unsigned index)
 {
 	const BranchChange *change = find_change(opts, index);
 
 	return change ? change->path.c_str() : nullptr;
 }
 
-extern "C" const char *ufs_options_change_anchor(const struct ufs_options *opts, unsigned index)
+extern "C" const char *uni_options_change_anchor(const struct uni_options *opts, unsigned index)
 {
 	const BranchChange *change = find_change(opts, index);
 
-	if (!change || change->kind != UFS_CHANGE_ADD || !change->anchored)
+	if (!change || change->kind != UNI_CHANGE_ADD || !change->anchored)
 		return nullptr;
 	return change->anchor.c_str();
 }
 
-extern "C" enum ufs_branch_mode ufs_options_change_mode(const struct ufs_options *opts,
+extern "C" enum uni_branch_mode uni_options_change_mode(const struct uni_options *opts,
 							unsigned index)
 {
 	const BranchChange *change = find_change(opts, index);
 
-	return change ? change->mode : UFS_BRANCH_RW;
+	return change ? change->mode : UNI_BRANCH_RW;
 }
 
-extern "C" int ufs_options_incgen(const struct ufs_options *opts)
+extern "C" int uni_options_incgen(const struct uni_options *opts)
 {
 	return opts && opts->options.incgen();
 }
 
-extern "C" const char *ufs_branch_mode_name(enum ufs_branch_mode mode)
+extern "C" const char *uni_branch_mode_name(enum uni_branch_mode mode)
 {
 	for (const BranchModeName &entry : kBranchModes)
 		if (entry.mode == mode)
@@ -507,7 +507,7 @@ extern "C" const char *ufs_branch_mode_name(enum ufs_branch_mode mode)
 	return "?";
 }
 
-extern "C" const char *ufs_delete_mode_name(enum ufs_delete_mode mode)
+extern "C" const char *uni_delete_mode_name(enum uni_delete_mode mode)
 {
 	for (const DeleteModeName &entry : kDeleteModes)
 		if (entry.mode == mode)

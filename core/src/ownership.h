@@ -5,15 +5,15 @@
  * The core never uses a new-expression: with -fno-exceptions a failing
  * global operator new has nowhere to report to, and the compiler may assume
  * its result is non-null. Objects are instead built in memory from
- * ufs_env_alloc() with placement new, and a null allocation is an ENOMEM
+ * uni_env_alloc() with placement new, and a null allocation is an ENOMEM
  * the caller sees.
  */
-#ifndef UFS_OWNERSHIP_H
-#define UFS_OWNERSHIP_H
+#ifndef UNI_OWNERSHIP_H
+#define UNI_OWNERSHIP_H
 
 #include "result.h"
 
-namespace ufs {
+namespace uni {
 
 /*
  * kmalloc/kvmalloc and malloc all align to at least 8 bytes; nothing in the
@@ -28,7 +28,7 @@ T *allocate_array(usize count)
 	static_assert(alignof(T) <= kEnvAlignment, "over-aligned type");
 	if (count == 0 || count > kUsizeMax / sizeof(T))
 		return nullptr;
-	return static_cast<T *>(ufs_env_alloc(count * sizeof(T)));
+	return static_cast<T *>(uni_env_alloc(count * sizeof(T)));
 }
 
 /* A constructed object, or nullptr when memory is short. */
@@ -36,7 +36,7 @@ template <typename T, typename... Args>
 T *try_new(Args &&...args)
 {
 	static_assert(alignof(T) <= kEnvAlignment, "over-aligned type");
-	void *memory = ufs_env_alloc(sizeof(T));
+	void *memory = uni_env_alloc(sizeof(T));
 
 	if (!memory)
 		return nullptr;
@@ -50,7 +50,7 @@ void delete_object(T *object)
 	if (!object)
 		return;
 	object->~T();
-	ufs_env_free(object);
+	uni_env_free(object);
 }
 
 /* Sole owner of one object made by try_new(). */
@@ -98,7 +98,7 @@ Result<OwnPtr<T>> try_make_own(Args &&...args)
 	T *object = try_new<T>(forward<Args>(args)...);
 
 	if (!object)
-		return Error(UFS_ENOMEM);
+		return Error(UNI_ENOMEM);
 	return OwnPtr<T>(object);
 }
 
@@ -123,6 +123,6 @@ private:
 	bool armed_ = true;
 };
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_OWNERSHIP_H */
+#endif /* UNI_OWNERSHIP_H */

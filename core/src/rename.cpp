@@ -33,7 +33,7 @@
 #include "whiteout.h"
 #include "write.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
@@ -41,12 +41,12 @@ enum class Placement { kInPlace, kMoveTop, kCopy };
 
 class Rename {
 public:
-	Rename(Ctx &ctx, const ufs_entry &from, const ufs_entry &to)
+	Rename(Ctx &ctx, const uni_entry &from, const uni_entry &to)
 		: ctx_(ctx), from_(from), to_(to), old_name_(from.name, from.len),
 		  new_name_(to.name, to.len), object_(*from.object),
 		  old_parent_(parent_set(*from.parent)), new_parent_(parent_set(*to.parent)),
 		  kind_(from.object->kind), s_(top_of(*from.object)),
-		  e_(from.object->kind == UFS_KIND_DIR ? from.object->end : s_)
+		  e_(from.object->kind == UNI_KIND_DIR ? from.object->end : s_)
 	{
 	}
 
@@ -72,21 +72,21 @@ private:
 	/* The checks rename(2) makes of the names; true when there is nothing to do. */
 	Result<bool> is_same_object()
 	{
-		const ufs_lower_set *target = to_.object;
+		const uni_lower_set *target = to_.object;
 
 		if (is_hidden_name(new_name_))
-			return Error(UFS_EPERM);
-		if (target && target->kind != UFS_KIND_NONE) {
+			return Error(UNI_EPERM);
+		if (target && target->kind != UNI_KIND_NONE) {
 			int u = top_of(*target);
 
-			if (kind_ == UFS_KIND_DIR && target->kind != UFS_KIND_DIR)
-				return Error(UFS_ENOTDIR);
-			if (kind_ != UFS_KIND_DIR && target->kind == UFS_KIND_DIR)
-				return Error(UFS_EISDIR);
+			if (kind_ == UNI_KIND_DIR && target->kind != UNI_KIND_DIR)
+				return Error(UNI_ENOTDIR);
+			if (kind_ != UNI_KIND_DIR && target->kind == UNI_KIND_DIR)
+				return Error(UNI_EISDIR);
 			if (u == s_ && target->handles[u] == object_.handles[s_])
 				return true;
-			if (target->kind == UFS_KIND_DIR && !TRY(is_logically_empty(ctx_, *target)))
-				return Error(UFS_ENOTEMPTY);
+			if (target->kind == UNI_KIND_DIR && !TRY(is_logically_empty(ctx_, *target)))
+				return Error(UNI_ENOTEMPTY);
 			TRY(check_not_sealed(ctx_, u, target->handles[u], kSealed));
 		}
 		TRY(check_not_sealed(ctx_, s_, object_.handles[s_], kSealed));
@@ -100,10 +100,10 @@ private:
 		int r = TRY(visible_target(ctx_, cells, *to_.parent, ctx_.first_target(s_)));
 
 		if (r < 0)
-			return Error(UFS_EROFS);
+			return Error(UNI_EROFS);
 		if (r != s_)
 			planned_ = Placement::kCopy;
-		else if (kind_ != UFS_KIND_DIR || TRY(instances_can_stay(cells)))
+		else if (kind_ != UNI_KIND_DIR || TRY(instances_can_stay(cells)))
 			planned_ = Placement::kInPlace;
 		else
 			planned_ = Placement::kMoveTop;
@@ -145,13 +145,13 @@ private:
 
 		drop_down_to(leftovers, last_moved(planned_));
 		switch (ctx_.mode) {
-		case UFS_DELETE_ALL:
+		case UNI_DELETE_ALL:
 			leftovers_remain_ = !remove_lowest_first(ctx_, old_parent_, leftovers, kind_);
 			break;
-		case UFS_DELETE_WHITEOUT:
+		case UNI_DELETE_WHITEOUT:
 			leftovers_remain_ = !leftovers.is_empty();
 			break;
-		case UFS_DELETE_FIRST:
+		case UNI_DELETE_FIRST:
 			leftovers_remain_ = false;
 			break;
 		}
@@ -168,7 +168,7 @@ private:
 		bool unsettled = placement != Placement::kInPlace && planned_ == Placement::kInPlace &&
 				 next_present(object_, s_) >= 0;
 
-		return unsettled && ctx_.mode != UFS_DELETE_FIRST;
+		return unsettled && ctx_.mode != UNI_DELETE_FIRST;
 	}
 
 	Result<void> attempt(int r, Placement placement, OwnedSet &out, unsigned &flags)
@@ -181,7 +181,7 @@ private:
 			void *top = object_.handles[s_];
 
 			remove_old_top = ctx_.writable(s_) &&
-					 (kind_ != UFS_KIND_DIR ||
+					 (kind_ != UNI_KIND_DIR ||
 					  !TRY(has_visible_entries(ctx_, s_, top)));
 		}
 		TRY(clear_way(journal, cells, r, placement));
@@ -193,12 +193,12 @@ private:
 			break;
 		case Placement::kMoveTop:
 			TRY(place_move_top(journal, cells, out));
-			flags |= UFS_RENAME_COPIED;
+			flags |= UNI_RENAME_COPIED;
 			break;
 		case Placement::kCopy:
 			TRY(place_copy(journal, cells, r, out));
-			if (kind_ == UFS_KIND_DIR)
-				flags |= UFS_RENAME_COPIED;
+			if (kind_ == UNI_KIND_DIR)
+				flags |= UNI_RENAME_COPIED;
 			break;
 		}
 		if (remove_old_top)
@@ -207,7 +207,7 @@ private:
 
 		/* A whiteout beside the new object: meaningless now, removed best effort. */
 		Cell &here = cells.at(r);
-		bool merges = placement == Placement::kInPlace && kind_ == UFS_KIND_DIR;
+		bool merges = placement == Placement::kInPlace && kind_ == UNI_KIND_DIR;
 		if (here.visited && here.whiteout && !merges)
 			(void)ctx_.ops.unlink(static_cast<unsigned>(r), new_parent_.handles[r],
 					      here.whiteout.get());
@@ -225,7 +225,7 @@ private:
 	 */
 	Result<void> clear_way(Journal &journal, NameCells &cells, int r, Placement placement)
 	{
-		bool merges = placement == Placement::kInPlace && kind_ == UFS_KIND_DIR;
+		bool merges = placement == Placement::kInPlace && kind_ == UNI_KIND_DIR;
 		int bottom = merges ? e_ : r;
 
 		for (int b = bottom; b >= 0; --b) {
@@ -234,8 +234,8 @@ private:
 
 			if (!cell.visited)
 				continue;
-			bool replaced = placement == Placement::kInPlace && kind_ != UFS_KIND_DIR &&
-					b == r && cell.kind != UFS_KIND_DIR;
+			bool replaced = placement == Placement::kInPlace && kind_ != UNI_KIND_DIR &&
+					b == r && cell.kind != UNI_KIND_DIR;
 			if (cell.holds_object() && !replaced)
 				TRY(retire(ctx_, journal, b, dir, cell, new_name_));
 			if (cell.whiteout && (b < r || merges)) {
@@ -246,7 +246,7 @@ private:
 				cell.whiteout.reset();
 			}
 		}
-		if (ctx_.mode != UFS_DELETE_ALL)
+		if (ctx_.mode != UNI_DELETE_ALL)
 			return {};
 		for (int b = bottom + 1; b < cells.count(); ++b) {
 			Cell &cell = cells.at(b);
@@ -271,7 +271,7 @@ private:
 	/* Renames the instance on branch i within that branch (journaled). */
 	Result<void> rename_instance(Journal &journal, int i, unsigned flags)
 	{
-		TRY(ensure_dir(ctx_, journal, *to_.parent, i, UFS_ATTR_IMMUTABLE));
+		TRY(ensure_dir(ctx_, journal, *to_.parent, i, UNI_ATTR_IMMUTABLE));
 		TRY(journal.reserve());
 		StringBuf old_name = TRY(StringBuf::try_create(old_name_));
 		void *old_dir = old_parent_.handles[i];
@@ -285,7 +285,7 @@ private:
 
 	Result<void> place_in_place(Journal &journal, NameCells &cells, OwnedSet &out)
 	{
-		if (kind_ != UFS_KIND_DIR) {
+		if (kind_ != UNI_KIND_DIR) {
 			TRY(rename_instance(journal, s_, 0));
 			out.copy_from(object_);
 			return {};
@@ -297,7 +297,7 @@ private:
 			TRY(make_opaque(ctx_, journal, e_, bottom));
 		for (int i = e_; i >= s_; --i)
 			if (object_.handles[i])
-				TRY(rename_instance(journal, i, UFS_RENAME_NOREPLACE));
+				TRY(rename_instance(journal, i, UNI_RENAME_NOREPLACE));
 		out.copy_from(object_);
 		return {};
 	}
@@ -309,23 +309,23 @@ private:
 		/* Its lower instances stay behind, under the old name: only the new name's matter. */
 		if (cells.shows_from(s_ + 1))
 			TRY(make_opaque(ctx_, journal, s_, top));
-		TRY(rename_instance(journal, s_, UFS_RENAME_NOREPLACE));
+		TRY(rename_instance(journal, s_, UNI_RENAME_NOREPLACE));
 		TRY(copy_contents(ctx_, journal, s_, top, object_));
-		out.add(s_, ctx_.ops.get(top), UFS_KIND_DIR);
+		out.add(s_, ctx_.ops.get(top), UNI_KIND_DIR);
 		return {};
 	}
 
 	Result<void> place_copy(Journal &journal, NameCells &cells, int r, OwnedSet &out)
 	{
-		TRY(ensure_dir(ctx_, journal, *to_.parent, r, UFS_ATTR_IMMUTABLE));
+		TRY(ensure_dir(ctx_, journal, *to_.parent, r, UNI_ATTR_IMMUTABLE));
 		void *dir = new_parent_.handles[r];
 
 		TRY(journal.reserve());
 		BranchRef copy = TRY(ctx_.ops.copy_up(static_cast<unsigned>(s_), object_.handles[s_],
 						      static_cast<unsigned>(r), dir, new_name_,
-						      UFS_COPY_ALL));
+						      UNI_COPY_ALL));
 		journal.created(r, dir, copy.get(), kind_);
-		if (kind_ == UFS_KIND_DIR) {
+		if (kind_ == UNI_KIND_DIR) {
 			if (cells.shows_from(r + 1))
 				TRY(make_opaque(ctx_, journal, r, copy.get()));
 			TRY(copy_contents(ctx_, journal, r, copy.get(), object_));
@@ -345,7 +345,7 @@ private:
 		void *top = object_.handles[s_];
 		Result<void> removed;
 
-		if (kind_ == UFS_KIND_DIR) {
+		if (kind_ == UNI_KIND_DIR) {
 			removed = clean_dir(ctx_, &journal, s_, top);
 			if (!removed.is_error())
 				removed = ctx_.ops.rmdir(b, dir, top);
@@ -358,14 +358,14 @@ private:
 	}
 
 	Ctx &ctx_;
-	const ufs_entry &from_;
-	const ufs_entry &to_;
+	const uni_entry &from_;
+	const uni_entry &to_;
 	StringView old_name_;
 	StringView new_name_;
-	const ufs_lower_set &object_;
-	ufs_lower_set &old_parent_;
-	ufs_lower_set &new_parent_;
-	ufs_kind kind_;
+	const uni_lower_set &object_;
+	uni_lower_set &old_parent_;
+	uni_lower_set &new_parent_;
+	uni_kind kind_;
 	int s_;
 	int e_;
 	Placement planned_ = Placement::kInPlace;
@@ -375,19 +375,19 @@ private:
 
 } /* namespace */
 
-extern "C" int ufs_rename(const struct ufs_context *context, const struct ufs_entry *from,
-			  const struct ufs_entry *to, struct ufs_lower_set *out,
+extern "C" int uni_rename(const struct uni_context *context, const struct uni_entry *from,
+			  const struct uni_entry *to, struct uni_lower_set *out,
 			  unsigned *out_flags)
 {
 	int err = check_context(context);
 
 	if (err)
 		return err;
-	unsigned count = ufs_branch_table_count(context->table);
+	unsigned count = uni_branch_table_count(context->table);
 
 	if (!out || !out->handles || !out_flags || !is_valid_entry(from, count, true) ||
 	    !is_valid_entry(to, count, false))
-		return -UFS_EINVAL;
+		return -UNI_EINVAL;
 	reset_lower_set(*out, count);
 	*out_flags = 0;
 

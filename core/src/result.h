@@ -2,21 +2,21 @@
 /*
  * result.h - errors as values.
  *
- * Inside the core an error is a positive UFS_E* code carried by Error; a
+ * Inside the core an error is a positive UNI_E* code carried by Error; a
  * fallible function returns Result<T> and callers chain steps with TRY(),
  * so the code reads as a straight line. Only the extern "C" functions turn
  * an Error into -errno.
  */
-#ifndef UFS_RESULT_H
-#define UFS_RESULT_H
+#ifndef UNI_RESULT_H
+#define UNI_RESULT_H
 
 #include "support.h"
 
-namespace ufs {
+namespace uni {
 
 class Error {
 public:
-	/* code is a positive UFS_E* value */
+	/* code is a positive UNI_E* value */
 	constexpr explicit Error(int code) : code_(code) {}
 
 	/* From an environment return value (a negative errno). */
@@ -90,7 +90,7 @@ inline Result<void> from_env(int ret)
 {
 	if (ret == 0)
 		return {};
-	return Error(ret < 0 ? -ret : UFS_EIO);
+	return Error(ret < 0 ? -ret : UNI_EIO);
 }
 
 /* 0 or -errno for the C boundary. */
@@ -99,7 +99,7 @@ inline int to_errno(const Result<void> &result)
 	return result.is_error() ? result.error().to_errno() : 0;
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
 /*
  * Evaluates a Result-returning expression; on error returns it from the
@@ -107,10 +107,10 @@ inline int to_errno(const Result<void> &result)
  */
 #define TRY(expr)                                            \
 	({                                                   \
-		auto &&ufs_try_result_ = (expr);             \
-		if (ufs_try_result_.is_error())              \
-			return ufs_try_result_.error();      \
-		ufs_try_result_.release_value();             \
+		auto &&uni_try_result_ = (expr);             \
+		if (uni_try_result_.is_error())              \
+			return uni_try_result_.error();      \
+		uni_try_result_.release_value();             \
 	})
 
-#endif /* UFS_RESULT_H */
+#endif /* UNI_RESULT_H */

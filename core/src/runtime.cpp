@@ -9,7 +9,7 @@
  * against the environment's allocator instead of failing to load; a failed
  * allocation there cannot be reported (no exceptions), so it is a bug.
  */
-#ifdef UFS_KERNEL
+#ifdef UNI_KERNEL
 
 /* Declared before support.h poisons the name: only needed for the mangling. */
 namespace std {
@@ -22,7 +22,7 @@ using nothrow_type = std::nothrow_t;
 
 #include "support.h"
 
-using ufs::usize;
+using uni::usize;
 
 /*
  * The nothrow forms and the ABI hook are not implicitly declared like the
@@ -36,17 +36,17 @@ extern "C" void __cxa_pure_virtual();
 
 namespace {
 
-/* The trap keeps objtool's view of the control flow right (see ufs_core.h). */
+/* The trap keeps objtool's view of the control flow right (see uni_core.h). */
 [[noreturn]] void bug(const char *what)
 {
-	ufs_env_bug(what);
+	uni_env_bug(what);
 	__builtin_trap();
 }
 
 void *allocate_or_bug(usize size)
 {
 	/* operator new must return a unique pointer even for size 0 */
-	void *memory = ufs_env_alloc(size ? size : 1);
+	void *memory = uni_env_alloc(size ? size : 1);
 
 	if (!memory)
 		bug("C++ operator new ran out of memory; use try_new()");
@@ -56,7 +56,7 @@ void *allocate_or_bug(usize size)
 void release(void *memory)
 {
 	if (memory)
-		ufs_env_free(memory);
+		uni_env_free(memory);
 }
 
 } /* namespace */
@@ -73,12 +73,12 @@ void *operator new[](usize size)
 
 void *operator new(usize size, const nothrow_type &) noexcept
 {
-	return ufs_env_alloc(size ? size : 1);
+	return uni_env_alloc(size ? size : 1);
 }
 
 void *operator new[](usize size, const nothrow_type &) noexcept
 {
-	return ufs_env_alloc(size ? size : 1);
+	return uni_env_alloc(size ? size : 1);
 }
 
 void operator delete(void *memory) noexcept
@@ -117,4 +117,4 @@ extern "C" void __cxa_pure_virtual()
 	bug("pure virtual function called");
 }
 
-#endif /* UFS_KERNEL */
+#endif /* UNI_KERNEL */

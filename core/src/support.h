@@ -3,28 +3,28 @@
  * support.h - the ground the freestanding core stands on: fixed-size integer
  * names, move/forward, placement new and byte helpers.
  *
- * The same sources build into the kernel module (UFS_KERNEL, -nostdinc, no
+ * The same sources build into the kernel module (UNI_KERNEL, -nostdinc, no
  * C++ library at all) and into the host tests. In the kernel build nothing
  * but our own headers may be included, and `std` is poisoned so that a stray
  * use of the standard library fails to compile instead of failing to link.
  */
-#ifndef UFS_SUPPORT_H
-#define UFS_SUPPORT_H
+#ifndef UNI_SUPPORT_H
+#define UNI_SUPPORT_H
 
-#include "ufs_core.h"
+#include "uni_core.h"
 
-#ifdef UFS_KERNEL
+#ifdef UNI_KERNEL
 /* No <new> without a C++ library: placement new is all we need. */
 inline void *operator new(decltype(sizeof 0), void *where) noexcept
 {
 	return where;
 }
-#define std ufs_std_is_not_available_in_kernel
+#define std uni_std_is_not_available_in_kernel
 #else
 #include <new>
 #endif
 
-namespace ufs {
+namespace uni {
 
 using usize = decltype(sizeof 0);
 using u8 = unsigned char;
@@ -34,7 +34,7 @@ using i64 = long long;
 
 static_assert(sizeof(u32) == 4, "u32 must be 32 bits");
 static_assert(sizeof(u64) == 8, "u64 must be 64 bits");
-/* ufs_env_alloc() takes an unsigned long; it must hold any object size. */
+/* uni_env_alloc() takes an unsigned long; it must hold any object size. */
 static_assert(sizeof(unsigned long) == sizeof(usize), "LP64 expected");
 
 constexpr usize kUsizeMax = ~usize(0);
@@ -112,6 +112,6 @@ constexpr usize string_length(const char *text)
 	return len;
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_SUPPORT_H */
+#endif /* UNI_SUPPORT_H */

@@ -4,12 +4,12 @@
  * NUL-terminated StringBuf. Names from branches are not NUL-terminated, so
  * everything works on (pointer, length).
  */
-#ifndef UFS_TEXT_H
-#define UFS_TEXT_H
+#ifndef UNI_TEXT_H
+#define UNI_TEXT_H
 
 #include "ownership.h"
 
-namespace ufs {
+namespace uni {
 
 class StringView {
 public:
@@ -99,15 +99,15 @@ public:
 		usize length = a.length();
 
 		if (b.length() > kUsizeMax - 1 - length)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		length += b.length();
 		if (c.length() > kUsizeMax - 1 - length)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		length += c.length();
 
 		char *data = allocate_array<char>(length + 1);
 		if (!data)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		copy_bytes(data, a.data(), a.length());
 		copy_bytes(data + a.length(), b.data(), b.length());
 		copy_bytes(data + a.length() + b.length(), c.data(), c.length());
@@ -135,7 +135,7 @@ private:
 	void release()
 	{
 		if (data_)
-			ufs_env_free(data_);
+			uni_env_free(data_);
 		data_ = nullptr;
 		length_ = 0;
 	}
@@ -190,9 +190,9 @@ template <typename... Parts>
 Error invalid(MessageWriter &message, const Parts &...parts)
 {
 	message.set(parts...);
-	return Error(UFS_EINVAL);
+	return Error(UNI_EINVAL);
 }
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_TEXT_H */
+#endif /* UNI_TEXT_H */

@@ -5,12 +5,12 @@
  * Growth doubles the capacity, so appends are O(1) amortised; when memory is
  * short the vector is left exactly as it was and ENOMEM is returned.
  */
-#ifndef UFS_VECTOR_H
-#define UFS_VECTOR_H
+#ifndef UNI_VECTOR_H
+#define UNI_VECTOR_H
 
 #include "ownership.h"
 
-namespace ufs {
+namespace uni {
 
 template <typename T>
 class Vector {
@@ -73,7 +73,7 @@ public:
 	Result<void> try_append_copies(const T *items, usize count)
 	{
 		if (count > kMaxCount - size_)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		TRY(grow_for(count));
 		if constexpr (__is_trivially_copyable(T)) {
 			copy_bytes(data_ + size_, items, count * sizeof(T));
@@ -89,7 +89,7 @@ public:
 	Result<void> try_insert(usize index, T value)
 	{
 		if (index > size_)
-			return Error(UFS_EINVAL);
+			return Error(UNI_EINVAL);
 		TRY(grow_for(1));
 		if (index == size_) {
 			new (&data_[size_]) T(move(value));
@@ -138,7 +138,7 @@ private:
 	Result<void> grow_for(usize extra)
 	{
 		if (extra > kMaxCount - size_)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		usize needed = size_ + extra;
 
 		if (needed <= capacity_)
@@ -149,11 +149,11 @@ private:
 	Result<void> reallocate(usize capacity)
 	{
 		if (capacity > kMaxCount)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		T *fresh = allocate_array<T>(capacity);
 
 		if (!fresh)
-			return Error(UFS_ENOMEM);
+			return Error(UNI_ENOMEM);
 		if constexpr (__is_trivially_copyable(T)) {
 			copy_bytes(fresh, data_, size_ * sizeof(T));
 		} else {
@@ -163,7 +163,7 @@ private:
 			}
 		}
 		if (data_)
-			ufs_env_free(data_);
+			uni_env_free(data_);
 		data_ = fresh;
 		capacity_ = capacity;
 		return {};
@@ -173,7 +173,7 @@ private:
 	{
 		clear();
 		if (data_)
-			ufs_env_free(data_);
+			uni_env_free(data_);
 		data_ = nullptr;
 		capacity_ = 0;
 	}
@@ -183,6 +183,6 @@ private:
 	usize capacity_ = 0;
 };
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_VECTOR_H */
+#endif /* UNI_VECTOR_H */

@@ -3,19 +3,19 @@
  * whiteout.h - the on-branch names that carry union state: ".wh.NAME"
  * whiteouts and the opaque-directory markers.
  */
-#ifndef UFS_WHITEOUT_H
-#define UFS_WHITEOUT_H
+#ifndef UNI_WHITEOUT_H
+#define UNI_WHITEOUT_H
 
 #include "text.h"
 
-namespace ufs {
+namespace uni {
 
-constexpr StringView kWhiteoutPrefix(UFS_WH_PREFIX, UFS_WH_PREFIX_LEN);
-constexpr StringView kOpaqueName(UFS_OPAQUE_NAME, sizeof(UFS_OPAQUE_NAME) - 1);
-constexpr StringView kOciOpaqueName(UFS_OCI_OPAQUE_NAME, sizeof(UFS_OCI_OPAQUE_NAME) - 1);
+constexpr StringView kWhiteoutPrefix(UNI_WH_PREFIX, UNI_WH_PREFIX_LEN);
+constexpr StringView kOpaqueName(UNI_OPAQUE_NAME, sizeof(UNI_OPAQUE_NAME) - 1);
+constexpr StringView kOciOpaqueName(UNI_OCI_OPAQUE_NAME, sizeof(UNI_OCI_OPAQUE_NAME) - 1);
 
 /* Room for any name a branch can hold, plus the NUL. */
-using NameBuffer = char[UFS_NAME_MAX + 1];
+using NameBuffer = char[UNI_NAME_MAX + 1];
 
 /* Names with the whiteout prefix are union metadata, never shown. */
 inline bool is_hidden_name(StringView name)
@@ -34,6 +34,6 @@ inline bool is_opaque_marker(StringView name)
  */
 Result<usize> make_whiteout_name(StringView name, char *buffer, usize buffer_size);
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_WHITEOUT_H */
+#endif /* UNI_WHITEOUT_H */

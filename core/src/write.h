@@ -13,24 +13,24 @@
  *   - names on branches: whiteouts, opaque markers, the instances of a
  *     name down the branches, cleaning and removing directories.
  */
-#ifndef UFS_WRITE_H
-#define UFS_WRITE_H
+#ifndef UNI_WRITE_H
+#define UNI_WRITE_H
 
 #include "lower_set.h"
 #include "vector.h"
 
-namespace ufs {
+namespace uni {
 
 /* One write call's view of the union. */
 class Ctx {
 public:
-	Ctx(const ufs_branch_table &table, const ufs_branch_ops &ops, void *env,
-	    ufs_delete_mode mode);
+	Ctx(const uni_branch_table &table, const uni_branch_ops &ops, void *env,
+	    uni_delete_mode mode);
 
-	const ufs_branch_table &table;
+	const uni_branch_table &table;
 	BranchOps ops;
 	unsigned count;
-	ufs_delete_mode mode;
+	uni_delete_mode mode;
 
 	bool writable(int branch) const;
 	/* The nearest writable branch of higher priority (smaller index), or -1. */
@@ -54,7 +54,7 @@ private:
 bool is_retryable(Error error);
 
 /* The top (first present) branch of a set, or -1. */
-inline int top_of(const ufs_lower_set &set)
+inline int top_of(const uni_lower_set &set)
 {
 	return next_present(set, set.start - 1);
 }
@@ -69,16 +69,16 @@ public:
 	OwnedSet &operator=(OwnedSet &&) = delete;
 	~OwnedSet() { release(); }
 
-	ufs_lower_set &set() { return set_; }
-	const ufs_lower_set &set() const { return set_; }
+	uni_lower_set &set() { return set_; }
+	const uni_lower_set &set() const { return set_; }
 	void *at(int branch) const { return set_.handles[branch]; }
 
 	/* Takes ref as the object on branch, widening start..end. */
-	void add(int branch, BranchRef ref, ufs_kind kind);
+	void add(int branch, BranchRef ref, uni_kind kind);
 	/* Second references to every handle of src, same kind; start is its top. */
-	void copy_from(const ufs_lower_set &src);
+	void copy_from(const uni_lower_set &src);
 	/* Moves every reference into out (room for count handles); this set is left empty. */
-	void hand_over(ufs_lower_set &out);
+	void hand_over(uni_lower_set &out);
 	void release();
 
 private:
@@ -86,7 +86,7 @@ private:
 
 	const BranchOps *ops_;
 	Vector<void *> handles_;
-	ufs_lower_set set_;
+	uni_lower_set set_;
 };
 
 /*
@@ -99,7 +99,7 @@ private:
 template <typename Attempt>
 Result<int> try_branches(const Ctx &ctx, int first, Attempt attempt)
 {
-	Error failure(UFS_EROFS);
+	Error failure(UNI_EROFS);
 	bool failed = false;
 
 	for (int t = first; t >= 0; t = ctx.writable_above(t)) {
@@ -130,14 +130,14 @@ public:
 	Result<void> reserve();
 
 	/* The step made CHILD in DIR: undone by unlink or rmdir. */
-	void created(int branch, void *dir, void *child, ufs_kind kind);
+	void created(int branch, void *dir, void *child, uni_kind kind);
 	/* CHILD was renamed from OLD_NAME in OLD_DIR into NEW_DIR: undone by renaming it back. */
 	void renamed(int branch, void *old_dir, void *child, void *new_dir, StringBuf old_name);
 	/*
 	 * CHILD, an object in the way, was renamed from NAME to the hidden TEMP
 	 * in DIR: put back on rollback, removed for good on commit.
 	 */
-	void retired(int branch, void *dir, void *child, ufs_kind kind, StringBuf name);
+	void retired(int branch, void *dir, void *child, uni_kind kind, StringBuf name);
 	/*
 	 * CHILD_A of DIR_A and CHILD_B of DIR_B were exchanged: undone by
 	 * exchanging them again.
@@ -146,7 +146,7 @@ public:
 	/* A whiteout or marker NAME was unlinked from DIR: recreated on rollback. */
 	void unlinked_meta(int branch, void *dir, StringBuf name);
 	/* LEVEL's directory was made on BRANCH (in PARENT); its range was SAVED_START..END. */
-	void made_level(ufs_dir_level &level, int branch, void *parent, int saved_start,
+	void made_level(uni_dir_level &level, int branch, void *parent, int saved_start,
 			int saved_end);
 
 	/* The operation succeeded: retired objects are removed (best effort). */
@@ -164,8 +164,8 @@ private:
 		BranchRef child;
 		BranchRef new_dir;
 		StringBuf name;
-		ufs_kind object_kind;
-		ufs_dir_level *level;
+		uni_kind object_kind;
+		uni_dir_level *level;
 		int saved_start;
 		int saved_end;
 		BranchRef other;	/* kExchanged: the second child */
@@ -181,13 +181,13 @@ private:
 /* ---- Union directories and their chain ---- */
 
 /* The lower set of the union directory at the end of anc. */
-inline ufs_lower_set &parent_set(const ufs_ancestry &anc)
+inline uni_lower_set &parent_set(const uni_ancestry &anc)
 {
 	return anc.levels[anc.depth - 1]->set;
 }
 
 /* Is anc well formed for a union of count branches (root on every branch)? */
-bool is_valid_ancestry(const ufs_ancestry *anc, unsigned count);
+bool is_valid_ancestry(const uni_ancestry *anc, unsigned count);
 
 /*
  * Can the directory at the end of anc be made on branch so that lookup
@@ -196,21 +196,21 @@ bool is_valid_ancestry(const ufs_ancestry *anc, unsigned count);
  * branches rather than stopped (an opaque directory, a whiteout, an object
  * of the name in between: a copy there would stay hidden).
  */
-Result<bool> dir_reachable(Ctx &ctx, const ufs_ancestry &anc, int branch);
+Result<bool> dir_reachable(Ctx &ctx, const uni_ancestry &anc, int branch);
 
 /*
  * Makes the directory at the end of anc exist on branch, copying every
  * missing level up (or down) from its top branch, outermost first (see
- * struct ufs_dir_level for who owns the new references). When the last
+ * struct uni_dir_level for who owns the new references). When the last
  * level must be copied and its top has a flag in deny_flags: EPERM.
  */
-Result<void> ensure_dir(Ctx &ctx, Journal &journal, ufs_ancestry &anc, int branch,
+Result<void> ensure_dir(Ctx &ctx, Journal &journal, uni_ancestry &anc, int branch,
 			unsigned deny_flags);
 
-/* EPERM when the object has one of the UFS_ATTR_* flags in deny_flags. */
+/* EPERM when the object has one of the UNI_ATTR_* flags in deny_flags. */
 Result<void> check_not_sealed(Ctx &ctx, int branch, void *object, unsigned deny_flags);
 
-constexpr unsigned kSealed = UFS_ATTR_IMMUTABLE | UFS_ATTR_APPEND;
+constexpr unsigned kSealed = UNI_ATTR_IMMUTABLE | UNI_ATTR_APPEND;
 
 /* ---- Names on branches ---- */
 
@@ -229,7 +229,7 @@ Result<void> remove_meta(Ctx &ctx, Journal &journal, int branch, void *dir, void
 struct Instance {
 	int branch;
 	BranchRef object;
-	ufs_kind kind;
+	uni_kind kind;
 };
 
 /*
@@ -238,7 +238,7 @@ struct Instance {
  * ends after a branch holding ".wh.NAME" (an object beside it still
  * counts). Only branches where the parent directory exists are visited.
  */
-Result<Vector<Instance>> name_stack(Ctx &ctx, const ufs_lower_set &parent, StringView name,
+Result<Vector<Instance>> name_stack(Ctx &ctx, const uni_lower_set &parent, StringView name,
 				    int from);
 
 /* Drops the instances on branches up to and including 'branch' (they come first). */
@@ -249,13 +249,13 @@ inline void drop_down_to(Vector<Instance> &stack, int branch)
 }
 
 /* Would a lookup starting at branch 'from' find anything of the name? */
-Result<bool> shows_through(Ctx &ctx, const ufs_lower_set &parent, StringView name, int from);
+Result<bool> shows_through(Ctx &ctx, const uni_lower_set &parent, StringView name, int from);
 
 /* Has the directory on this branch any entry that is not ".wh."-something? */
 Result<bool> has_visible_entries(Ctx &ctx, int branch, void *dir);
 
 /* Does the union directory list no names? */
-Result<bool> is_logically_empty(Ctx &ctx, const ufs_lower_set &dir);
+Result<bool> is_logically_empty(Ctx &ctx, const uni_lower_set &dir);
 
 /*
  * Empties a directory of its whiteouts and markers so that rmdir can
@@ -265,15 +265,15 @@ Result<bool> is_logically_empty(Ctx &ctx, const ufs_lower_set &dir);
 Result<void> clean_dir(Ctx &ctx, Journal *journal, int branch, void *dir);
 
 /* Removes CHILD of DIR for good: unlink, or clean_dir + rmdir. Not journaled. */
-Result<void> remove_instance(Ctx &ctx, int branch, void *dir, void *child, ufs_kind kind);
+Result<void> remove_instance(Ctx &ctx, int branch, void *dir, void *child, uni_kind kind);
 
 /*
  * delete=all below a top: removes the instances (of the given kind, on
  * writable branches) lowest priority first, for good. Stops at the first
  * that cannot go and returns false: something stays that must be covered.
  */
-bool remove_lowest_first(Ctx &ctx, const ufs_lower_set &parent, Vector<Instance> &instances,
-			 ufs_kind kind);
+bool remove_lowest_first(Ctx &ctx, const uni_lower_set &parent, Vector<Instance> &instances,
+			 uni_kind kind);
 
 /*
  * Removes the directory CHILD of PARENT with everything in it (leftovers
@@ -288,7 +288,7 @@ Result<void> remove_tree(Ctx &ctx, int branch, void *parent, void *child);
 struct Cell {
 	bool visited = false;	/* the parent directory is on this branch */
 	BranchRef object;
-	ufs_kind kind = UFS_KIND_NONE;
+	uni_kind kind = UNI_KIND_NONE;
 	BranchRef whiteout;
 	bool retired = false;
 
@@ -299,7 +299,7 @@ struct Cell {
 /* A name's cells on every branch where its parent directory exists. */
 class NameCells {
 public:
-	static Result<NameCells> scan(Ctx &ctx, const ufs_lower_set &parent, StringView name);
+	static Result<NameCells> scan(Ctx &ctx, const uni_lower_set &parent, StringView name);
 
 	Cell &at(int branch) { return cells_[static_cast<usize>(branch)]; }
 	/* Smallest branch index > after (and <= last) holding anything on a read-only branch. */
@@ -320,7 +320,7 @@ private:
  * read-only branch above it, and the parent directory reachable there.
  * -1 when there is none.
  */
-Result<int> visible_target(Ctx &ctx, const NameCells &cells, const ufs_ancestry &parent, int from);
+Result<int> visible_target(Ctx &ctx, const NameCells &cells, const uni_ancestry &parent, int from);
 
 /* Sets the cell's object aside under a hidden name in dir (journaled: retired). */
 Result<void> retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell &cell,
@@ -333,15 +333,15 @@ Result<void> retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell &cel
  * merge with lower ones get their lower contents the same way. Journaled.
  */
 Result<void> copy_contents(Ctx &ctx, Journal &journal, int r, void *dst,
-			   const ufs_lower_set &source);
+			   const uni_lower_set &source);
 
 /* ---- The C boundary ---- */
 
-/* Checks a ufs_context: EINVAL, or EROFS when the write operations are missing. */
-int check_context(const ufs_context *ctx);
+/* Checks a uni_context: EINVAL, or EROFS when the write operations are missing. */
+int check_context(const uni_context *ctx);
 /* Checks an entry: parent ancestry, name, and (when positive) a valid object. */
-bool is_valid_entry(const ufs_entry *entry, unsigned count, bool positive);
+bool is_valid_entry(const uni_entry *entry, unsigned count, bool positive);
 
-} /* namespace ufs */
+} /* namespace uni */
 
-#endif /* UFS_WRITE_H */
+#endif /* UNI_WRITE_H */

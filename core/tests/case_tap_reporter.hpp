@@ -10,8 +10,8 @@
  * scripts/check.sh sums. Include it after <catch2/catch.hpp> in the file
  * that defines CATCH_CONFIG_MAIN.
  */
-#ifndef UFS_CASE_TAP_REPORTER_HPP
-#define UFS_CASE_TAP_REPORTER_HPP
+#ifndef UNI_CASE_TAP_REPORTER_HPP
+#define UNI_CASE_TAP_REPORTER_HPP
 
 namespace {
 
@@ -87,4 +87,4 @@ private:
 
 CATCH_REGISTER_REPORTER("tap", CaseTapReporter)
 
-#endif /* UFS_CASE_TAP_REPORTER_HPP */
+#endif /* UNI_CASE_TAP_REPORTER_HPP */

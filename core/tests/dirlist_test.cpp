@@ -32,8 +32,8 @@ TEST_CASE("dirlist: each name once, from the highest-priority branch")
 	REQUIRE(names_of(listing) == Names{"Apple", "Tomato", "Carrots", "Green", "link"});
 	REQUIRE(listing[0].ino == apple->ino);
 	REQUIRE(listing[1].ino == tomato->ino);
-	REQUIRE(listing[2].ino == ufs_union_ino(1, carrots->ino));
-	REQUIRE(listing[3].ino == ufs_union_ino(1, green->ino));
+	REQUIRE(listing[2].ino == uni_union_ino(1, carrots->ino));
+	REQUIRE(listing[3].ino == uni_union_ino(1, green->ino));
 	REQUIRE(listing[0].dtype == memfs::kDtReg);
 	REQUIRE(listing[3].dtype == memfs::kDtDir);
 	REQUIRE(listing[4].dtype == memfs::kDtLnk);
@@ -87,7 +87,7 @@ TEST_CASE("dirlist: whiteouts hide names on lower branches only")
 
 	REQUIRE(list_dir(u, root, listing) == 0);
 	REQUIRE(names_of(listing) == Names{"Apple", "Kiwi", "Pear"});
-	REQUIRE(listing[1].ino == ufs_union_ino(1, u.fs.find(1, "/Kiwi")->ino));
+	REQUIRE(listing[1].ino == uni_union_ino(1, u.fs.find(1, "/Kiwi")->ino));
 }
 
 TEST_CASE("dirlist: a whiteout never hides its own branch, whatever the order")
@@ -111,7 +111,7 @@ TEST_CASE("dirlist: whiteout and marker names are never listed")
 {
 	TestUnion u(2);
 	u.fs.make_opaque(0, "/");
-	u.fs.add_file(0, "/" UFS_OCI_OPAQUE_NAME);
+	u.fs.add_file(0, "/" UNI_OCI_OPAQUE_NAME);
 	u.fs.add_whiteout(0, "/gone");
 	u.fs.add_file(0, "/.wh.");
 	u.fs.add_file(0, "/.wh");
@@ -162,7 +162,7 @@ TEST_CASE("dirlist: 5000 names over 4 branches are each listed exactly once")
 			memfs::Node *node = b == 2 && i % 7 == 0 ? u.fs.mkdir(b, "/" + name)
 								  : u.fs.add_file(b, "/" + name);
 
-			expected_ino[name] = ufs_union_ino(b, node->ino);
+			expected_ino[name] = uni_union_ino(b, node->ino);
 		}
 	}
 	Lower root(u.fs, Lower::kRoots);
@@ -213,14 +213,14 @@ TEST_CASE("dirlist: an iterate failure anywhere is returned, nothing leaks")
 				build(u.fs);
 				Lower root(u.fs, Lower::kRoots);
 				Fault fault{Op::kIterate};
-				ufs_dirlist *list = reinterpret_cast<ufs_dirlist *>(&fault);
+				uni_dirlist *list = reinterpret_cast<uni_dirlist *>(&fault);
 				long live = test_env::live_allocations();
 
 				fault.branch = branch;
 				fault.error = error;
 				fault.after_entries = after;
 				u.fs.inject(fault);
-				REQUIRE(ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(),
+				REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(),
 							  &list) == error);
 				REQUIRE(list == nullptr);
 				REQUIRE(test_env::live_allocations() == live);
@@ -239,19 +239,19 @@ TEST_CASE("dirlist: every allocation failure is ENOMEM and leaks nothing")
 		u.fs.add_whiteout(b, "/n" + std::to_string(b + 5));
 	}
 	Lower root(u.fs, Lower::kRoots);
-	ufs_dirlist *list = nullptr;
+	uni_dirlist *list = nullptr;
 	unsigned count = 0;
 
 	unsigned long allocations = test_env::check_every_allocation_failure(
 		[&] {
-			int ret = ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list);
+			int ret = uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list);
 
 			REQUIRE((ret == 0) == (list != nullptr));
-			count = ufs_dirlist_count(list);
+			count = uni_dirlist_count(list);
 			return ret;
 		},
 		[&] {
-			ufs_dirlist_destroy(list);
+			uni_dirlist_destroy(list);
 			list = nullptr;
 		});
 	REQUIRE(allocations > 5);
@@ -263,29 +263,29 @@ TEST_CASE("dirlist: bad arguments")
 {
 	TestUnion u(2);
 	Lower root(u.fs, Lower::kRoots);
-	ufs_dirlist *list = nullptr;
+	uni_dirlist *list = nullptr;
 	const char *name = "x";
 	unsigned len = 1, dtype = 1;
 	unsigned long long ino = 1;
 
-	root.set()->kind = UFS_KIND_OTHER;
-	REQUIRE(ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) ==
-		-UFS_ENOTDIR);
-	root.set()->kind = UFS_KIND_DIR;
+	root.set()->kind = UNI_KIND_OTHER;
+	REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) ==
+		-UNI_ENOTDIR);
+	root.set()->kind = UNI_KIND_DIR;
 	root.set()->end = 2;
-	REQUIRE(ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) ==
-		-UFS_EINVAL);
+	REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) ==
+		-UNI_EINVAL);
 	REQUIRE(list == nullptr);
-	REQUIRE(ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), nullptr) ==
-		-UFS_EINVAL);
+	REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), nullptr) ==
+		-UNI_EINVAL);
 	root.set()->end = 1;
 
-	REQUIRE(ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) == 0);
-	REQUIRE(ufs_dirlist_count(list) == 0);
-	ufs_dirlist_entry(list, 0, &name, &len, &ino, &dtype);
+	REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) == 0);
+	REQUIRE(uni_dirlist_count(list) == 0);
+	uni_dirlist_entry(list, 0, &name, &len, &ino, &dtype);
 	REQUIRE(name == nullptr);
 	REQUIRE(len == 0);
-	ufs_dirlist_destroy(list);
-	ufs_dirlist_destroy(nullptr);
-	REQUIRE(ufs_dirlist_count(nullptr) == 0);
+	uni_dirlist_destroy(list);
+	uni_dirlist_destroy(nullptr);
+	REQUIRE(uni_dirlist_count(nullptr) == 0);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * env_host.cpp - ufs_env_* for the host tests.
+ * env_host.cpp - uni_env_* for the host tests.
  */
 #include "env_host.h"
 
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "ufs_core.h"
+#include "uni_core.h"
 
 namespace {
 
@@ -19,7 +19,7 @@ long g_live;
 
 } /* namespace */
 
-extern "C" void *ufs_env_alloc(unsigned long size)
+extern "C" void *uni_env_alloc(unsigned long size)
 {
 	++g_allocations;
 	if (g_fail_at && g_allocations == g_fail_at) {
@@ -33,20 +33,20 @@ extern "C" void *ufs_env_alloc(unsigned long size)
 	return memory;
 }
 
-extern "C" void ufs_env_free(void *ptr)
+extern "C" void uni_env_free(void *ptr)
 {
 	/* The core promises never to hand us null; catch it if it does. */
 	if (!ptr) {
-		std::fprintf(stderr, "ufs_env_free(NULL)\n");
+		std::fprintf(stderr, "uni_env_free(NULL)\n");
 		std::abort();
 	}
 	--g_live;
 	std::free(ptr);
 }
 
-extern "C" void ufs_env_bug(const char *what)
+extern "C" void uni_env_bug(const char *what)
 {
-	std::fprintf(stderr, "ufs_env_bug: %s\n", what);
+	std::fprintf(stderr, "uni_env_bug: %s\n", what);
 	std::abort();
 }
 
@@ -94,7 +94,7 @@ unsigned long check_every_allocation_failure(const std::function<int()> &attempt
 			REQUIRE(ret == 0);
 			return g_allocations - before;
 		}
-		REQUIRE(ret == -UFS_ENOMEM);
+		REQUIRE(ret == -UNI_ENOMEM);
 	}
 }
 

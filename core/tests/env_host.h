@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * env_host.h - the core's environment on the host: malloc-backed
- * ufs_env_alloc() with accounting and an allocation-failure injector.
+ * uni_env_alloc() with accounting and an allocation-failure injector.
  */
-#ifndef UFS_TESTS_ENV_HOST_H
-#define UFS_TESTS_ENV_HOST_H
+#ifndef UNI_TESTS_ENV_HOST_H
+#define UNI_TESTS_ENV_HOST_H
 
 #include <functional>
 
@@ -14,14 +14,14 @@ namespace test_env {
 void fail_allocation(unsigned long nth);
 /* Did the injected failure fire since fail_allocation()? */
 bool allocation_failed();
-/* Allocations made through ufs_env_alloc() and not yet freed. */
+/* Allocations made through uni_env_alloc() and not yet freed. */
 long live_allocations();
 unsigned long allocation_count();
 
 /*
  * Runs attempt() once per allocation it makes, failing that allocation,
  * until a run completes without hitting the injected failure. Every failed
- * run must return -UFS_ENOMEM and, after cleanup() (which undoes whatever
+ * run must return -UNI_ENOMEM and, after cleanup() (which undoes whatever
  * the attempt left for its caller), hold no memory; the final run must
  * return 0. Returns the number of allocations the successful run made.
  */
@@ -30,4 +30,4 @@ unsigned long check_every_allocation_failure(const std::function<int()> &attempt
 
 } /* namespace test_env */
 
-#endif /* UFS_TESTS_ENV_HOST_H */
+#endif /* UNI_TESTS_ENV_HOST_H */

@@ -45,7 +45,7 @@ TEST_CASE("lookup: a file comes from the highest-priority branch that has it")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "Tomato", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 0);
 	REQUIRE(out.node(0) == u.fs.find(0, "/Tomato"));
@@ -54,13 +54,13 @@ TEST_CASE("lookup: a file comes from the highest-priority branch that has it")
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Tomato"});
 
 	REQUIRE(resolve(u, root, "Apple", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.node(0) == u.fs.find(0, "/Apple"));
 
 	u.fs.reset_log();
 	REQUIRE(resolve(u, root, "Carrots", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.start() == 1);
 	REQUIRE(out.end() == 1);
 	REQUIRE(out.node(0) == nullptr);
@@ -77,24 +77,24 @@ TEST_CASE("lookup: a directory in several branches is their merge")
 	Lower root(u.fs, Lower::kRoots), green(u.fs), out(u.fs);
 
 	REQUIRE(resolve(u, root, "Green", green) == 0);
-	REQUIRE(green.kind() == UFS_KIND_DIR);
+	REQUIRE(green.kind() == UNI_KIND_DIR);
 	REQUIRE(green.start() == 0);
 	REQUIRE(green.end() == 1);
 	REQUIRE(green.node(0) == u.fs.find(0, "/Green"));
 	REQUIRE(green.node(1) == u.fs.find(1, "/Green"));
 
 	REQUIRE(resolve(u, green, "Lime", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.node(0) == u.fs.find(0, "/Green/Lime"));
 
 	REQUIRE(resolve(u, green, "Lettuce", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.start() == 1);
 	REQUIRE(out.node(1) == u.fs.find(1, "/Green/Lettuce"));
 
 	REQUIRE(resolve(u, green, "Kiwi", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 0);
 	REQUIRE_BALANCED(u.fs, root.held() + green.held() + out.held());
@@ -108,7 +108,7 @@ TEST_CASE("lookup: directories merge across gaps in the middle branches")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "d", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.kind() == UNI_KIND_DIR);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 2);
 	REQUIRE(out.node(0) == u.fs.find(0, "/d"));
@@ -129,13 +129,13 @@ TEST_CASE("lookup: a negative name is created where the parent is topmost")
 	REQUIRE(d.end() == 2);
 
 	REQUIRE(resolve(u, d, "new", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 1);
 	REQUIRE(out.end() == 1);
 	REQUIRE(out.held() == 0);
 
 	REQUIRE(resolve(u, root, "nothing", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 0);
 	REQUIRE_BALANCED(u.fs, root.held() + d.held());
 }
@@ -150,14 +150,14 @@ TEST_CASE("lookup: a whiteout hides the name on lower branches")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "Tomato", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 0);
 
 	/* a whiteout in a middle branch: nothing above, hidden below */
 	u.fs.reset_log();
 	REQUIRE(resolve(u, root, "Carrots", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 0);
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Carrots", "0:.wh.Carrots",
 							      "1:Carrots", "1:.wh.Carrots"});
@@ -177,11 +177,11 @@ TEST_CASE("lookup: a whiteout does not hide its own branch or higher ones")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "Tomato", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.node(0) == u.fs.find(0, "/Tomato"));
 
 	REQUIRE(resolve(u, root, "Apple", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.node(0) == u.fs.find(0, "/Apple"));
 	REQUIRE_BALANCED(u.fs, root.held() + out.held());
 }
@@ -196,7 +196,7 @@ TEST_CASE("lookup: a whiteout beside a directory stops the merge there")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "Green", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.kind() == UNI_KIND_DIR);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 1);
 	REQUIRE(out.node(1) == u.fs.find(1, "/Green"));
@@ -215,13 +215,13 @@ TEST_CASE("lookup: opaque directories stop the merge, in both marker spellings")
 		Lower root(u.fs, Lower::kRoots), green(u.fs), out(u.fs);
 
 		REQUIRE(resolve(u, root, "Green", green) == 0);
-		REQUIRE(green.kind() == UFS_KIND_DIR);
+		REQUIRE(green.kind() == UNI_KIND_DIR);
 		REQUIRE(green.start() == 0);
 		REQUIRE(green.end() == 1);
 		REQUIRE(green.node(2) == nullptr);
 
 		REQUIRE(resolve(u, green, "Lettuce", out) == 0);
-		REQUIRE(out.kind() == UFS_KIND_NONE);
+		REQUIRE(out.kind() == UNI_KIND_NONE);
 		REQUIRE_BALANCED(u.fs, root.held() + green.held());
 	}
 }
@@ -234,7 +234,7 @@ TEST_CASE("lookup: an opaque topmost directory hides everything below")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "Green", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.kind() == UNI_KIND_DIR);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 0);
 	REQUIRE(out.node(1) == nullptr);
@@ -252,7 +252,7 @@ TEST_CASE("lookup: a non-directory hides a lower directory")
 
 	for (const char *name : {"X", "L"}) {
 		REQUIRE(resolve(u, root, name, out) == 0);
-		REQUIRE(out.kind() == UFS_KIND_OTHER);
+		REQUIRE(out.kind() == UNI_KIND_OTHER);
 		REQUIRE(out.start() == 0);
 		REQUIRE(out.end() == 0);
 		REQUIRE(out.node(1) == nullptr);
@@ -269,7 +269,7 @@ TEST_CASE("lookup: a directory hides a lower non-directory and all below it")
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, "X", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_DIR);
+	REQUIRE(out.kind() == UNI_KIND_DIR);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 0);
 	REQUIRE(out.node(1) == nullptr);
@@ -288,33 +288,33 @@ TEST_CASE("lookup: names with the whiteout prefix are never visible")
 		INFO(name);
 		u.fs.reset_log();
 		REQUIRE(resolve(u, root, name, out) == 0);
-		REQUIRE(out.kind() == UFS_KIND_NONE);
+		REQUIRE(out.kind() == UNI_KIND_NONE);
 		REQUIRE(out.start() == 0);
 		REQUIRE(u.fs.calls(Op::kLookup) == 0);
 	}
 	REQUIRE(resolve(u, root, "Green", green) == 0);
 	REQUIRE(green.start() == 1);
 	REQUIRE(resolve(u, green, ".wh.__dir_opaque", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 1);
 	/* ".wh" without the dot is an ordinary name */
 	u.fs.add_file(1, "/.wh");
 	REQUIRE(resolve(u, root, ".wh", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE_BALANCED(u.fs, root.held() + green.held() + out.held());
 }
 
 TEST_CASE("lookup: a name too long to whiteout has no whiteout to look for")
 {
 	TestUnion u(2);
-	std::string longest(UFS_NAME_MAX - UFS_WH_PREFIX_LEN, 'n');
+	std::string longest(UNI_NAME_MAX - UNI_WH_PREFIX_LEN, 'n');
 	std::string too_long = longest + "n";
 	u.fs.add_file(1, "/" + longest);
 	u.fs.add_file(1, "/" + too_long);
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
 
 	REQUIRE(resolve(u, root, too_long, out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_OTHER);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
 	REQUIRE(out.start() == 1);
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:" + too_long, "1:" + too_long});
 
@@ -346,7 +346,7 @@ TEST_CASE("lookup: branches outside the parent's range are not visited")
 	root.set()->start = 1;
 	root.set()->end = 1;
 	REQUIRE(resolve(u, root, "f", out) == 0);
-	REQUIRE(out.kind() == UFS_KIND_NONE);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 1);
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"1:f"});
 }
@@ -380,9 +380,9 @@ TEST_CASE("lookup: a failure at any step is returned with every reference releas
 		REQUIRE(out.end() == 2);
 		steps = u.fs.lookup_log().size();
 		REQUIRE(u.fs.lookup_log() ==
-			std::vector<std::string>{"0:Green", "0:" UFS_OPAQUE_NAME, "0:" UFS_OCI_OPAQUE_NAME,
-						 "0:.wh.Green", "1:Green", "1:" UFS_OPAQUE_NAME,
-						 "1:" UFS_OCI_OPAQUE_NAME, "1:.wh.Green", "2:Green"});
+			std::vector<std::string>{"0:Green", "0:" UNI_OPAQUE_NAME, "0:" UNI_OCI_OPAQUE_NAME,
+						 "0:.wh.Green", "1:Green", "1:" UNI_OPAQUE_NAME,
+						 "1:" UNI_OCI_OPAQUE_NAME, "1:.wh.Green", "2:Green"});
 	}
 	for (size_t step = 0; step < steps; ++step) {
 		for (int error : {-EIO, -EACCES}) {
@@ -400,7 +400,7 @@ TEST_CASE("lookup: a failure at any step is returned with every reference releas
 			REQUIRE(out.held() == 0);
 			REQUIRE(out.start() == -1);
 			REQUIRE(out.end() == -1);
-			REQUIRE(out.kind() == UFS_KIND_NONE);
+			REQUIRE(out.kind() == UNI_KIND_NONE);
 			REQUIRE_BALANCED(u.fs, root.held());
 		}
 	}
@@ -414,8 +414,8 @@ TEST_CASE("lookup: failing whiteout and opacity checks fail only the names that 
 		const char *failing;	/* the lookup made to fail */
 	};
 	const Case cases[] = {
-		{"Green", 0, ".wh.Green"},	 {"Green", 1, UFS_OPAQUE_NAME},
-		{"Green", 1, UFS_OCI_OPAQUE_NAME}, {"Green", 2, "Green"},
+		{"Green", 0, ".wh.Green"},	 {"Green", 1, UNI_OPAQUE_NAME},
+		{"Green", 1, UNI_OCI_OPAQUE_NAME}, {"Green", 2, "Green"},
 		{"Tomato", 1, ".wh.Tomato"},	 {"Tomato", 2, "Tomato"},
 	};
 
@@ -448,17 +448,17 @@ TEST_CASE("lookup: an invalid parent set is EINVAL and yields nothing")
 	TestUnion u(2);
 	u.fs.add_file(0, "/f");
 	Lower root(u.fs, Lower::kRoots), out(u.fs);
-	ufs_lower_set *p = root.set();
+	uni_lower_set *p = root.set();
 
 	p->start = 1;
 	p->end = 0;
-	REQUIRE(resolve(u, root, "f", out) == -UFS_EINVAL);
+	REQUIRE(resolve(u, root, "f", out) == -UNI_EINVAL);
 	p->start = 0;
 	p->end = 2;
-	REQUIRE(resolve(u, root, "f", out) == -UFS_EINVAL);
+	REQUIRE(resolve(u, root, "f", out) == -UNI_EINVAL);
 	p->start = -1;
 	p->end = 1;
-	REQUIRE(resolve(u, root, "f", out) == -UFS_EINVAL);
+	REQUIRE(resolve(u, root, "f", out) == -UNI_EINVAL);
 	REQUIRE(out.start() == -1);
 	REQUIRE(out.held() == 0);
 
@@ -466,8 +466,8 @@ TEST_CASE("lookup: an invalid parent set is EINVAL and yields nothing")
 	Lower empty(u.fs);
 	empty.set()->start = 0;
 	empty.set()->end = 1;
-	empty.set()->kind = UFS_KIND_DIR;
-	REQUIRE(resolve(u, empty, "f", out) == -UFS_EINVAL);
+	empty.set()->kind = UNI_KIND_DIR;
+	REQUIRE(resolve(u, empty, "f", out) == -UNI_EINVAL);
 	REQUIRE(u.fs.calls(Op::kLookup) == 0);
 	REQUIRE_BALANCED(u.fs, root.held());
 }
@@ -483,7 +483,7 @@ std::vector<int> holders(TestUnion &u, std::string_view name)
 	unsigned long long bits[2] = {~0ULL, ~0ULL};
 	std::vector<int> out;
 
-	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), name.data(),
+	REQUIRE(uni_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), name.data(),
 				   static_cast<unsigned>(name.size()), bits, 2) == 0);
 	for (int i = 0; i < 128; i++)
 		if (bits[i / 64] & (1ULL << (i % 64)))
@@ -549,9 +549,9 @@ TEST_CASE("holders: too few words for the branches, or a bad parent, is EINVAL")
 	Lower root(u.fs, Lower::kRoots);
 	unsigned long long bits = 0;
 
-	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), "f", 1, &bits, 0) ==
+	REQUIRE(uni_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), "f", 1, &bits, 0) ==
 		-EINVAL);
-	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), nullptr, "f", 1, &bits, 1) ==
+	REQUIRE(uni_lookup_holders(u.table, u.fs.ops(), u.fs.env(), nullptr, "f", 1, &bits, 1) ==
 		-EINVAL);
 }
 
@@ -567,7 +567,7 @@ TEST_CASE("holders: a failing lookup is returned, with every reference released"
 	fault.branch = 1;
 	fault.name = "Tomato";
 	u.fs.inject(fault);
-	REQUIRE(ufs_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), "Tomato", 6, &bits,
+	REQUIRE(uni_lookup_holders(u.table, u.fs.ops(), u.fs.env(), root.set(), "Tomato", 6, &bits,
 				   1) == -EIO);
 	REQUIRE_BALANCED(u.fs, root.held());
 }

@@ -56,7 +56,7 @@ bool is_write(Op op)
 
 bool is_sealed(const Node *node)
 {
-	return node->inode->flags & (UFS_ATTR_IMMUTABLE | UFS_ATTR_APPEND);
+	return node->inode->flags & (UNI_ATTR_IMMUTABLE | UNI_ATTR_APPEND);
 }
 
 bool valid_name(std::string_view name)
@@ -127,9 +127,9 @@ Fs::Fs(unsigned branch_count) : readonly_(branch_count, false), next_ino_(branch
 	}
 }
 
-const ufs_branch_ops *Fs::ops() const
+const uni_branch_ops *Fs::ops() const
 {
-	static const ufs_branch_ops ops = {
+	static const uni_branch_ops ops = {
 		&Fs::op_lookup,	 &Fs::op_put,	 &Fs::op_iterate, &Fs::op_get,
 		&Fs::op_getattr, &Fs::op_create, &Fs::op_link,	  &Fs::op_unlink,
 		&Fs::op_rmdir,	 &Fs::op_rename, &Fs::op_copy_up, &Fs::op_exchange,
@@ -137,9 +137,9 @@ const ufs_branch_ops *Fs::ops() const
 	return &ops;
 }
 
-const ufs_branch_ops *Fs::read_only_ops() const
+const uni_branch_ops *Fs::read_only_ops() const
 {
-	static const ufs_branch_ops ops = {
+	static const uni_branch_ops ops = {
 		&Fs::op_lookup, &Fs::op_put, &Fs::op_iterate, nullptr, nullptr, nullptr,
 		nullptr,	nullptr,     nullptr,	      nullptr, nullptr, nullptr,
 	};
@@ -251,9 +251,9 @@ Node *Fs::add_whiteout(unsigned branch, std::string_view path)
 	std::string whiteout(path);
 	size_t slash = whiteout.rfind('/');
 
-	whiteout.insert(slash == std::string::npos ? 0 : slash + 1, UFS_WH_PREFIX);
+	whiteout.insert(slash == std::string::npos ? 0 : slash + 1, UNI_WH_PREFIX);
 	Node *node = add_file(branch, whiteout);
-	node->inode->mode = UFS_META_MODE;
+	node->inode->mode = UNI_META_MODE;
 	return node;
 }
 
@@ -263,7 +263,7 @@ Node *Fs::make_opaque(unsigned branch, std::string_view path, bool oci)
 
 	if (marker.empty() || marker.back() != '/')
 		marker += '/';
-	marker += oci ? UFS_OCI_OPAQUE_NAME : UFS_OPAQUE_NAME;
+	marker += oci ? UNI_OCI_OPAQUE_NAME : UNI_OPAQUE_NAME;
 	if (!split_path(path).empty())
 		mkdir(branch, path);
 	return add_file(branch, marker);
@@ -463,7 +463,7 @@ int Fs::start_write(Op op, unsigned branch, std::string_view name, std::string_v
 }
 
 int Fs::lookup(unsigned branch, void *dir_handle, std::string_view name, void **child,
-	       enum ufs_kind *kind)
+	       enum uni_kind *kind)
 {
 	count(Op::kLookup);
 	lookup_log_.push_back(std::to_string(branch) + ":" + std::string(name));
@@ -472,7 +472,7 @@ int Fs::lookup(unsigned branch, void *dir_handle, std::string_view name, void **
 		return -EINVAL;
 	}
 	*child = nullptr;
-	*kind = UFS_KIND_NONE;
+	*kind = UNI_KIND_NONE;
 
 	Node *dir = checked(dir_handle, static_cast<int>(branch), "lookup");
 	if (!dir)
@@ -483,14 +483,14 @@ int Fs::lookup(unsigned branch, void *dir_handle, std::string_view name, void **
 	}
 	if (Fault *fault = fire(Op::kLookup, branch, name))
 		return fault->error;
-	if (name.size() > UFS_NAME_MAX)
+	if (name.size() > UNI_NAME_MAX)
 		return -ENAMETOOLONG;
 
 	auto it = dir->index.find(std::string(name));
 	if (it == dir->index.end())
 		return 0;
 	*child = get(it->second);
-	*kind = it->second->is_dir() ? UFS_KIND_DIR : UFS_KIND_OTHER;
+	*kind = it->second->is_dir() ? UNI_KIND_DIR : UNI_KIND_OTHER;
 	return 0;
 }
 
@@ -537,7 +537,7 @@ int Fs::iterate(unsigned branch, void *dir_handle,
 	return failing ? failing->error : 0;
 }
 
-int Fs::getattr(unsigned branch, void *handle, ufs_attr *attr)
+int Fs::getattr(unsigned branch, void *handle, uni_attr *attr)
 {
 	count(Op::kGetattr);
 	Node *node = checked(handle, static_cast<int>(branch), "getattr");
@@ -559,7 +559,7 @@ int Fs::getattr(unsigned branch, void *handle, ufs_attr *attr)
 }
 
 int Fs::create(unsigned branch, void *dir_handle, std::string_view name,
-	       const ufs_create_args *args, void **child)
+	       const uni_create_args *args, void **child)
 {
 	int err;
 
@@ -574,19 +574,19 @@ int Fs::create(unsigned branch, void *dir_handle, std::string_view name,
 	}
 	if ((err = start_write(Op::kCreate, branch, name)))
 		return err;
-	if (name.size() > UFS_NAME_MAX)
+	if (name.size() > UNI_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (dir->index.count(std::string(name)))
 		return -EEXIST;
-	if (dir->inode->flags & UFS_ATTR_IMMUTABLE)
+	if (dir->inode->flags & UNI_ATTR_IMMUTABLE)
 		return -EPERM;
 
 	Kind kind = Kind::kFile;
 	switch (args->type) {
-	case UFS_CREATE_REG: kind = Kind::kFile; break;
-	case UFS_CREATE_DIR: kind = Kind::kDir; break;
-	case UFS_CREATE_SYMLINK: kind = Kind::kSymlink; break;
-	case UFS_CREATE_SPECIAL: kind = Kind::kSpecial; break;
+	case UNI_CREATE_REG: kind = Kind::kFile; break;
+	case UNI_CREATE_DIR: kind = Kind::kDir; break;
+	case UNI_CREATE_SYMLINK: kind = Kind::kSymlink; break;
+	case UNI_CREATE_SPECIAL: kind = Kind::kSpecial; break;
 	}
 	Node *node = new_node(kind, branch, std::string(name), dir);
 
@@ -690,7 +690,7 @@ int Fs::rename(unsigned branch, void *old_handle, void *child_handle, void *new_
 
 	if (target == child)
 		return 0;
-	if (target && (flags & UFS_RENAME_NOREPLACE))
+	if (target && (flags & UNI_RENAME_NOREPLACE))
 		return -EEXIST;
 	if (is_sealed(child))
 		return -EPERM;
@@ -734,7 +734,7 @@ int Fs::copy_up(unsigned from_branch, void *object_handle, unsigned to_branch, v
 		return -EPERM;
 	if (dir->index.count(std::string(name)))
 		return -EEXIST;
-	if (dir->inode->flags & UFS_ATTR_IMMUTABLE)
+	if (dir->inode->flags & UNI_ATTR_IMMUTABLE)
 		return -EPERM;
 
 	/* All or nothing: nothing above could fail half-way. */
@@ -807,7 +807,7 @@ int Fs::exchange(unsigned branch, void *dir_a_handle, void *a_handle, void *dir_
 /* ---- The C entry points ---- */
 
 int Fs::op_lookup(void *env, unsigned branch, void *dir, const char *name, unsigned len,
-		  void **child, enum ufs_kind *kind)
+		  void **child, enum uni_kind *kind)
 {
 	return static_cast<Fs *>(env)->lookup(branch, dir, std::string_view(name, len), child,
 					      kind);
@@ -834,13 +834,13 @@ void *Fs::op_get(void *env, void *handle)
 	return node ? fs->get(node) : nullptr;
 }
 
-int Fs::op_getattr(void *env, unsigned branch, void *handle, struct ufs_attr *attr)
+int Fs::op_getattr(void *env, unsigned branch, void *handle, struct uni_attr *attr)
 {
 	return static_cast<Fs *>(env)->getattr(branch, handle, attr);
 }
 
 int Fs::op_create(void *env, unsigned branch, void *dir, const char *name, unsigned len,
-		  const struct ufs_create_args *args, void **child)
+		  const struct uni_create_args *args, void **child)
 {
 	return static_cast<Fs *>(env)->create(branch, dir, std::string_view(name, len), args, child);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * memfs.h - an in-memory stand-in for the branch filesystems, implementing
- * struct ufs_branch_ops for the host tests.
+ * struct uni_branch_ops for the host tests.
  *
  * Each branch is its own tree of directories, files, symlinks and special
  * files with its own inode numbers (so the same number shows up on several
@@ -17,8 +17,8 @@
  * Nodes are never freed before the Fs itself, so a handle to a removed
  * object stays valid, as a dentry reference does in the kernel.
  */
-#ifndef UFS_TESTS_MEMFS_H
-#define UFS_TESTS_MEMFS_H
+#ifndef UNI_TESTS_MEMFS_H
+#define UNI_TESTS_MEMFS_H
 
 #include <array>
 #include <map>
@@ -30,7 +30,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "ufs_core.h"
+#include "uni_core.h"
 
 namespace memfs {
 
@@ -80,7 +80,7 @@ struct Inode {
 	std::string data;		/* file contents or symlink target */
 	unsigned mode = 0644;		/* permission bits; S_IF* type of a special file */
 	unsigned long long rdev = 0;
-	unsigned flags = 0;		/* UFS_ATTR_* */
+	unsigned flags = 0;		/* UNI_ATTR_* */
 	std::map<std::string, std::string> xattrs;
 	int nlink = 1;
 };
@@ -131,9 +131,9 @@ public:
 	Fs &operator=(const Fs &) = delete;
 
 	unsigned branch_count() const { return static_cast<unsigned>(roots_.size()); }
-	const ufs_branch_ops *ops() const;
+	const uni_branch_ops *ops() const;
 	/* The table without the write operations, as a read-only environment has it. */
-	const ufs_branch_ops *read_only_ops() const;
+	const uni_branch_ops *read_only_ops() const;
 	void *env() { return this; }
 
 	/* ---- Building trees; missing parents are created as directories ---- */
@@ -189,16 +189,16 @@ public:
 
 private:
 	static int op_lookup(void *env, unsigned branch, void *dir, const char *name,
-			     unsigned len, void **child, enum ufs_kind *kind);
+			     unsigned len, void **child, enum uni_kind *kind);
 	static void op_put(void *env, void *handle);
 	static int op_iterate(void *env, unsigned branch, void *dir,
 			      int (*emit)(void *cookie, const char *name, unsigned len,
 					  unsigned long long ino, unsigned dtype),
 			      void *cookie);
 	static void *op_get(void *env, void *handle);
-	static int op_getattr(void *env, unsigned branch, void *handle, struct ufs_attr *attr);
+	static int op_getattr(void *env, unsigned branch, void *handle, struct uni_attr *attr);
 	static int op_create(void *env, unsigned branch, void *dir, const char *name,
-			     unsigned len, const struct ufs_create_args *args, void **child);
+			     unsigned len, const struct uni_create_args *args, void **child);
 	static int op_link(void *env, unsigned branch, void *old, void *dir, const char *name,
 			   unsigned len, void **child);
 	static int op_unlink(void *env, unsigned branch, void *dir, void *child);
@@ -212,12 +212,12 @@ private:
 			       void *child_b);
 
 	int lookup(unsigned branch, void *dir, std::string_view name, void **child,
-		   enum ufs_kind *kind);
+		   enum uni_kind *kind);
 	int iterate(unsigned branch, void *dir,
 		    int (*emit)(void *, const char *, unsigned, unsigned long long, unsigned),
 		    void *cookie);
-	int getattr(unsigned branch, void *handle, ufs_attr *attr);
-	int create(unsigned branch, void *dir, std::string_view name, const ufs_create_args *args,
+	int getattr(unsigned branch, void *handle, uni_attr *attr);
+	int create(unsigned branch, void *dir, std::string_view name, const uni_create_args *args,
 		   void **child);
 	int link(unsigned branch, void *old, void *dir, std::string_view name, void **child);
 	int remove_child(Op op, unsigned branch, void *dir, void *child);
@@ -260,4 +260,4 @@ private:
 
 } /* namespace memfs */
 
-#endif /* UFS_TESTS_MEMFS_H */
+#endif /* UNI_TESTS_MEMFS_H */

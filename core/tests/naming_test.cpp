@@ -7,13 +7,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "ufs_core.h"
+#include "uni_core.h"
 
 namespace {
 
 bool hidden(const std::string &name)
 {
-	return ufs_name_is_hidden(name.data(), static_cast<unsigned>(name.size())) != 0;
+	return uni_name_is_hidden(name.data(), static_cast<unsigned>(name.size())) != 0;
 }
 
 } /* namespace */
@@ -22,8 +22,8 @@ TEST_CASE("whiteout: names with the .wh. prefix are hidden")
 {
 	REQUIRE(hidden(".wh.Tomato"));
 	REQUIRE(hidden(".wh."));
-	REQUIRE(hidden(UFS_OPAQUE_NAME));
-	REQUIRE(hidden(UFS_OCI_OPAQUE_NAME));
+	REQUIRE(hidden(UNI_OPAQUE_NAME));
+	REQUIRE(hidden(UNI_OCI_OPAQUE_NAME));
 	REQUIRE_FALSE(hidden(".wh"));
 	REQUIRE_FALSE(hidden(".whTomato"));
 	REQUIRE_FALSE(hidden("wh.Tomato"));
@@ -31,56 +31,56 @@ TEST_CASE("whiteout: names with the .wh. prefix are hidden")
 	REQUIRE_FALSE(hidden(""));
 	REQUIRE_FALSE(hidden(".WH.Tomato"));
 	/* only len bytes count: the NUL-free prefix of a longer buffer */
-	REQUIRE_FALSE(ufs_name_is_hidden(".wh.x", 3));
+	REQUIRE_FALSE(uni_name_is_hidden(".wh.x", 3));
 }
 
 TEST_CASE("whiteout: name is .wh. + name, NUL-terminated")
 {
-	char buf[UFS_NAME_MAX + 1];
+	char buf[UNI_NAME_MAX + 1];
 
 	std::memset(buf, 'x', sizeof(buf));
-	REQUIRE(ufs_whiteout_name("Tomato", 6, buf, sizeof(buf)) == 10);
+	REQUIRE(uni_whiteout_name("Tomato", 6, buf, sizeof(buf)) == 10);
 	REQUIRE(std::string(buf) == ".wh.Tomato");
 	/* not NUL-terminated input: only len bytes are used */
-	REQUIRE(ufs_whiteout_name("Carrots and more", 7, buf, sizeof(buf)) == 11);
+	REQUIRE(uni_whiteout_name("Carrots and more", 7, buf, sizeof(buf)) == 11);
 	REQUIRE(std::string(buf) == ".wh.Carrots");
 }
 
 TEST_CASE("whiteout: names up to NAME_MAX minus the prefix can be whited out")
 {
-	char buf[UFS_NAME_MAX + 1];
-	std::string longest(UFS_NAME_MAX - UFS_WH_PREFIX_LEN, 'n');
+	char buf[UNI_NAME_MAX + 1];
+	std::string longest(UNI_NAME_MAX - UNI_WH_PREFIX_LEN, 'n');
 	std::string too_long = longest + "n";
 
-	REQUIRE(ufs_whiteout_name(longest.data(), longest.size(), buf, sizeof(buf)) ==
-		UFS_NAME_MAX);
-	REQUIRE(std::strlen(buf) == UFS_NAME_MAX);
-	REQUIRE(ufs_whiteout_name(too_long.data(), too_long.size(), buf, sizeof(buf)) ==
-		-UFS_ENAMETOOLONG);
+	REQUIRE(uni_whiteout_name(longest.data(), longest.size(), buf, sizeof(buf)) ==
+		UNI_NAME_MAX);
+	REQUIRE(std::strlen(buf) == UNI_NAME_MAX);
+	REQUIRE(uni_whiteout_name(too_long.data(), too_long.size(), buf, sizeof(buf)) ==
+		-UNI_ENAMETOOLONG);
 }
 
 TEST_CASE("whiteout: a buffer too small for the result is EINVAL")
 {
 	char buf[11];
 
-	REQUIRE(ufs_whiteout_name("Tomato", 6, buf, 10) == -UFS_EINVAL);
-	REQUIRE(ufs_whiteout_name("Tomato", 6, buf, 11) == 10);
-	REQUIRE(ufs_whiteout_name("Tomato", 6, nullptr, 0) == -UFS_EINVAL);
+	REQUIRE(uni_whiteout_name("Tomato", 6, buf, 10) == -UNI_EINVAL);
+	REQUIRE(uni_whiteout_name("Tomato", 6, buf, 11) == 10);
+	REQUIRE(uni_whiteout_name("Tomato", 6, nullptr, 0) == -UNI_EINVAL);
 }
 
 TEST_CASE("inode numbers: the first filesystem keeps its numbers")
 {
-	REQUIRE(ufs_union_ino(0, 2) == 2);
-	REQUIRE(ufs_union_ino(0, 0xffffffffffffffffULL) == 0xffffffffffffffffULL);
-	REQUIRE(ufs_union_ino(0, 0x0123456789abcdefULL) == 0x0123456789abcdefULL);
+	REQUIRE(uni_union_ino(0, 2) == 2);
+	REQUIRE(uni_union_ino(0, 0xffffffffffffffffULL) == 0xffffffffffffffffULL);
+	REQUIRE(uni_union_ino(0, 0x0123456789abcdefULL) == 0x0123456789abcdefULL);
 }
 
 TEST_CASE("inode numbers: other filesystems put their index in the top byte")
 {
-	REQUIRE(ufs_union_ino(1, 2) == ((1ULL << 56) | 2));
-	REQUIRE(ufs_union_ino(127, 42) == ((127ULL << 56) | 42));
-	REQUIRE(ufs_union_ino(3, 0xffffffffffffffffULL) == ((3ULL << 56) | ((1ULL << 56) - 1)));
+	REQUIRE(uni_union_ino(1, 2) == ((1ULL << 56) | 2));
+	REQUIRE(uni_union_ino(127, 42) == ((127ULL << 56) | 42));
+	REQUIRE(uni_union_ino(3, 0xffffffffffffffffULL) == ((3ULL << 56) | ((1ULL << 56) - 1)));
 	/* the same lower number on different filesystems stays distinct */
-	REQUIRE(ufs_union_ino(1, 42) != ufs_union_ino(2, 42));
-	REQUIRE(ufs_union_ino(1, 42) != ufs_union_ino(0, 42));
+	REQUIRE(uni_union_ino(1, 42) != uni_union_ino(2, 42));
+	REQUIRE(uni_union_ino(1, 42) != uni_union_ino(0, 42));
 }

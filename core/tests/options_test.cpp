@@ -12,51 +12,51 @@
 #include <catch2/catch.hpp>
 
 #include "env_host.h"
-#include "ufs_core.h"
+#include "uni_core.h"
 
 namespace {
 
 constexpr const char *kUntouched = "untouched";
 
-/* One ufs_options and the message buffer the kernel side would pass. */
+/* One uni_options and the message buffer the kernel side would pass. */
 struct Options {
-	ufs_options *opts = ufs_options_create();
+	uni_options *opts = uni_options_create();
 	char msg[256];
 
 	Options() { REQUIRE(opts); }
-	~Options() { ufs_options_destroy(opts); }
+	~Options() { uni_options_destroy(opts); }
 
 	int parse(const char *key, const char *value)
 	{
 		std::strcpy(msg, kUntouched);
-		return ufs_options_parse(opts, key, value, msg, sizeof(msg));
+		return uni_options_parse(opts, key, value, msg, sizeof(msg));
 	}
 
 	int validate()
 	{
 		std::strcpy(msg, kUntouched);
-		return ufs_options_validate(opts, msg, sizeof(msg));
+		return uni_options_validate(opts, msg, sizeof(msg));
 	}
 
-	std::vector<std::pair<std::string, ufs_branch_mode>> branches() const
+	std::vector<std::pair<std::string, uni_branch_mode>> branches() const
 	{
-		std::vector<std::pair<std::string, ufs_branch_mode>> list;
+		std::vector<std::pair<std::string, uni_branch_mode>> list;
 
-		for (unsigned i = 0; i < ufs_options_branch_count(opts); ++i)
-			list.emplace_back(ufs_options_branch_path(opts, i),
-					  ufs_options_branch_mode(opts, i));
+		for (unsigned i = 0; i < uni_options_branch_count(opts); ++i)
+			list.emplace_back(uni_options_branch_path(opts, i),
+					  uni_options_branch_mode(opts, i));
 		return list;
 	}
 };
 
-using Branches = std::vector<std::pair<std::string, ufs_branch_mode>>;
+using Branches = std::vector<std::pair<std::string, uni_branch_mode>>;
 
 /* One remount change as the API reports it; no anchor = NULL. */
 struct Change {
-	ufs_branch_change_kind kind;
+	uni_branch_change_kind kind;
 	std::string path;
 	std::optional<std::string> anchor;
-	ufs_branch_mode mode;
+	uni_branch_mode mode;
 
 	bool operator==(const Change &) const = default;
 };
@@ -72,19 +72,19 @@ std::ostream &operator<<(std::ostream &out, const Change &change)
 		out << "'" << *change.anchor << "'";
 	else
 		out << "NULL";
-	return out << " " << ufs_branch_mode_name(change.mode) << "}";
+	return out << " " << uni_branch_mode_name(change.mode) << "}";
 }
 
-Changes changes_of(const ufs_options *opts)
+Changes changes_of(const uni_options *opts)
 {
 	Changes list;
 
-	for (unsigned i = 0; i < ufs_options_change_count(opts); ++i) {
-		const char *anchor = ufs_options_change_anchor(opts, i);
+	for (unsigned i = 0; i < uni_options_change_count(opts); ++i) {
+		const char *anchor = uni_options_change_anchor(opts, i);
 
-		list.push_back({ufs_options_change_kind(opts, i), ufs_options_change_path(opts, i),
+		list.push_back({uni_options_change_kind(opts, i), uni_options_change_path(opts, i),
 				anchor ? std::optional<std::string>(anchor) : std::nullopt,
-				ufs_options_change_mode(opts, i)});
+				uni_options_change_mode(opts, i)});
 	}
 	return list;
 }
@@ -110,10 +110,10 @@ TEST_CASE("options: dirs= lists branches leftmost first with their modes")
 	Options o;
 
 	REQUIRE(o.parse("dirs", "/a:/b=ro:/c=nfsro:/d=rw") == 0);
-	REQUIRE(o.branches() == Branches{{"/a", UFS_BRANCH_RW},
-					 {"/b", UFS_BRANCH_RO},
-					 {"/c", UFS_BRANCH_NFSRO},
-					 {"/d", UFS_BRANCH_RW}});
+	REQUIRE(o.branches() == Branches{{"/a", UNI_BRANCH_RW},
+					 {"/b", UNI_BRANCH_RO},
+					 {"/c", UNI_BRANCH_NFSRO},
+					 {"/d", UNI_BRANCH_RW}});
 	REQUIRE(o.validate() == 0);
 	REQUIRE(std::string(o.msg) == kUntouched);
 }
@@ -123,7 +123,7 @@ TEST_CASE("options: a single branch")
 	Options o;
 
 	REQUIRE(o.parse("dirs", "/only") == 0);
-	REQUIRE(o.branches() == Branches{{"/only", UFS_BRANCH_RW}});
+	REQUIRE(o.branches() == Branches{{"/only", UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: comma spelling dirs=/a,/b=ro continues the branch list")
@@ -131,9 +131,9 @@ TEST_CASE("options: comma spelling dirs=/a,/b=ro continues the branch list")
 	Options o;
 
 	REQUIRE(feed(o, {{"dirs", "/alcid"}, {"/penguin", "ro"}, {"/c", nullptr}}) == 0);
-	REQUIRE(o.branches() == Branches{{"/alcid", UFS_BRANCH_RW},
-					 {"/penguin", UFS_BRANCH_RO},
-					 {"/c", UFS_BRANCH_RW}});
+	REQUIRE(o.branches() == Branches{{"/alcid", UNI_BRANCH_RW},
+					 {"/penguin", UNI_BRANCH_RO},
+					 {"/c", UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: comma and colon spellings mix")
@@ -142,10 +142,10 @@ TEST_CASE("options: comma and colon spellings mix")
 
 	/* "dirs=/a:/b=ro,/c=nfsro:/d" as the kernel splits it */
 	REQUIRE(feed(o, {{"dirs", "/a:/b=ro"}, {"/c", "nfsro:/d"}}) == 0);
-	REQUIRE(o.branches() == Branches{{"/a", UFS_BRANCH_RW},
-					 {"/b", UFS_BRANCH_RO},
-					 {"/c", UFS_BRANCH_NFSRO},
-					 {"/d", UFS_BRANCH_RW}});
+	REQUIRE(o.branches() == Branches{{"/a", UNI_BRANCH_RW},
+					 {"/b", UNI_BRANCH_RO},
+					 {"/c", UNI_BRANCH_NFSRO},
+					 {"/d", UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: relative branch paths are kept for the kernel to resolve")
@@ -153,9 +153,9 @@ TEST_CASE("options: relative branch paths are kept for the kernel to resolve")
 	Options o;
 
 	REQUIRE(o.parse("dirs", "upper:../lower=ro:./x") == 0);
-	REQUIRE(o.branches() == Branches{{"upper", UFS_BRANCH_RW},
-					 {"../lower", UFS_BRANCH_RO},
-					 {"./x", UFS_BRANCH_RW}});
+	REQUIRE(o.branches() == Branches{{"upper", UNI_BRANCH_RW},
+					 {"../lower", UNI_BRANCH_RO},
+					 {"./x", UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: the mode follows the last '=' so a path may contain '='")
@@ -164,22 +164,22 @@ TEST_CASE("options: the mode follows the last '=' so a path may contain '='")
 
 	/* "dirs=/x=y=ro,/p=q=nfsro,/r=s=rw"; such a path needs an explicit mode */
 	REQUIRE(feed(o, {{"dirs", "/x=y=ro"}, {"/p", "q=nfsro"}, {"/r", "s=rw"}}) == 0);
-	REQUIRE(o.branches() == Branches{{"/x=y", UFS_BRANCH_RO},
-					 {"/p=q", UFS_BRANCH_NFSRO},
-					 {"/r=s", UFS_BRANCH_RW}});
+	REQUIRE(o.branches() == Branches{{"/x=y", UNI_BRANCH_RO},
+					 {"/p=q", UNI_BRANCH_NFSRO},
+					 {"/r=s", UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: delete= modes, default all, last one wins")
 {
 	Options o;
 
-	REQUIRE(ufs_options_delete_mode(o.opts) == UFS_DELETE_ALL);
+	REQUIRE(uni_options_delete_mode(o.opts) == UNI_DELETE_ALL);
 	REQUIRE(o.parse("delete", "whiteout") == 0);
-	REQUIRE(ufs_options_delete_mode(o.opts) == UFS_DELETE_WHITEOUT);
+	REQUIRE(uni_options_delete_mode(o.opts) == UNI_DELETE_WHITEOUT);
 	REQUIRE(o.parse("delete", "first") == 0);
-	REQUIRE(ufs_options_delete_mode(o.opts) == UFS_DELETE_FIRST);
+	REQUIRE(uni_options_delete_mode(o.opts) == UNI_DELETE_FIRST);
 	REQUIRE(o.parse("delete", "all") == 0);
-	REQUIRE(ufs_options_delete_mode(o.opts) == UFS_DELETE_ALL);
+	REQUIRE(uni_options_delete_mode(o.opts) == UNI_DELETE_ALL);
 	/* delete= may come before dirs= */
 	REQUIRE(o.parse("dirs", "/a") == 0);
 	REQUIRE(o.validate() == 0);
@@ -187,12 +187,12 @@ TEST_CASE("options: delete= modes, default all, last one wins")
 
 TEST_CASE("options: mode names for show_options")
 {
-	REQUIRE(std::string(ufs_branch_mode_name(UFS_BRANCH_RW)) == "rw");
-	REQUIRE(std::string(ufs_branch_mode_name(UFS_BRANCH_RO)) == "ro");
-	REQUIRE(std::string(ufs_branch_mode_name(UFS_BRANCH_NFSRO)) == "nfsro");
-	REQUIRE(std::string(ufs_delete_mode_name(UFS_DELETE_ALL)) == "all");
-	REQUIRE(std::string(ufs_delete_mode_name(UFS_DELETE_WHITEOUT)) == "whiteout");
-	REQUIRE(std::string(ufs_delete_mode_name(UFS_DELETE_FIRST)) == "first");
+	REQUIRE(std::string(uni_branch_mode_name(UNI_BRANCH_RW)) == "rw");
+	REQUIRE(std::string(uni_branch_mode_name(UNI_BRANCH_RO)) == "ro");
+	REQUIRE(std::string(uni_branch_mode_name(UNI_BRANCH_NFSRO)) == "nfsro");
+	REQUIRE(std::string(uni_delete_mode_name(UNI_DELETE_ALL)) == "all");
+	REQUIRE(std::string(uni_delete_mode_name(UNI_DELETE_WHITEOUT)) == "whiteout");
+	REQUIRE(std::string(uni_delete_mode_name(UNI_DELETE_FIRST)) == "first");
 }
 
 TEST_CASE("options: every error says what is wrong")
@@ -229,7 +229,7 @@ TEST_CASE("options: every error says what is wrong")
 		Options o;
 
 		INFO("expected: " << c.message);
-		REQUIRE(feed(o, c.params) == -UFS_EINVAL);
+		REQUIRE(feed(o, c.params) == -UNI_EINVAL);
 		REQUIRE(std::string(o.msg) == c.message);
 	}
 }
@@ -247,17 +247,17 @@ TEST_CASE("options: at most 128 branches, in either spelling")
 		Options o;
 
 		REQUIRE(o.parse("dirs", list(128).c_str()) == 0);
-		REQUIRE(ufs_options_branch_count(o.opts) == 128);
-		REQUIRE(o.parse("/extra", nullptr) == -UFS_EINVAL);
+		REQUIRE(uni_options_branch_count(o.opts) == 128);
+		REQUIRE(o.parse("/extra", nullptr) == -UNI_EINVAL);
 		REQUIRE(std::string(o.msg) == "too many branches (max 128)");
-		REQUIRE(ufs_options_branch_count(o.opts) == 128);
+		REQUIRE(uni_options_branch_count(o.opts) == 128);
 	}
 	{
 		Options o;
 
-		REQUIRE(o.parse("dirs", list(129).c_str()) == -UFS_EINVAL);
+		REQUIRE(o.parse("dirs", list(129).c_str()) == -UNI_EINVAL);
 		REQUIRE(std::string(o.msg) == "too many branches (max 128)");
-		REQUIRE(ufs_options_branch_count(o.opts) == 0);
+		REQUIRE(uni_options_branch_count(o.opts) == 0);
 	}
 }
 
@@ -267,25 +267,25 @@ TEST_CASE("options: a branch path is shorter than PATH_MAX")
 	std::string too_long = longest + "p";
 	Options o;
 
-	REQUIRE(o.parse("dirs", too_long.c_str()) == -UFS_EINVAL);
+	REQUIRE(o.parse("dirs", too_long.c_str()) == -UNI_EINVAL);
 	REQUIRE(std::string(o.msg) == "branch path too long");
 	REQUIRE(o.parse("dirs", (longest + "=ro").c_str()) == 0);
-	REQUIRE(ufs_options_branch_count(o.opts) == 1);
-	REQUIRE(std::strlen(ufs_options_branch_path(o.opts, 0)) == 4095);
+	REQUIRE(uni_options_branch_count(o.opts) == 1);
+	REQUIRE(std::strlen(uni_options_branch_path(o.opts, 0)) == 4095);
 }
 
 TEST_CASE("options: a rejected option changes nothing")
 {
 	Options o;
 
-	REQUIRE(o.parse("dirs", "/a:/b:/c=bad") == -UFS_EINVAL);
-	REQUIRE(ufs_options_branch_count(o.opts) == 0);
+	REQUIRE(o.parse("dirs", "/a:/b:/c=bad") == -UNI_EINVAL);
+	REQUIRE(uni_options_branch_count(o.opts) == 0);
 	/* dirs= was not taken, so a corrected one is accepted */
 	REQUIRE(o.parse("dirs", "/a:/b") == 0);
-	REQUIRE(o.parse("/c", "ro:/d=bad") == -UFS_EINVAL);
-	REQUIRE(o.branches() == Branches{{"/a", UFS_BRANCH_RW}, {"/b", UFS_BRANCH_RW}});
-	REQUIRE(o.parse("delete", "bogus") == -UFS_EINVAL);
-	REQUIRE(ufs_options_delete_mode(o.opts) == UFS_DELETE_ALL);
+	REQUIRE(o.parse("/c", "ro:/d=bad") == -UNI_EINVAL);
+	REQUIRE(o.branches() == Branches{{"/a", UNI_BRANCH_RW}, {"/b", UNI_BRANCH_RW}});
+	REQUIRE(o.parse("delete", "bogus") == -UNI_EINVAL);
+	REQUIRE(uni_options_delete_mode(o.opts) == UNI_DELETE_ALL);
 }
 
 TEST_CASE("options: unknown keys are left to the caller, message untouched")
@@ -294,24 +294,24 @@ TEST_CASE("options: unknown keys are left to the caller, message untouched")
 
 	for (const char *key : {"ro", "rw", "source", "dir", "Dirs", "", "relative/path", "debug"}) {
 		INFO("key " << key);
-		REQUIRE(o.parse(key, nullptr) == -UFS_ENOENT);
+		REQUIRE(o.parse(key, nullptr) == -UNI_ENOENT);
 		REQUIRE(std::string(o.msg) == kUntouched);
-		REQUIRE(o.parse(key, "x") == -UFS_ENOENT);
+		REQUIRE(o.parse(key, "x") == -UNI_ENOENT);
 		REQUIRE(std::string(o.msg) == kUntouched);
 	}
 	REQUIRE(o.parse("dirs", "/a") == 0);
-	REQUIRE(o.parse("relative", nullptr) == -UFS_ENOENT);
-	REQUIRE(ufs_options_branch_count(o.opts) == 1);
+	REQUIRE(o.parse("relative", nullptr) == -UNI_ENOENT);
+	REQUIRE(uni_options_branch_count(o.opts) == 1);
 }
 
 TEST_CASE("options: validate requires branches")
 {
 	Options o;
 
-	REQUIRE(o.validate() == -UFS_EINVAL);
+	REQUIRE(o.validate() == -UNI_EINVAL);
 	REQUIRE(std::string(o.msg) == "no branches: dirs= is required");
 	REQUIRE(o.parse("delete", "first") == 0);
-	REQUIRE(o.validate() == -UFS_EINVAL);
+	REQUIRE(o.validate() == -UNI_EINVAL);
 	REQUIRE(o.parse("dirs", "/a=ro") == 0);
 	REQUIRE(o.validate() == 0);
 }
@@ -322,12 +322,12 @@ TEST_CASE("options: messages are truncated to the buffer and NUL-terminated")
 	char small[10];
 
 	std::memset(small, 'x', sizeof(small));
-	REQUIRE(ufs_options_parse(o.opts, "delete", "foo", small, sizeof(small)) == -UFS_EINVAL);
+	REQUIRE(uni_options_parse(o.opts, "delete", "foo", small, sizeof(small)) == -UNI_EINVAL);
 	REQUIRE(std::string(small) == "unknown d");
-	REQUIRE(ufs_options_parse(o.opts, "delete", "foo", small, 1) == -UFS_EINVAL);
+	REQUIRE(uni_options_parse(o.opts, "delete", "foo", small, 1) == -UNI_EINVAL);
 	REQUIRE(small[0] == '\0');
-	REQUIRE(ufs_options_parse(o.opts, "delete", "foo", nullptr, 0) == -UFS_EINVAL);
-	REQUIRE(ufs_options_validate(o.opts, nullptr, 0) == -UFS_EINVAL);
+	REQUIRE(uni_options_parse(o.opts, "delete", "foo", nullptr, 0) == -UNI_EINVAL);
+	REQUIRE(uni_options_validate(o.opts, nullptr, 0) == -UNI_EINVAL);
 }
 
 TEST_CASE("options: out-of-range queries are harmless")
@@ -335,40 +335,40 @@ TEST_CASE("options: out-of-range queries are harmless")
 	Options o;
 
 	REQUIRE(o.parse("dirs", "/a=ro") == 0);
-	REQUIRE(ufs_options_branch_path(o.opts, 1) == nullptr);
-	REQUIRE(ufs_options_branch_mode(o.opts, 1) == UFS_BRANCH_RW);
-	REQUIRE(ufs_options_parse(nullptr, "dirs", "/a", nullptr, 0) == -UFS_EINVAL);
-	REQUIRE(ufs_options_parse(o.opts, nullptr, "/a", nullptr, 0) == -UFS_EINVAL);
-	ufs_options_destroy(nullptr);
+	REQUIRE(uni_options_branch_path(o.opts, 1) == nullptr);
+	REQUIRE(uni_options_branch_mode(o.opts, 1) == UNI_BRANCH_RW);
+	REQUIRE(uni_options_parse(nullptr, "dirs", "/a", nullptr, 0) == -UNI_EINVAL);
+	REQUIRE(uni_options_parse(o.opts, nullptr, "/a", nullptr, 0) == -UNI_EINVAL);
+	uni_options_destroy(nullptr);
 }
 
 TEST_CASE("options: every allocation failure is ENOMEM and changes nothing")
 {
-	ufs_options *opts = nullptr;
+	uni_options *opts = nullptr;
 	auto attempt = [&]() -> int {
-		opts = ufs_options_create();
+		opts = uni_options_create();
 		if (!opts)
-			return -UFS_ENOMEM;
+			return -UNI_ENOMEM;
 		const Param params[] = {
 			{"dirs", "/a:/b=ro"}, {"/c", "nfsro:/d"}, {"/e=f", "rw"}, {"delete", "first"}};
 		unsigned expected_count = 0;
 
 		for (const Param &p : params) {
-			unsigned before = ufs_options_branch_count(opts);
-			int ret = ufs_options_parse(opts, p.key, p.value, nullptr, 0);
+			unsigned before = uni_options_branch_count(opts);
+			int ret = uni_options_parse(opts, p.key, p.value, nullptr, 0);
 
 			if (ret) {
-				REQUIRE(ufs_options_branch_count(opts) == before);
+				REQUIRE(uni_options_branch_count(opts) == before);
 				return ret;
 			}
-			expected_count = ufs_options_branch_count(opts);
+			expected_count = uni_options_branch_count(opts);
 		}
 		REQUIRE(expected_count == 5);
-		REQUIRE(std::string(ufs_options_branch_path(opts, 4)) == "/e=f");
+		REQUIRE(std::string(uni_options_branch_path(opts, 4)) == "/e=f");
 		return 0;
 	};
 	auto cleanup = [&] {
-		ufs_options_destroy(opts);
+		uni_options_destroy(opts);
 		opts = nullptr;
 	};
 
@@ -382,18 +382,18 @@ TEST_CASE("options: remount add= at the top, before a branch, or at the bottom")
 		Change change;
 	};
 	const std::vector<Case> cases = {
-		{"/new", {UFS_CHANGE_ADD, "/new", std::nullopt, UFS_BRANCH_RW}},
-		{"/new=rw", {UFS_CHANGE_ADD, "/new", std::nullopt, UFS_BRANCH_RW}},
-		{"/new=ro", {UFS_CHANGE_ADD, "/new", std::nullopt, UFS_BRANCH_RO}},
-		{"/new=nfsro", {UFS_CHANGE_ADD, "/new", std::nullopt, UFS_BRANCH_NFSRO}},
-		{"/before:/new", {UFS_CHANGE_ADD, "/new", "/before", UFS_BRANCH_RW}},
-		{"/snaps/1:/snaps/2=ro", {UFS_CHANGE_ADD, "/snaps/2", "/snaps/1", UFS_BRANCH_RO}},
-		{":/new", {UFS_CHANGE_ADD, "/new", "", UFS_BRANCH_RW}},
-		{":/new=nfsro", {UFS_CHANGE_ADD, "/new", "", UFS_BRANCH_NFSRO}},
+		{"/new", {UNI_CHANGE_ADD, "/new", std::nullopt, UNI_BRANCH_RW}},
+		{"/new=rw", {UNI_CHANGE_ADD, "/new", std::nullopt, UNI_BRANCH_RW}},
+		{"/new=ro", {UNI_CHANGE_ADD, "/new", std::nullopt, UNI_BRANCH_RO}},
+		{"/new=nfsro", {UNI_CHANGE_ADD, "/new", std::nullopt, UNI_BRANCH_NFSRO}},
+		{"/before:/new", {UNI_CHANGE_ADD, "/new", "/before", UNI_BRANCH_RW}},
+		{"/snaps/1:/snaps/2=ro", {UNI_CHANGE_ADD, "/snaps/2", "/snaps/1", UNI_BRANCH_RO}},
+		{":/new", {UNI_CHANGE_ADD, "/new", "", UNI_BRANCH_RW}},
+		{":/new=nfsro", {UNI_CHANGE_ADD, "/new", "", UNI_BRANCH_NFSRO}},
 		/* as in dirs=, the mode follows the last '=' */
-		{"/x=y=ro", {UFS_CHANGE_ADD, "/x=y", std::nullopt, UFS_BRANCH_RO}},
-		{"/b:/x=y=rw", {UFS_CHANGE_ADD, "/x=y", "/b", UFS_BRANCH_RW}},
-		{"/", {UFS_CHANGE_ADD, "/", std::nullopt, UFS_BRANCH_RW}},
+		{"/x=y=ro", {UNI_CHANGE_ADD, "/x=y", std::nullopt, UNI_BRANCH_RO}},
+		{"/b:/x=y=rw", {UNI_CHANGE_ADD, "/x=y", "/b", UNI_BRANCH_RW}},
+		{"/", {UNI_CHANGE_ADD, "/", std::nullopt, UNI_BRANCH_RW}},
 	};
 
 	for (const Case &c : cases) {
@@ -403,7 +403,7 @@ TEST_CASE("options: remount add= at the top, before a branch, or at the bottom")
 		REQUIRE(o.parse("add", c.value) == 0);
 		CHECK(std::string(o.msg) == kUntouched);
 		CHECK(changes_of(o.opts) == Changes{c.change});
-		CHECK(ufs_options_branch_count(o.opts) == 0);
+		CHECK(uni_options_branch_count(o.opts) == 0);
 	}
 }
 
@@ -414,29 +414,29 @@ TEST_CASE("options: add='s anchor is NULL for the top and \"\" for the bottom")
 	REQUIRE(o.parse("add", "/top") == 0);
 	REQUIRE(o.parse("add", ":/bottom") == 0);
 	REQUIRE(o.parse("add", "/top:/second") == 0);
-	CHECK(ufs_options_change_anchor(o.opts, 0) == nullptr);
-	REQUIRE(ufs_options_change_anchor(o.opts, 1) != nullptr);
-	CHECK(ufs_options_change_anchor(o.opts, 1)[0] == '\0');
-	REQUIRE(ufs_options_change_anchor(o.opts, 2) != nullptr);
-	CHECK(std::string(ufs_options_change_anchor(o.opts, 2)) == "/top");
+	CHECK(uni_options_change_anchor(o.opts, 0) == nullptr);
+	REQUIRE(uni_options_change_anchor(o.opts, 1) != nullptr);
+	CHECK(uni_options_change_anchor(o.opts, 1)[0] == '\0');
+	REQUIRE(uni_options_change_anchor(o.opts, 2) != nullptr);
+	CHECK(std::string(uni_options_change_anchor(o.opts, 2)) == "/top");
 }
 
 TEST_CASE("options: remount's del= and mode= changes and incgen")
 {
 	Options o;
 
-	CHECK(ufs_options_incgen(o.opts) == 0);
+	CHECK(uni_options_incgen(o.opts) == 0);
 	REQUIRE(o.parse("mode", "/snaps/0=ro") == 0);
 	REQUIRE(o.parse("mode", "/x=y=nfsro") == 0);	/* the mode follows the last '=' */
 	REQUIRE(o.parse("del", "/old") == 0);
 	REQUIRE(o.parse("mode", "/b=rw") == 0);
 	REQUIRE(o.parse("incgen", nullptr) == 0);
-	CHECK(changes_of(o.opts) == Changes{{UFS_CHANGE_MODE, "/snaps/0", std::nullopt, UFS_BRANCH_RO},
-					    {UFS_CHANGE_MODE, "/x=y", std::nullopt, UFS_BRANCH_NFSRO},
-					    {UFS_CHANGE_DEL, "/old", std::nullopt, UFS_BRANCH_RW},
-					    {UFS_CHANGE_MODE, "/b", std::nullopt, UFS_BRANCH_RW}});
-	CHECK(ufs_options_incgen(o.opts) == 1);
-	CHECK(ufs_options_branch_count(o.opts) == 0);
+	CHECK(changes_of(o.opts) == Changes{{UNI_CHANGE_MODE, "/snaps/0", std::nullopt, UNI_BRANCH_RO},
+					    {UNI_CHANGE_MODE, "/x=y", std::nullopt, UNI_BRANCH_NFSRO},
+					    {UNI_CHANGE_DEL, "/old", std::nullopt, UNI_BRANCH_RW},
+					    {UNI_CHANGE_MODE, "/b", std::nullopt, UNI_BRANCH_RW}});
+	CHECK(uni_options_incgen(o.opts) == 1);
+	CHECK(uni_options_branch_count(o.opts) == 0);
 }
 
 TEST_CASE("options: remount changes of every kind stay in the order given")
@@ -451,22 +451,22 @@ TEST_CASE("options: remount changes of every kind stay in the order given")
 			 {"add", ":/c"},
 			 {"add", "/b:/d=nfsro"},
 			 {"del", "/c"}}) == 0);
-	CHECK(changes_of(o.opts) == Changes{{UFS_CHANGE_DEL, "/a", std::nullopt, UFS_BRANCH_RW},
-					    {UFS_CHANGE_ADD, "/a", std::nullopt, UFS_BRANCH_RO},
-					    {UFS_CHANGE_MODE, "/b", std::nullopt, UFS_BRANCH_RO},
-					    {UFS_CHANGE_ADD, "/c", "", UFS_BRANCH_RW},
-					    {UFS_CHANGE_ADD, "/d", "/b", UFS_BRANCH_NFSRO},
-					    {UFS_CHANGE_DEL, "/c", std::nullopt, UFS_BRANCH_RW}});
+	CHECK(changes_of(o.opts) == Changes{{UNI_CHANGE_DEL, "/a", std::nullopt, UNI_BRANCH_RW},
+					    {UNI_CHANGE_ADD, "/a", std::nullopt, UNI_BRANCH_RO},
+					    {UNI_CHANGE_MODE, "/b", std::nullopt, UNI_BRANCH_RO},
+					    {UNI_CHANGE_ADD, "/c", "", UNI_BRANCH_RW},
+					    {UNI_CHANGE_ADD, "/d", "/b", UNI_BRANCH_NFSRO},
+					    {UNI_CHANGE_DEL, "/c", std::nullopt, UNI_BRANCH_RW}});
 	/* the changes leave the branch list alone, and the other way round */
-	CHECK(o.branches() == Branches{{"/a", UFS_BRANCH_RW}, {"/b", UFS_BRANCH_RW}});
+	CHECK(o.branches() == Branches{{"/a", UNI_BRANCH_RW}, {"/b", UNI_BRANCH_RW}});
 	/* a rejected change is not added and does not disturb the others */
-	REQUIRE(o.parse("add", "/x:/y:/z") == -UFS_EINVAL);
-	REQUIRE(o.parse("del", "/a=ro") == -UFS_EINVAL);
-	REQUIRE(o.parse("mode", "/b") == -UFS_EINVAL);
-	REQUIRE(ufs_options_change_count(o.opts) == 6);
+	REQUIRE(o.parse("add", "/x:/y:/z") == -UNI_EINVAL);
+	REQUIRE(o.parse("del", "/a=ro") == -UNI_EINVAL);
+	REQUIRE(o.parse("mode", "/b") == -UNI_EINVAL);
+	REQUIRE(uni_options_change_count(o.opts) == 6);
 	REQUIRE(o.parse("del", "/d") == 0);
-	REQUIRE(ufs_options_change_count(o.opts) == 7);
-	CHECK(changes_of(o.opts).back() == Change{UFS_CHANGE_DEL, "/d", std::nullopt, UFS_BRANCH_RW});
+	REQUIRE(uni_options_change_count(o.opts) == 7);
+	CHECK(changes_of(o.opts).back() == Change{UNI_CHANGE_DEL, "/d", std::nullopt, UNI_BRANCH_RW});
 }
 
 TEST_CASE("options: show_options' octal escapes are decoded in every branch path")
@@ -475,11 +475,11 @@ TEST_CASE("options: show_options' octal escapes are decoded in every branch path
 
 	/* seq_path() escapes ",:= \t\n\\" as '\' and three octal digits */
 	REQUIRE(o.parse("dirs", "/a\\072b=ro:/c\\054d\\075e:/\\134x") == 0);
-	CHECK(o.branches() == Branches{{"/a:b", UFS_BRANCH_RO},
-				       {"/c,d=e", UFS_BRANCH_RW},
-				       {"/\\x", UFS_BRANCH_RW}});
+	CHECK(o.branches() == Branches{{"/a:b", UNI_BRANCH_RO},
+				       {"/c,d=e", UNI_BRANCH_RW},
+				       {"/\\x", UNI_BRANCH_RW}});
 	REQUIRE(o.parse("/f\\040g", "nfsro") == 0);	/* "dirs=...,/f\040g=nfsro" */
-	CHECK(o.branches().back() == std::pair<std::string, ufs_branch_mode>{"/f g", UFS_BRANCH_NFSRO});
+	CHECK(o.branches().back() == std::pair<std::string, uni_branch_mode>{"/f g", UNI_BRANCH_NFSRO});
 
 	REQUIRE(o.parse("add", "/a\\072b:/new\\011tab=ro") == 0);
 	/* an escaped ':' or '=' splits nothing */
@@ -487,11 +487,11 @@ TEST_CASE("options: show_options' octal escapes are decoded in every branch path
 	REQUIRE(o.parse("del", "/x\\075ro") == 0);
 	REQUIRE(o.parse("mode", "/n\\012l\\134=nfsro") == 0);
 	REQUIRE(o.parse("add", ":/\\057z") == 0);
-	CHECK(changes_of(o.opts) == Changes{{UFS_CHANGE_ADD, "/new\ttab", "/a:b", UFS_BRANCH_RO},
-					    {UFS_CHANGE_ADD, "/p:q:r", std::nullopt, UFS_BRANCH_RW},
-					    {UFS_CHANGE_DEL, "/x=ro", std::nullopt, UFS_BRANCH_RW},
-					    {UFS_CHANGE_MODE, "/n\nl\\", std::nullopt, UFS_BRANCH_NFSRO},
-					    {UFS_CHANGE_ADD, "//z", "", UFS_BRANCH_RW}});
+	CHECK(changes_of(o.opts) == Changes{{UNI_CHANGE_ADD, "/new\ttab", "/a:b", UNI_BRANCH_RO},
+					    {UNI_CHANGE_ADD, "/p:q:r", std::nullopt, UNI_BRANCH_RW},
+					    {UNI_CHANGE_DEL, "/x=ro", std::nullopt, UNI_BRANCH_RW},
+					    {UNI_CHANGE_MODE, "/n\nl\\", std::nullopt, UNI_BRANCH_NFSRO},
+					    {UNI_CHANGE_ADD, "//z", "", UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: a backslash that starts no octal escape is kept")
@@ -500,13 +500,13 @@ TEST_CASE("options: a backslash that starts no octal escape is kept")
 
 	/* not three octal digits, or past \377 */
 	REQUIRE(o.parse("dirs", "/a\\b:/c\\08:/d\\400:/e\\07:/f\\") == 0);
-	CHECK(o.branches() == Branches{{"/a\\b", UFS_BRANCH_RW},
-				       {"/c\\08", UFS_BRANCH_RW},
-				       {"/d\\400", UFS_BRANCH_RW},
-				       {"/e\\07", UFS_BRANCH_RW},
-				       {"/f\\", UFS_BRANCH_RW}});
+	CHECK(o.branches() == Branches{{"/a\\b", UNI_BRANCH_RW},
+				       {"/c\\08", UNI_BRANCH_RW},
+				       {"/d\\400", UNI_BRANCH_RW},
+				       {"/e\\07", UNI_BRANCH_RW},
+				       {"/f\\", UNI_BRANCH_RW}});
 	REQUIRE(o.parse("del", "/g\\1234") == 0);	/* \123 is 'S', then a '4' */
-	CHECK(changes_of(o.opts) == Changes{{UFS_CHANGE_DEL, "/gS4", std::nullopt, UFS_BRANCH_RW}});
+	CHECK(changes_of(o.opts) == Changes{{UNI_CHANGE_DEL, "/gS4", std::nullopt, UNI_BRANCH_RW}});
 }
 
 TEST_CASE("options: duplicates and the length limit count decoded paths")
@@ -514,7 +514,7 @@ TEST_CASE("options: duplicates and the length limit count decoded paths")
 	{
 		Options o;
 
-		REQUIRE(o.parse("dirs", "/a:/\\141") == -UFS_EINVAL);
+		REQUIRE(o.parse("dirs", "/a:/\\141") == -UNI_EINVAL);
 		CHECK(std::string(o.msg) == "branch /\\141 listed twice");
 	}
 	{
@@ -523,14 +523,14 @@ TEST_CASE("options: duplicates and the length limit count decoded paths")
 		Options o;
 
 		REQUIRE(o.parse("dirs", (longest + "=ro").c_str()) == 0);
-		REQUIRE(std::strlen(ufs_options_branch_path(o.opts, 0)) == 4095);
-		REQUIRE(o.parse("add", (longest + "q").c_str()) == -UFS_EINVAL);
+		REQUIRE(std::strlen(uni_options_branch_path(o.opts, 0)) == 4095);
+		REQUIRE(o.parse("add", (longest + "q").c_str()) == -UNI_EINVAL);
 		CHECK(std::string(o.msg) == "branch path too long");
 		REQUIRE(o.parse("add", (":" + longest).c_str()) == 0);
-		REQUIRE(std::strlen(ufs_options_change_path(o.opts, 0)) == 4095);
-		REQUIRE(o.parse("add", (longest + "q:/new").c_str()) == -UFS_EINVAL);
+		REQUIRE(std::strlen(uni_options_change_path(o.opts, 0)) == 4095);
+		REQUIRE(o.parse("add", (longest + "q:/new").c_str()) == -UNI_EINVAL);
 		CHECK(std::string(o.msg) == "branch path too long");
-		REQUIRE(ufs_options_change_count(o.opts) == 1);
+		REQUIRE(uni_options_change_count(o.opts) == 1);
 	}
 }
 
@@ -599,9 +599,9 @@ TEST_CASE("options: bad remount changes are refused, each with its reason")
 		Options o;
 
 		INFO(c.key << "=" << (c.value ? c.value : "(null)") << " expected: " << c.message);
-		REQUIRE(o.parse(c.key, c.value) == -UFS_EINVAL);
+		REQUIRE(o.parse(c.key, c.value) == -UNI_EINVAL);
 		CHECK(std::string(o.msg) == c.message);
-		CHECK(ufs_options_change_count(o.opts) == 0);
+		CHECK(uni_options_change_count(o.opts) == 0);
 	}
 }
 
@@ -609,9 +609,9 @@ TEST_CASE("options: a NUL byte is refused in dirs= too")
 {
 	Options o;
 
-	REQUIRE(o.parse("dirs", "/a:/b\\000") == -UFS_EINVAL);
+	REQUIRE(o.parse("dirs", "/a:/b\\000") == -UNI_EINVAL);
 	CHECK(std::string(o.msg) == "NUL byte (\\000) in branch path /b\\000");
-	CHECK(ufs_options_branch_count(o.opts) == 0);
+	CHECK(uni_options_branch_count(o.opts) == 0);
 }
 
 TEST_CASE("options: out-of-range change queries are harmless")
@@ -621,48 +621,48 @@ TEST_CASE("options: out-of-range change queries are harmless")
 	REQUIRE(o.parse("del", "/a") == 0);
 	REQUIRE(o.parse("mode", "/b=ro") == 0);
 	/* only add= has an anchor */
-	CHECK(ufs_options_change_anchor(o.opts, 0) == nullptr);
-	CHECK(ufs_options_change_anchor(o.opts, 1) == nullptr);
-	CHECK(ufs_options_change_path(o.opts, 2) == nullptr);
-	CHECK(ufs_options_change_anchor(o.opts, 2) == nullptr);
-	CHECK(ufs_options_change_kind(o.opts, 2) == UFS_CHANGE_MODE);
-	CHECK(ufs_options_change_mode(o.opts, 2) == UFS_BRANCH_RW);
-	CHECK(ufs_options_change_count(nullptr) == 0);
-	CHECK(ufs_options_change_path(nullptr, 0) == nullptr);
-	CHECK(ufs_options_change_anchor(nullptr, 0) == nullptr);
-	CHECK(ufs_options_incgen(nullptr) == 0);
+	CHECK(uni_options_change_anchor(o.opts, 0) == nullptr);
+	CHECK(uni_options_change_anchor(o.opts, 1) == nullptr);
+	CHECK(uni_options_change_path(o.opts, 2) == nullptr);
+	CHECK(uni_options_change_anchor(o.opts, 2) == nullptr);
+	CHECK(uni_options_change_kind(o.opts, 2) == UNI_CHANGE_MODE);
+	CHECK(uni_options_change_mode(o.opts, 2) == UNI_BRANCH_RW);
+	CHECK(uni_options_change_count(nullptr) == 0);
+	CHECK(uni_options_change_path(nullptr, 0) == nullptr);
+	CHECK(uni_options_change_anchor(nullptr, 0) == nullptr);
+	CHECK(uni_options_incgen(nullptr) == 0);
 }
 
 TEST_CASE("options: every allocation failure in a change is ENOMEM and changes nothing")
 {
-	ufs_options *opts = nullptr;
+	uni_options *opts = nullptr;
 	auto attempt = [&]() -> int {
-		opts = ufs_options_create();
+		opts = uni_options_create();
 		if (!opts)
-			return -UFS_ENOMEM;
+			return -UNI_ENOMEM;
 		const Param params[] = {{"add", "/a\\072b:/new=ro"}, {"del", "/old"},
 					{"mode", "/b=nfsro"}, {"add", ":/c"}};
 		unsigned expected_count = 0;
 
 		for (const Param &p : params) {
-			unsigned before = ufs_options_change_count(opts);
-			int ret = ufs_options_parse(opts, p.key, p.value, nullptr, 0);
+			unsigned before = uni_options_change_count(opts);
+			int ret = uni_options_parse(opts, p.key, p.value, nullptr, 0);
 
 			if (ret) {
-				REQUIRE(ufs_options_change_count(opts) == before);
+				REQUIRE(uni_options_change_count(opts) == before);
 				return ret;
 			}
-			expected_count = ufs_options_change_count(opts);
+			expected_count = uni_options_change_count(opts);
 		}
 		REQUIRE(expected_count == 4);
-		REQUIRE(changes_of(opts) == Changes{{UFS_CHANGE_ADD, "/new", "/a:b", UFS_BRANCH_RO},
-						    {UFS_CHANGE_DEL, "/old", std::nullopt, UFS_BRANCH_RW},
-						    {UFS_CHANGE_MODE, "/b", std::nullopt, UFS_BRANCH_NFSRO},
-						    {UFS_CHANGE_ADD, "/c", "", UFS_BRANCH_RW}});
+		REQUIRE(changes_of(opts) == Changes{{UNI_CHANGE_ADD, "/new", "/a:b", UNI_BRANCH_RO},
+						    {UNI_CHANGE_DEL, "/old", std::nullopt, UNI_BRANCH_RW},
+						    {UNI_CHANGE_MODE, "/b", std::nullopt, UNI_BRANCH_NFSRO},
+						    {UNI_CHANGE_ADD, "/c", "", UNI_BRANCH_RW}});
 		return 0;
 	};
 	auto cleanup = [&] {
-		ufs_options_destroy(opts);
+		uni_options_destroy(opts);
 		opts = nullptr;
 	};
 

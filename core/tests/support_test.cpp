@@ -12,14 +12,14 @@
 #include "text.h"
 #include "vector.h"
 
-using namespace ufs;
+using namespace uni;
 
 namespace {
 
 Result<int> half(int n)
 {
 	if (n % 2)
-		return Error(UFS_EINVAL);
+		return Error(UNI_EINVAL);
 	return n / 2;
 }
 
@@ -55,12 +55,12 @@ TEST_CASE("support: Result and TRY pass values and errors along")
 	REQUIRE(q.value() == 3);
 	Result<int> bad = quarter(6);
 	REQUIRE(bad.is_error());
-	REQUIRE(bad.error().code() == UFS_EINVAL);
-	REQUIRE(bad.error().to_errno() == -UFS_EINVAL);
+	REQUIRE(bad.error().code() == UNI_EINVAL);
+	REQUIRE(bad.error().to_errno() == -UNI_EINVAL);
 	REQUIRE(to_errno(check_even(4)) == 0);
-	REQUIRE(to_errno(check_even(5)) == -UFS_EINVAL);
-	REQUIRE(to_errno(from_env(-UFS_EIO)) == -UFS_EIO);
-	REQUIRE(to_errno(from_env(7)) == -UFS_EIO);
+	REQUIRE(to_errno(check_even(5)) == -UNI_EINVAL);
+	REQUIRE(to_errno(from_env(-UNI_EIO)) == -UNI_EIO);
+	REQUIRE(to_errno(from_env(7)) == -UNI_EIO);
 	REQUIRE(to_errno(from_env(0)) == 0);
 }
 
@@ -117,7 +117,7 @@ TEST_CASE("support: MessageWriter truncates and terminates")
 	REQUIRE(std::string(buf) == "x");
 	MessageWriter none(nullptr, 0);
 	none.set("ignored");
-	REQUIRE(invalid(none, "x").code() == UFS_EINVAL);
+	REQUIRE(invalid(none, "x").code() == UNI_EINVAL);
 }
 
 TEST_CASE("support: Vector grows, inserts and removes owning elements")
@@ -130,7 +130,7 @@ TEST_CASE("support: Vector grows, inserts and removes owning elements")
 	REQUIRE_FALSE(v.try_insert(0, make("first").release_value()).is_error());
 	REQUIRE_FALSE(v.try_insert(50, make("middle").release_value()).is_error());
 	REQUIRE_FALSE(v.try_insert(v.size(), make("last").release_value()).is_error());
-	REQUIRE(v.try_insert(v.size() + 1, StringBuf()).error().code() == UFS_EINVAL);
+	REQUIRE(v.try_insert(v.size() + 1, StringBuf()).error().code() == UNI_EINVAL);
 	REQUIRE(v.size() == 103);
 	REQUIRE(std::string(v[0].c_str()) == "first");
 	REQUIRE(std::string(v[1].c_str()) == "0");
@@ -156,7 +156,7 @@ TEST_CASE("support: a Vector that cannot grow is left as it was")
 		REQUIRE_FALSE(v.try_append(i).is_error());
 	REQUIRE(v.capacity() == 4);
 	test_env::fail_allocation(1);
-	REQUIRE(v.try_append(4).error().code() == UFS_ENOMEM);
+	REQUIRE(v.try_append(4).error().code() == UNI_ENOMEM);
 	test_env::fail_allocation(0);
 	REQUIRE(v.size() == 4);
 	REQUIRE(v[3] == 3);
@@ -167,7 +167,7 @@ TEST_CASE("support: a Vector that cannot grow is left as it was")
 	REQUIRE_FALSE(v.try_resize(10, -1).is_error());
 	REQUIRE(v[9] == -1);
 	/* sizes that would overflow are refused, not wrapped */
-	REQUIRE(v.try_reserve(kUsizeMax / 2).error().code() == UFS_ENOMEM);
+	REQUIRE(v.try_reserve(kUsizeMax / 2).error().code() == UNI_ENOMEM);
 }
 
 TEST_CASE("support: NameSet holds each name once")
@@ -206,7 +206,7 @@ TEST_CASE("support: NameSet survives allocation failures")
 		[&]() -> int {
 			set = try_new<NameSet>();
 			if (!set)
-				return -UFS_ENOMEM;
+				return -UNI_ENOMEM;
 			for (int i = 0; i < 200; ++i) {
 				std::string name = "n" + std::to_string(i);
 				Result<bool> added = set->try_insert(name.c_str());
@@ -216,7 +216,7 @@ TEST_CASE("support: NameSet survives allocation failures")
 					return added.error().to_errno();
 				}
 			}
-			return set->size() == 200 ? 0 : -UFS_EIO;
+			return set->size() == 200 ? 0 : -UNI_EIO;
 		},
 		[&] {
 			delete_object(set);

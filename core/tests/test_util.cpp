@@ -6,30 +6,30 @@
 
 #include <stdexcept>
 
-TestUnion::TestUnion(unsigned branches, std::vector<ufs_branch_mode> modes)
-	: fs(branches), table(ufs_branch_table_create(branches))
+TestUnion::TestUnion(unsigned branches, std::vector<uni_branch_mode> modes)
+	: fs(branches), table(uni_branch_table_create(branches))
 {
 	if (!table)
 		throw std::runtime_error("branch table: out of memory");
 	for (unsigned i = 0; i < branches; ++i) {
-		ufs_branch branch{&fs, i < modes.size() ? modes[i] : UFS_BRANCH_RW, i};
+		uni_branch branch{&fs, i < modes.size() ? modes[i] : UNI_BRANCH_RW, i};
 
-		if (ufs_branch_table_insert(table, i, &branch))
+		if (uni_branch_table_insert(table, i, &branch))
 			throw std::runtime_error("branch table insert failed");
-		fs.set_readonly(i, branch.mode != UFS_BRANCH_RW);
+		fs.set_readonly(i, branch.mode != UNI_BRANCH_RW);
 	}
 }
 
 TestUnion::~TestUnion()
 {
-	ufs_branch_table_destroy(table);
+	uni_branch_table_destroy(table);
 }
 
 Lower::Lower(memfs::Fs &fs) : fs_(fs), handles_(fs.branch_count(), nullptr)
 {
 	set_.start = -1;
 	set_.end = -1;
-	set_.kind = UFS_KIND_NONE;
+	set_.kind = UNI_KIND_NONE;
 	set_.handles = handles_.data();
 }
 
@@ -39,7 +39,7 @@ Lower::Lower(memfs::Fs &fs, Roots) : Lower(fs)
 		handles_[b] = fs.get(fs.root(b));
 	set_.start = 0;
 	set_.end = static_cast<int>(fs.branch_count()) - 1;
-	set_.kind = UFS_KIND_DIR;
+	set_.kind = UNI_KIND_DIR;
 }
 
 memfs::Node *Lower::node(unsigned branch) const
@@ -64,33 +64,33 @@ void Lower::release()
 		handle = nullptr;
 	}
 	set_.start = set_.end = -1;
-	set_.kind = UFS_KIND_NONE;
+	set_.kind = UNI_KIND_NONE;
 }
 
 int resolve(TestUnion &u, Lower &parent, std::string_view name, Lower &out)
 {
 	out.release();
-	return ufs_lookup_resolve(u.table, u.fs.ops(), u.fs.env(), parent.set(), name.data(),
+	return uni_lookup_resolve(u.table, u.fs.ops(), u.fs.env(), parent.set(), name.data(),
 				  static_cast<unsigned>(name.size()), out.set());
 }
 
 int list_dir(TestUnion &u, Lower &dir, std::vector<Listing> &out)
 {
-	ufs_dirlist *list = nullptr;
-	int ret = ufs_dirlist_build(u.table, u.fs.ops(), u.fs.env(), dir.set(), &list);
+	uni_dirlist *list = nullptr;
+	int ret = uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), dir.set(), &list);
 
 	out.clear();
 	if (ret)
 		return ret;
-	for (unsigned i = 0; i < ufs_dirlist_count(list); ++i) {
+	for (unsigned i = 0; i < uni_dirlist_count(list); ++i) {
 		const char *name;
 		unsigned len, dtype;
 		unsigned long long ino;
 
-		ufs_dirlist_entry(list, i, &name, &len, &ino, &dtype);
+		uni_dirlist_entry(list, i, &name, &len, &ino, &dtype);
 		out.push_back(Listing{std::string(name, len), ino, dtype});
 	}
-	ufs_dirlist_destroy(list);
+	uni_dirlist_destroy(list);
 	return 0;
 }
 

@@ -3,8 +3,8 @@
  * test_util.h - fixtures shared by the core's tests: a union of memfs
  * branches, lower sets that own their references, and listing helpers.
  */
-#ifndef UFS_TESTS_TEST_UTIL_H
-#define UFS_TESTS_TEST_UTIL_H
+#ifndef UNI_TESTS_TEST_UTIL_H
+#define UNI_TESTS_TEST_UTIL_H
 
 #include <string>
 #include <string_view>
@@ -13,12 +13,12 @@
 #include <catch2/catch.hpp>
 
 #include "memfs.h"
-#include "ufs_core.h"
+#include "uni_core.h"
 
 /* Branch i is its own filesystem (fs_index i); modes default to rw (others read-only in memfs). */
 class TestUnion {
 public:
-	explicit TestUnion(unsigned branches, std::vector<ufs_branch_mode> modes = {});
+	explicit TestUnion(unsigned branches, std::vector<uni_branch_mode> modes = {});
 	~TestUnion();
 	TestUnion(const TestUnion &) = delete;
 	TestUnion &operator=(const TestUnion &) = delete;
@@ -26,10 +26,10 @@ public:
 	unsigned count() const { return fs.branch_count(); }
 
 	memfs::Fs fs;
-	ufs_branch_table *table;
+	uni_branch_table *table;
 };
 
-/* A ufs_lower_set whose references this object owns and puts. */
+/* A uni_lower_set whose references this object owns and puts. */
 class Lower {
 public:
 	/* Empty: room for every branch, nothing held (an out parameter). */
@@ -41,10 +41,10 @@ public:
 	Lower(const Lower &) = delete;
 	Lower &operator=(const Lower &) = delete;
 
-	ufs_lower_set *set() { return &set_; }
+	uni_lower_set *set() { return &set_; }
 	int start() const { return set_.start; }
 	int end() const { return set_.end; }
-	ufs_kind kind() const { return set_.kind; }
+	uni_kind kind() const { return set_.kind; }
 	memfs::Node *node(unsigned branch) const;
 	/* References held right now. */
 	long held() const;
@@ -53,7 +53,7 @@ public:
 private:
 	memfs::Fs &fs_;
 	std::vector<void *> handles_;
-	ufs_lower_set set_;
+	uni_lower_set set_;
 };
 
 int resolve(TestUnion &u, Lower &parent, std::string_view name, Lower &out);
@@ -78,4 +78,4 @@ std::string join(const std::vector<std::string> &items);
 		REQUIRE((fs).outstanding_refs() == (held));          \
 	} while (0)
 
-#endif /* UFS_TESTS_TEST_UTIL_H */
+#endif /* UNI_TESTS_TEST_UTIL_H */

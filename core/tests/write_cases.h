@@ -8,8 +8,8 @@
  * failure that leaves every branch as it was. nullptr: same as the mode
  * before it (whiteout as all, first as whiteout).
  */
-#ifndef UFS_TESTS_WRITE_CASES_H
-#define UFS_TESTS_WRITE_CASES_H
+#ifndef UNI_TESTS_WRITE_CASES_H
+#define UNI_TESTS_WRITE_CASES_H
 
 #include <string>
 #include <vector>
@@ -29,4 +29,4 @@ const std::vector<WriteCase> &write_cases();
 /* The expectation of one case under delete mode index 0..2, nullptr resolved. */
 std::string expectation(const WriteCase &c, int mode);
 
-#endif /* UFS_TESTS_WRITE_CASES_H */
+#endif /* UNI_TESTS_WRITE_CASES_H */

@@ -43,7 +43,7 @@ Baseline clean_run(const WriteCase &c, int mode)
 	base.before_dump = u->fs.dump();
 	base.before_view = union_view(*u);
 	unsigned long allocations = test_env::allocation_count();
-	base.ret = run_op(*u, static_cast<ufs_delete_mode>(mode), c.op, c.path, c.path2, &options);
+	base.ret = run_op(*u, static_cast<uni_delete_mode>(mode), c.op, c.path, c.path2, &options);
 	base.allocations = test_env::allocation_count() - allocations;
 	base.calls = options.calls;
 	base.after_view = union_view(*u);
@@ -61,7 +61,7 @@ void check_outcome(TestUnion &u, const Baseline &base, int ret, int mode)
 	} else {
 		CHECK(ret != 0);
 		CHECK(view == base.before_view);
-		if (mode != UFS_DELETE_ALL && !has_leftovers)
+		if (mode != UNI_DELETE_ALL && !has_leftovers)
 			CHECK(u.fs.dump() == base.before_dump);
 	}
 	INFO("violations: " << join(u.fs.violations()));
@@ -89,7 +89,7 @@ unsigned long sweep_lower_failures(int error)
 				fault.times = 1;
 				fault.error = -error;
 				options.fault = fault;
-				int ret = run_op(*u, static_cast<ufs_delete_mode>(mode), c.op, c.path,
+				int ret = run_op(*u, static_cast<uni_delete_mode>(mode), c.op, c.path,
 						 c.path2, &options);
 				INFO("lower operations: " << join(u->fs.write_log()) << "; result " << ret);
 				CHECK(u->fs.fault_fired());
@@ -135,7 +135,7 @@ TEST_CASE("write faults: each allocation failing, in every case and mode")
 				long live = test_env::live_allocations();
 
 				options.fail_allocation = nth;
-				int ret = run_op(*u, static_cast<ufs_delete_mode>(mode), c.op, c.path,
+				int ret = run_op(*u, static_cast<uni_delete_mode>(mode), c.op, c.path,
 						 c.path2, &options);
 				CHECK(options.allocation_failed);
 				CHECK((ret == 0 || ret == -ENOMEM || ret == base.ret));

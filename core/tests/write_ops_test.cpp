@@ -35,7 +35,7 @@ void check_clean(TestUnion &u)
 }
 
 /* Runs op with one injected fault; returns the result. */
-int run_with_fault(TestUnion &u, ufs_delete_mode mode, const std::string &op,
+int run_with_fault(TestUnion &u, uni_delete_mode mode, const std::string &op,
 		   const std::string &path, const std::string &path2, Fault fault)
 {
 	RunOptions options;
@@ -50,7 +50,7 @@ TEST_CASE("write: a hard link in the source's branch is the same inode")
 {
 	auto u = make_union("b0: -  b1: /a", "rw rw");
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "link", "/a", "/b") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "link", "/a", "/b") == 0);
 	memfs::Node *a = u->fs.find(1, "/a");
 	memfs::Node *b = u->fs.find(1, "/b");
 	REQUIRE(a);
@@ -65,7 +65,7 @@ TEST_CASE("write: a link of a source on a read-only branch links its copy")
 	auto u = make_union("b0: -  b1: /a", "rw ro");
 	RunOptions options;
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "link", "/a", "/b", &options) == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "link", "/a", "/b", &options) == 0);
 	CHECK(options.result == "0..0 other [0]");
 	CHECK(u->fs.find(0, "/a")->inode == u->fs.find(0, "/b")->inode);
 	CHECK(u->fs.find(1, "/a")->inode->nlink == 1);
@@ -83,7 +83,7 @@ TEST_CASE("write: copyup copies data, mode, xattrs, symlink targets and devices,
 	u->fs.add_symlink(1, "/l", "somewhere");
 	u->fs.add_special(1, "/c", memfs::kIfChr | 0620, 0x0801);
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "copyup", "/d/f") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "copyup", "/d/f") == 0);
 	memfs::Node *copy = u->fs.find(0, "/d/f");
 	REQUIRE(copy);
 	CHECK(copy->data() == "contents");
@@ -93,11 +93,11 @@ TEST_CASE("write: copyup copies data, mode, xattrs, symlink targets and devices,
 	/* the parent chain keeps its attributes */
 	CHECK(u->fs.find(0, "/d")->inode->mode == 0711);
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "copyup", "/l") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "copyup", "/l") == 0);
 	CHECK(u->fs.find(0, "/l")->kind == memfs::Kind::kSymlink);
 	CHECK(u->fs.find(0, "/l")->data() == "somewhere");
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "copyup", "/c") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "copyup", "/c") == 0);
 	CHECK(u->fs.find(0, "/c")->inode->mode == (memfs::kIfChr | 0620));
 	CHECK(u->fs.find(0, "/c")->inode->rdev == 0x0801);
 	check_clean(*u);
@@ -109,29 +109,29 @@ TEST_CASE("write: copyup for open(O_TRUNC) copies no data")
 	Tree tree(*u);
 	Entry entry(tree, *u, "/a");
 	Lower out(u->fs);
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
 
-	REQUIRE(ufs_copyup(&ctx, entry.get(), 0, out.set()) == 0);
+	REQUIRE(uni_copyup(&ctx, entry.get(), 0, out.set()) == 0);
 	CHECK(u->fs.find(0, "/a")->data().empty());
 	CHECK(u->fs.find(1, "/a")->data() == "b1");
 }
 
 TEST_CASE("write: immutable and append-only objects are not copied up, deleted or renamed")
 {
-	for (unsigned flag : {UFS_ATTR_IMMUTABLE, UFS_ATTR_APPEND}) {
+	for (unsigned flag : {UNI_ATTR_IMMUTABLE, UNI_ATTR_APPEND}) {
 		INFO("flag " << flag);
 		auto u = make_union("b0: /a  b1: /a /b", "rw ro");
 		u->fs.find(1, "/b")->inode->flags = flag;
 		u->fs.find(0, "/a")->inode->flags = flag;
 		std::string before = u->fs.dump();
 
-		CHECK(run_op(*u, UFS_DELETE_ALL, "copyup", "/b") == -EPERM);
-		CHECK(run_op(*u, UFS_DELETE_ALL, "link", "/b", "/c") == -EPERM);
-		CHECK(run_op(*u, UFS_DELETE_ALL, "unlink", "/b") == -EPERM);
-		CHECK(run_op(*u, UFS_DELETE_ALL, "rename", "/b", "/c") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "copyup", "/b") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "link", "/b", "/c") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "unlink", "/b") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "rename", "/b", "/c") == -EPERM);
 		/* the lower copy of /a stays: the refusal comes before anything is removed */
-		CHECK(run_op(*u, UFS_DELETE_ALL, "unlink", "/a") == -EPERM);
-		CHECK(run_op(*u, UFS_DELETE_ALL, "rename", "/a", "/c") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "unlink", "/a") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "rename", "/a", "/c") == -EPERM);
 		CHECK(u->fs.dump() == before);
 		check_clean(*u);
 	}
@@ -140,15 +140,15 @@ TEST_CASE("write: immutable and append-only objects are not copied up, deleted o
 TEST_CASE("write: a read-only directory is not copied up to create in it when immutable")
 {
 	auto u = make_union("b0: -  b1: /d/ /e/ /e/f", "rw ro");
-	u->fs.find(1, "/d")->inode->flags = UFS_ATTR_IMMUTABLE;
-	u->fs.find(1, "/e")->inode->flags = UFS_ATTR_APPEND;
+	u->fs.find(1, "/d")->inode->flags = UNI_ATTR_IMMUTABLE;
+	u->fs.find(1, "/e")->inode->flags = UNI_ATTR_APPEND;
 	std::string before = u->fs.dump();
 
-	CHECK(run_op(*u, UFS_DELETE_ALL, "create", "/d/f") == -EPERM);
-	CHECK(run_op(*u, UFS_DELETE_ALL, "unlink", "/e/f") == -EPERM);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "create", "/d/f") == -EPERM);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "unlink", "/e/f") == -EPERM);
 	CHECK(u->fs.dump() == before);
 	/* appending to an append-only directory is fine */
-	CHECK(run_op(*u, UFS_DELETE_ALL, "create", "/e/g") == 0);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "create", "/e/g") == 0);
 	CHECK(u->fs.dump() == "b0: /e/ /e/g  b1: /d/ /e/ /e/f");
 	check_clean(*u);
 }
@@ -180,7 +180,7 @@ TEST_CASE("write: ENOSPC on copy_up leaves every branch unchanged")
 			Fault fault = fault_on(Op::kCopyUp, ENOSPC);
 
 			fault.skip = skip;
-			int ret = run_with_fault(*u, UFS_DELETE_ALL, c.op, c.path, c.path2, fault);
+			int ret = run_with_fault(*u, UNI_DELETE_ALL, c.op, c.path, c.path2, fault);
 			if (!u->fs.fault_fired())
 				continue;
 			CHECK(ret == -ENOSPC);
@@ -196,18 +196,18 @@ TEST_CASE("write: a full or read-only-mounted branch sends the copy to the next 
 		INFO("errno " << error);
 		auto u = make_union("b0: -  b1: -  b2: /d/ /d/a", "rw rw ro");
 
-		REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "copyup", "/d/a", "",
+		REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "copyup", "/d/a", "",
 				       fault_on(Op::kAnyWrite, error, 1)) == 0);
 		CHECK(u->fs.dump() == "b0: /d/ /d/a  b1: -  b2: /d/ /d/a");
 		check_clean(*u);
 	}
 	/* other errors are final */
 	auto u = make_union("b0: -  b1: -  b2: /d/ /d/a", "rw rw ro");
-	CHECK(run_with_fault(*u, UFS_DELETE_ALL, "copyup", "/d/a", "",
+	CHECK(run_with_fault(*u, UNI_DELETE_ALL, "copyup", "/d/a", "",
 			     fault_on(Op::kCopyUp, EIO, 1)) == -EIO);
 	CHECK(u->fs.dump() == "b0: -  b1: -  b2: /d/ /d/a");
 	/* and the first error is reported when every branch refuses */
-	CHECK(run_with_fault(*u, UFS_DELETE_ALL, "create", "/d/n", "",
+	CHECK(run_with_fault(*u, UNI_DELETE_ALL, "create", "/d/n", "",
 			     fault_on(Op::kAnyWrite, ENOSPC)) == -ENOSPC);
 	CHECK(u->fs.dump() == "b0: -  b1: -  b2: /d/ /d/a");
 	check_clean(*u);
@@ -218,13 +218,13 @@ TEST_CASE("write: delete=all removes lower instances first, the top last")
 	auto u = make_union("b0: /f  b1: /f  b2: /f", "rw rw rw");
 
 	u->fs.reset_log();
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "unlink", "/f") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "unlink", "/f") == 0);
 	CHECK(u->fs.write_log() ==
 	      std::vector<std::string>{"unlink 2:/f", "unlink 1:/f", "unlink 0:/f"});
 
 	auto v = make_union("b0: /d/ /d/.wh.x  b1: /d/ /d/.wh.y  b2: /d/", "rw rw rw");
 	v->fs.reset_log();
-	REQUIRE(run_op(*v, UFS_DELETE_ALL, "rmdir", "/d") == 0);
+	REQUIRE(run_op(*v, UNI_DELETE_ALL, "rmdir", "/d") == 0);
 	CHECK(v->fs.write_log() ==
 	      std::vector<std::string>{"rmdir 2:/d", "unlink 1:/d/.wh.y", "rmdir 1:/d",
 				       "unlink 0:/d/.wh.x", "rmdir 0:/d"});
@@ -237,7 +237,7 @@ TEST_CASE("write: an intermediate failure turns into a whiteout; the result is t
 	auto u = make_union("b0: /f  b1: /f  b2: /f", "rw rw rw");
 
 	u->fs.reset_log();
-	REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "unlink", "/f", "",
+	REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "unlink", "/f", "",
 			       fault_on(Op::kUnlink, EBUSY, 1)) == 0);
 	CHECK(u->fs.write_log() ==
 	      std::vector<std::string>{"unlink 2:/f", "create 0:/.wh.f", "unlink 0:/f"});
@@ -248,7 +248,7 @@ TEST_CASE("write: an intermediate failure turns into a whiteout; the result is t
 	auto v = make_union("b0: /f  b1: /f", "rw ro");
 	Fault once = fault_on(Op::kUnlink, EBUSY, 0);
 	once.times = 1;
-	CHECK(run_with_fault(*v, UFS_DELETE_ALL, "unlink", "/f", "", once) == -EBUSY);
+	CHECK(run_with_fault(*v, UNI_DELETE_ALL, "unlink", "/f", "", once) == -EBUSY);
 	CHECK(v->fs.dump() == "b0: /f  b1: /f");
 	check_clean(*u);
 	check_clean(*v);
@@ -261,7 +261,7 @@ TEST_CASE("write: a directory rename renames each instance in its branch, lowest
 	RunOptions options;
 
 	u->fs.reset_log();
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "rename", "/d", "/e", &options) == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "rename", "/d", "/e", &options) == 0);
 	CHECK(u->fs.write_log() ==
 	      std::vector<std::string>{"rename 1:/d -> /e", "rename 0:/d -> /e"});
 	CHECK(options.result == "0..1 dir [0 1]");
@@ -276,17 +276,17 @@ TEST_CASE("write: a directory that cannot stay in place is rebuilt and flagged")
 	auto u = make_union("b0: /d/ /d/x  b1: /d/ /d/y", "rw ro");
 	RunOptions options;
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "rename", "/d", "/e", &options) == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "rename", "/d", "/e", &options) == 0);
 	CHECK(options.result == "0..0 dir [0]");
-	CHECK(options.flags == UFS_RENAME_COPIED);
+	CHECK(options.flags == UNI_RENAME_COPIED);
 
 	auto v = make_union("b0: -  b1: /d/ /d/y", "rw ro");
-	REQUIRE(run_op(*v, UFS_DELETE_ALL, "rename", "/d", "/e", &options) == 0);
+	REQUIRE(run_op(*v, UNI_DELETE_ALL, "rename", "/d", "/e", &options) == 0);
 	CHECK(options.result == "0..0 dir [0]");
-	CHECK(options.flags == UFS_RENAME_COPIED);
+	CHECK(options.flags == UNI_RENAME_COPIED);
 
 	auto w = make_union("b0: -  b1: /a", "rw ro");
-	REQUIRE(run_op(*w, UFS_DELETE_ALL, "rename", "/a", "/b", &options) == 0);
+	REQUIRE(run_op(*w, UNI_DELETE_ALL, "rename", "/a", "/b", &options) == 0);
 	CHECK(options.flags == 0);
 	check_clean(*u);
 	check_clean(*v);
@@ -296,18 +296,18 @@ TEST_CASE("write: a directory that cannot stay in place is rebuilt and flagged")
 TEST_CASE("write: new parent directories are handed to the caller in the ancestry")
 {
 	auto u = make_union("b0: -  b1: -  b2: /a/ /a/b/", "rw ro ro");
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
-	ufs_create_args args{UFS_CREATE_REG, 0644, 0, nullptr, 0};
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
 
 	SECTION("on success the slots hold new references")
 	{
 		Tree tree(*u);
 		Entry entry(tree, *u, "/a/b/f");
 		Lower out(u->fs);
-		ufs_dir_level *a = tree.level("/a"), *b = tree.level("/a/b");
+		uni_dir_level *a = tree.level("/a"), *b = tree.level("/a/b");
 
 		REQUIRE(a->set.start == 2);
-		REQUIRE(ufs_create(&ctx, entry.get(), &args, out.set()) == 0);
+		REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
 		CHECK(a->set.start == 0);
 		CHECK(a->set.end == 2);
 		CHECK(a->set.handles[0] == u->fs.find(0, "/a"));
@@ -316,7 +316,7 @@ TEST_CASE("write: new parent directories are handed to the caller in the ancestr
 		CHECK(b->set.handles[1] == nullptr);
 		CHECK(out.start() == 0);
 		CHECK(out.end() == 0);
-		CHECK(out.kind() == UFS_KIND_OTHER);
+		CHECK(out.kind() == UNI_KIND_OTHER);
 		CHECK(out.node(0) == u->fs.find(0, "/a/b/f"));
 		/* each new slot is one reference, the out set another, the tree the rest */
 		CHECK(u->fs.find(0, "/a")->refs == 1);
@@ -328,10 +328,10 @@ TEST_CASE("write: new parent directories are handed to the caller in the ancestr
 		Tree tree(*u);
 		Entry entry(tree, *u, "/a/b/f");
 		Lower out(u->fs);
-		ufs_dir_level *a = tree.level("/a"), *b = tree.level("/a/b");
+		uni_dir_level *a = tree.level("/a"), *b = tree.level("/a/b");
 
 		u->fs.inject(fault_on(Op::kCreate, EIO));
-		REQUIRE(ufs_create(&ctx, entry.get(), &args, out.set()) == -EIO);
+		REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == -EIO);
 		CHECK(a->set.start == 2);
 		CHECK(a->set.handles[0] == nullptr);
 		CHECK(b->set.start == 2);
@@ -348,13 +348,13 @@ TEST_CASE("write: a parent directory made meanwhile by someone else is adopted")
 	auto u = make_union("b0: -  b1: /d/", "rw ro");
 	Tree tree(*u);
 	Entry entry(tree, *u, "/d/f");
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
-	ufs_create_args args{UFS_CREATE_REG, 0644, 0, nullptr, 0};
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
 	Lower out(u->fs);
 
 	/* as if a concurrent copyup made /d on branch 0 after our lookup */
 	memfs::Node *made = u->fs.mkdir(0, "/d");
-	REQUIRE(ufs_create(&ctx, entry.get(), &args, out.set()) == 0);
+	REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
 	CHECK(tree.level("/d")->set.handles[0] == made);
 	CHECK(u->fs.dump() == "b0: /d/ /d/f  b1: /d/");
 }
@@ -365,12 +365,12 @@ TEST_CASE("write: a directory copied up meanwhile by someone else is adopted")
 	{
 		Tree tree(*u);
 		Entry entry(tree, *u, "/d");
-		ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
 		Lower out(u->fs);
 
 		/* as if a create below /d made it on branch 0 after our lookup */
 		memfs::Node *made = u->fs.mkdir(0, "/d");
-		REQUIRE(ufs_copyup(&ctx, entry.get(), UFS_COPY_ALL, out.set()) == 0);
+		REQUIRE(uni_copyup(&ctx, entry.get(), UNI_COPY_ALL, out.set()) == 0);
 		CHECK(out.set()->handles[0] == made);
 		CHECK(out.start() == 0);
 		CHECK(u->fs.dump() == "b0: /d/  b1: /d/ /d/x");
@@ -379,7 +379,7 @@ TEST_CASE("write: a directory copied up meanwhile by someone else is adopted")
 		u->fs.remove(0, "/d");
 		u->fs.add_file(0, "/d");
 		Lower again(u->fs);
-		CHECK(ufs_copyup(&ctx, entry.get(), UFS_COPY_ALL, again.set()) == -EEXIST);
+		CHECK(uni_copyup(&ctx, entry.get(), UNI_COPY_ALL, again.set()) == -EEXIST);
 	}
 	check_clean(*u);
 }
@@ -389,12 +389,12 @@ TEST_CASE("write: O_TMPFILE gets a writable directory with its chain")
 	auto u = make_union("b0: -  b1: /d/", "rw ro");
 	RunOptions options;
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "tmpfile", "/d", "", &options) == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "tmpfile", "/d", "", &options) == 0);
 	CHECK(options.result == "branch 0");
 	CHECK(u->fs.dump() == "b0: /d/  b1: /d/");
 
 	auto ro = make_union("b0: -  b1: /d/", "ro ro");
-	CHECK(run_op(*ro, UFS_DELETE_ALL, "tmpfile", "/d", "", &options) == -EROFS);
+	CHECK(run_op(*ro, UNI_DELETE_ALL, "tmpfile", "/d", "", &options) == -EROFS);
 	check_clean(*u);
 }
 
@@ -405,7 +405,7 @@ TEST_CASE("write: best-effort cleanups that fail leave a correct union")
 		auto u = make_union("b0: /.wh.f  b1: /f", "rw rw");
 		Fault fault = fault_on(Op::kUnlink, EIO);
 
-		REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "create", "/f", "", fault) == 0);
+		REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "create", "/f", "", fault) == 0);
 		CHECK(u->fs.dump() == "b0: /.wh.f /f  b1: /f");
 		CHECK(union_view(*u) == "/f=");
 		check_clean(*u);
@@ -415,8 +415,8 @@ TEST_CASE("write: best-effort cleanups that fail leave a correct union")
 		auto u = make_union("b0: /.wh.d  b1: /d/ /d/x", "rw rw");
 		Fault fault = fault_on(Op::kCreate, ENOSPC);
 
-		fault.name = UFS_OPAQUE_NAME;
-		REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "mkdir", "/d", "", fault) == 0);
+		fault.name = UNI_OPAQUE_NAME;
+		REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "mkdir", "/d", "", fault) == 0);
 		CHECK(u->fs.dump() == "b0: /.wh.d /d/  b1: /d/ /d/x");
 		CHECK(union_view(*u) == "/d/");
 		check_clean(*u);
@@ -426,7 +426,7 @@ TEST_CASE("write: best-effort cleanups that fail leave a correct union")
 		auto u = make_union("b0: /b  b1: /a", "rw rw");
 		Fault fault = fault_on(Op::kUnlink, EIO);
 
-		REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "rename", "/a", "/b", fault) == 0);
+		REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "rename", "/a", "/b", fault) == 0);
 		CHECK(u->fs.dump() == "b0: /.wh..wh.ufs.tmp.0  b1: /b");
 		CHECK(union_view(*u) == "/b=b1");
 		check_clean(*u);
@@ -438,7 +438,7 @@ TEST_CASE("write: temporary names skip leftovers of earlier failures")
 	auto u = make_union("b0: /b /.wh..wh.ufs.tmp.0  b1: /a", "rw rw");
 
 	u->fs.reset_log();
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "rename", "/a", "/b") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "rename", "/a", "/b") == 0);
 	CHECK(u->fs.write_log().front() == "rename 0:/b -> /.wh..wh.ufs.tmp.1");
 	CHECK(u->fs.dump() == "b0: /.wh..wh.ufs.tmp.0  b1: /b");
 	check_clean(*u);
@@ -448,7 +448,7 @@ TEST_CASE("write: nfsro branches are read-only to the write path")
 {
 	auto u = make_union("b0: -  b1: /f", "rw nfsro");
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "unlink", "/f") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "unlink", "/f") == 0);
 	CHECK(u->fs.dump() == "b0: /.wh.f  b1: /f");
 	check_clean(*u);
 }
@@ -457,8 +457,8 @@ TEST_CASE("write: special files and symlinks are created as asked")
 {
 	auto u = make_union("b0: -", "rw");
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "mknod", "/p") == 0);
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "symlink", "/l") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "mknod", "/p") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "symlink", "/l") == 0);
 	CHECK(u->fs.find(0, "/p")->kind == memfs::Kind::kSpecial);
 	CHECK(u->fs.find(0, "/p")->dtype() == memfs::kDtFifo);
 	CHECK(u->fs.find(0, "/l")->data() == "target");
@@ -470,23 +470,23 @@ TEST_CASE("write: whiteout names cannot be made through the union")
 {
 	auto u = make_union("b0: /a", "rw");
 
-	CHECK(run_op(*u, UFS_DELETE_ALL, "rename", "/a", "/.wh.b") == -EPERM);
-	CHECK(run_op(*u, UFS_DELETE_ALL, "link", "/a", "/.wh.b") == -EPERM);
-	CHECK(run_op(*u, UFS_DELETE_ALL, "mkdir", "/.wh.__dir_opaque") == -EPERM);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "rename", "/a", "/.wh.b") == -EPERM);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "link", "/a", "/.wh.b") == -EPERM);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "mkdir", "/.wh.__dir_opaque") == -EPERM);
 	CHECK(u->fs.dump() == "b0: /a");
 	check_clean(*u);
 }
 
 TEST_CASE("write: a name too long to have a whiteout cannot be covered")
 {
-	std::string name(UFS_NAME_MAX - 2, 'n');
+	std::string name(UNI_NAME_MAX - 2, 'n');
 	auto u = make_union("b0: /" + name + "  b1: /" + name, "rw ro");
 
-	CHECK(run_op(*u, UFS_DELETE_ALL, "unlink", "/" + name) == -ENAMETOOLONG);
+	CHECK(run_op(*u, UNI_DELETE_ALL, "unlink", "/" + name) == -ENAMETOOLONG);
 	CHECK(u->fs.find(0, "/" + name));
 	/* nothing to cover: fine */
 	auto v = make_union("b0: /" + name + "  b1: -", "rw ro");
-	CHECK(run_op(*v, UFS_DELETE_ALL, "unlink", "/" + name) == 0);
+	CHECK(run_op(*v, UNI_DELETE_ALL, "unlink", "/" + name) == 0);
 	check_clean(*u);
 	check_clean(*v);
 }
@@ -494,13 +494,13 @@ TEST_CASE("write: a name too long to have a whiteout cannot be covered")
 TEST_CASE("write: renaming a name onto another link of the same object does nothing")
 {
 	auto u = make_union("b0: /a  b1: -", "rw rw");
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
 	Tree tree(*u);
 	Entry from(tree, *u, "/a"), to(tree, *u, "/a");
 	Lower out(u->fs);
 	unsigned flags = 7;
 
-	REQUIRE(ufs_rename(&ctx, from.get(), to.get(), out.set(), &flags) == 0);
+	REQUIRE(uni_rename(&ctx, from.get(), to.get(), out.set(), &flags) == 0);
 	CHECK(flags == 0);
 	CHECK(out.node(0) == u->fs.find(0, "/a"));
 	CHECK(u->fs.dump() == "b0: /a  b1: -");
@@ -509,46 +509,46 @@ TEST_CASE("write: renaming a name onto another link of the same object does noth
 TEST_CASE("write: the C boundary checks what it is given")
 {
 	auto u = make_union("b0: /a /d/  b1: -", "rw rw");
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
-	ufs_create_args args{UFS_CREATE_REG, 0644, 0, nullptr, 0};
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
 	Tree tree(*u);
 	Entry a(tree, *u, "/a"), n(tree, *u, "/n");
 	Lower out(u->fs), out2(u->fs);
 	unsigned flags;
 	int branch;
 
-	CHECK(ufs_create(nullptr, n.get(), &args, out.set()) == -EINVAL);
-	CHECK(ufs_create(&ctx, nullptr, &args, out.set()) == -EINVAL);
-	CHECK(ufs_create(&ctx, n.get(), nullptr, out.set()) == -EINVAL);
-	CHECK(ufs_create(&ctx, n.get(), &args, nullptr) == -EINVAL);
-	ufs_create_args symlink{UFS_CREATE_SYMLINK, 0777, 0, nullptr, 0};
-	CHECK(ufs_create(&ctx, n.get(), &symlink, out.set()) == -EINVAL);
-	CHECK(ufs_unlink(&ctx, n.get()) == -EINVAL); /* negative */
-	CHECK(ufs_rmdir(&ctx, nullptr) == -EINVAL);
-	CHECK(ufs_copyup(&ctx, n.get(), UFS_COPY_ALL, out.set()) == -EINVAL);
-	CHECK(ufs_link(&ctx, n.get(), a.get(), out.set(), out2.set()) == -EINVAL);
-	CHECK(ufs_rename(&ctx, a.get(), n.get(), out.set(), nullptr) == -EINVAL);
-	CHECK(ufs_prepare_dir(&ctx, nullptr, &branch) == -EINVAL);
+	CHECK(uni_create(nullptr, n.get(), &args, out.set()) == -EINVAL);
+	CHECK(uni_create(&ctx, nullptr, &args, out.set()) == -EINVAL);
+	CHECK(uni_create(&ctx, n.get(), nullptr, out.set()) == -EINVAL);
+	CHECK(uni_create(&ctx, n.get(), &args, nullptr) == -EINVAL);
+	uni_create_args symlink{UNI_CREATE_SYMLINK, 0777, 0, nullptr, 0};
+	CHECK(uni_create(&ctx, n.get(), &symlink, out.set()) == -EINVAL);
+	CHECK(uni_unlink(&ctx, n.get()) == -EINVAL); /* negative */
+	CHECK(uni_rmdir(&ctx, nullptr) == -EINVAL);
+	CHECK(uni_copyup(&ctx, n.get(), UNI_COPY_ALL, out.set()) == -EINVAL);
+	CHECK(uni_link(&ctx, n.get(), a.get(), out.set(), out2.set()) == -EINVAL);
+	CHECK(uni_rename(&ctx, a.get(), n.get(), out.set(), nullptr) == -EINVAL);
+	CHECK(uni_prepare_dir(&ctx, nullptr, &branch) == -EINVAL);
 
-	ufs_context bad_mode = ctx;
+	uni_context bad_mode = ctx;
 	int raw = 7;
 	std::memcpy(&bad_mode.delete_mode, &raw, sizeof(raw));
-	CHECK(ufs_unlink(&bad_mode, a.get()) == -EINVAL);
+	CHECK(uni_unlink(&bad_mode, a.get()) == -EINVAL);
 
 	/* a bad ancestry: the root must be on every branch */
-	ufs_ancestry *anc = a.get()->parent;
+	uni_ancestry *anc = a.get()->parent;
 	void *saved = anc->levels[0]->set.handles[1];
 	anc->levels[0]->set.handles[1] = nullptr;
-	CHECK(ufs_unlink(&ctx, a.get()) == -EINVAL);
+	CHECK(uni_unlink(&ctx, a.get()) == -EINVAL);
 	anc->levels[0]->set.handles[1] = saved;
 
 	/* a read-only environment has no write operations */
-	ufs_context ro = ctx;
+	uni_context ro = ctx;
 	ro.ops = u->fs.read_only_ops();
-	CHECK(ufs_create(&ro, n.get(), &args, out.set()) == -EROFS);
-	CHECK(ufs_unlink(&ro, a.get()) == -EROFS);
-	CHECK(ufs_rename(&ro, a.get(), n.get(), out.set(), &flags) == -EROFS);
-	CHECK(ufs_prepare_dir(&ro, a.get()->parent, &branch) == -EROFS);
+	CHECK(uni_create(&ro, n.get(), &args, out.set()) == -EROFS);
+	CHECK(uni_unlink(&ro, a.get()) == -EROFS);
+	CHECK(uni_rename(&ro, a.get(), n.get(), out.set(), &flags) == -EROFS);
+	CHECK(uni_prepare_dir(&ro, a.get()->parent, &branch) == -EROFS);
 
 	CHECK(u->fs.dump() == "b0: /a /d/  b1: -");
 	CHECK(u->fs.violations().empty());
@@ -563,14 +563,14 @@ TEST_CASE("exchange: objects keep their identity; each out set is its own object
 	memfs::Node *d = u->fs.find(0, "/d");
 	RunOptions options;
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/d", &options) == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/d", &options) == 0);
 	CHECK(options.result == "0..0 other [0] | 0..0 dir [0]");
 	CHECK(options.flags == 0);
 	CHECK(u->fs.find(0, "/d") == a);
 	CHECK(u->fs.find(0, "/a") == d);
 	CHECK(u->fs.write_log().back() == "exchange 0:/a <-> /d");
 	/* a second exchange swaps back */
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/d") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/d") == 0);
 	CHECK(u->fs.find(0, "/a") == a);
 	CHECK(u->fs.find(0, "/d") == d);
 	check_clean(*u);
@@ -581,13 +581,13 @@ TEST_CASE("exchange: a copied or merged directory is rebuilt and flagged")
 	RunOptions options;
 	auto u = make_union("b0: /a  b1: /d/ /d/x", "rw ro");
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/d", &options) == 0);
-	CHECK(options.flags == UFS_RENAME_COPIED);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/d", &options) == 0);
+	CHECK(options.flags == UNI_RENAME_COPIED);
 	CHECK(union_view(*u) == "/a/ /a/x=b1 /d=b0");
 
 	auto v = make_union("b0: /d/ /d/x  b1: /d/ /d/y /e/", "rw rw");
-	REQUIRE(run_op(*v, UFS_DELETE_ALL, "exchange", "/d", "/e", &options) == 0);
-	CHECK(options.flags == UFS_RENAME_COPIED);
+	REQUIRE(run_op(*v, UNI_DELETE_ALL, "exchange", "/d", "/e", &options) == 0);
+	CHECK(options.flags == UNI_RENAME_COPIED);
 	CHECK(union_view(*v) == "/d/ /e/ /e/x=b0 /e/y=b1");
 	check_clean(*u);
 	check_clean(*v);
@@ -596,9 +596,9 @@ TEST_CASE("exchange: a copied or merged directory is rebuilt and flagged")
 TEST_CASE("exchange: two names of one object, hard links, and missing names")
 {
 	auto u = make_union("b0: /a  b1: -", "rw rw");
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
 
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "link", "/a", "/b") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "link", "/a", "/b") == 0);
 	u->fs.reset_log();
 	{
 		Tree tree(*u);
@@ -606,33 +606,33 @@ TEST_CASE("exchange: two names of one object, hard links, and missing names")
 		Lower out_a(u->fs), out_b(u->fs);
 		unsigned flags = 7;
 
-		REQUIRE(ufs_rename_exchange(&ctx, a.get(), again.get(), out_a.set(), out_b.set(),
+		REQUIRE(uni_rename_exchange(&ctx, a.get(), again.get(), out_a.set(), out_b.set(),
 					    &flags) == 0);
 		CHECK(flags == 0);
 		CHECK(out_a.node(0) == u->fs.find(0, "/a"));
 		CHECK(out_b.node(0) == u->fs.find(0, "/a"));
-		CHECK(ufs_rename_exchange(&ctx, a.get(), n.get(), out_a.set(), out_b.set(),
+		CHECK(uni_rename_exchange(&ctx, a.get(), n.get(), out_a.set(), out_b.set(),
 					  &flags) == -ENOENT);
-		CHECK(ufs_rename_exchange(&ctx, n.get(), a.get(), out_a.set(), out_b.set(),
+		CHECK(uni_rename_exchange(&ctx, n.get(), a.get(), out_a.set(), out_b.set(),
 					  &flags) == -ENOENT);
 	}
 	/* hard links of one inode: the branch does nothing, as vfs_rename() */
-	REQUIRE(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/b") == 0);
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/b") == 0);
 	CHECK(u->fs.dump() == "b0: /a /b  b1: -");
 	check_clean(*u);
 }
 
 TEST_CASE("exchange: immutable and append-only tops are refused before anything happens")
 {
-	for (unsigned flag : {UFS_ATTR_IMMUTABLE, UFS_ATTR_APPEND}) {
+	for (unsigned flag : {UNI_ATTR_IMMUTABLE, UNI_ATTR_APPEND}) {
 		INFO("flag " << flag);
 		auto u = make_union("b0: /a  b1: /b /c", "rw ro");
 		u->fs.find(1, "/b")->inode->flags = flag;
 		u->fs.find(0, "/a")->inode->flags = flag;
 		std::string before = u->fs.dump();
 
-		CHECK(run_op(*u, UFS_DELETE_ALL, "exchange", "/a", "/c") == -EPERM);
-		CHECK(run_op(*u, UFS_DELETE_ALL, "exchange", "/c", "/b") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/c") == -EPERM);
+		CHECK(run_op(*u, UNI_DELETE_ALL, "exchange", "/c", "/b") == -EPERM);
 		CHECK(u->fs.dump() == before);
 		check_clean(*u);
 	}
@@ -644,7 +644,7 @@ TEST_CASE("exchange: a full branch sends both tops to the next writable one up")
 		INFO("errno " << error);
 		auto u = make_union("b0: -  b1: /a  b2: /b", "rw rw ro");
 
-		REQUIRE(run_with_fault(*u, UFS_DELETE_ALL, "exchange", "/a", "/b",
+		REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "exchange", "/a", "/b",
 				       fault_on(Op::kAnyWrite, error, 1)) == 0);
 		CHECK(u->fs.dump() == "b0: /a /b  b1: /a  b2: /b");
 		CHECK(union_view(*u) == "/a=b2 /b=b1");
@@ -652,7 +652,7 @@ TEST_CASE("exchange: a full branch sends both tops to the next writable one up")
 	}
 	/* other errors are final, and put everything back */
 	auto u = make_union("b0: -  b1: /a  b2: /b", "rw rw ro");
-	CHECK(run_with_fault(*u, UFS_DELETE_ALL, "exchange", "/a", "/b",
+	CHECK(run_with_fault(*u, UNI_DELETE_ALL, "exchange", "/a", "/b",
 			     fault_on(Op::kExchange, EIO, 1)) == -EIO);
 	CHECK(u->fs.dump() == "b0: -  b1: /a  b2: /b");
 	check_clean(*u);
@@ -672,7 +672,7 @@ TEST_CASE("exchange: each lower operation failing leaves the view and branches a
 		std::string before_dump = clean->fs.dump(), before_view = union_view(*clean);
 		RunOptions base;
 
-		REQUIRE(run_op(*clean, UFS_DELETE_ALL, "exchange", pairs[i][0], pairs[i][1], &base) ==
+		REQUIRE(run_op(*clean, UNI_DELETE_ALL, "exchange", pairs[i][0], pairs[i][1], &base) ==
 			0);
 		std::string after_view = union_view(*clean);
 		CHECK(after_view != before_view);
@@ -684,7 +684,7 @@ TEST_CASE("exchange: each lower operation failing leaves the view and branches a
 
 				fault.skip = k;
 				fault.times = 1;
-				int ret = run_with_fault(*u, UFS_DELETE_ALL, "exchange", pairs[i][0],
+				int ret = run_with_fault(*u, UNI_DELETE_ALL, "exchange", pairs[i][0],
 							 pairs[i][1], fault);
 				if (!u->fs.fault_fired()) {
 					CHECK(ret == 0);
@@ -703,36 +703,36 @@ TEST_CASE("exchange: each lower operation failing leaves the view and branches a
 TEST_CASE("exchange: the C boundary checks what it is given")
 {
 	auto u = make_union("b0: /a /b  b1: -", "rw rw");
-	ufs_context ctx = context_of(*u, UFS_DELETE_ALL);
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
 	Tree tree(*u);
 	Entry a(tree, *u, "/a"), b(tree, *u, "/b");
 	Lower out(u->fs), out2(u->fs);
 	unsigned flags;
 
-	CHECK(ufs_rename_exchange(nullptr, a.get(), b.get(), out.set(), out2.set(), &flags) ==
+	CHECK(uni_rename_exchange(nullptr, a.get(), b.get(), out.set(), out2.set(), &flags) ==
 	      -EINVAL);
-	CHECK(ufs_rename_exchange(&ctx, nullptr, b.get(), out.set(), out2.set(), &flags) ==
+	CHECK(uni_rename_exchange(&ctx, nullptr, b.get(), out.set(), out2.set(), &flags) ==
 	      -EINVAL);
-	CHECK(ufs_rename_exchange(&ctx, a.get(), b.get(), nullptr, out2.set(), &flags) == -EINVAL);
-	CHECK(ufs_rename_exchange(&ctx, a.get(), b.get(), out.set(), out2.set(), nullptr) ==
+	CHECK(uni_rename_exchange(&ctx, a.get(), b.get(), nullptr, out2.set(), &flags) == -EINVAL);
+	CHECK(uni_rename_exchange(&ctx, a.get(), b.get(), out.set(), out2.set(), nullptr) ==
 	      -EINVAL);
 	/* an environment without exchange(): EINVAL, as a filesystem that cannot exchange */
-	ufs_branch_ops no_exchange = *u->fs.ops();
+	uni_branch_ops no_exchange = *u->fs.ops();
 	no_exchange.exchange = nullptr;
-	ufs_context old = ctx;
+	uni_context old = ctx;
 	old.ops = &no_exchange;
-	CHECK(ufs_rename_exchange(&old, a.get(), b.get(), out.set(), out2.set(), &flags) ==
+	CHECK(uni_rename_exchange(&old, a.get(), b.get(), out.set(), out2.set(), &flags) ==
 	      -EINVAL);
-	ufs_context ro = ctx;
+	uni_context ro = ctx;
 	ro.ops = u->fs.read_only_ops();
-	CHECK(ufs_rename_exchange(&ro, a.get(), b.get(), out.set(), out2.set(), &flags) ==
+	CHECK(uni_rename_exchange(&ro, a.get(), b.get(), out.set(), out2.set(), &flags) ==
 	      -EROFS);
 	/* a ".wh." name (lookup never shows one; the core refuses it all the same) */
-	ufs_entry hidden = *b.get();
+	uni_entry hidden = *b.get();
 	hidden.name = ".wh.b";
 	hidden.len = 5;
-	CHECK(ufs_rename_exchange(&ctx, a.get(), &hidden, out.set(), out2.set(), &flags) == -EPERM);
-	CHECK(ufs_rename_exchange(&ctx, &hidden, a.get(), out.set(), out2.set(), &flags) == -EPERM);
+	CHECK(uni_rename_exchange(&ctx, a.get(), &hidden, out.set(), out2.set(), &flags) == -EPERM);
+	CHECK(uni_rename_exchange(&ctx, &hidden, a.get(), out.set(), out2.set(), &flags) == -EPERM);
 	CHECK(u->fs.dump() == "b0: /a /b  b1: -");
 	CHECK(u->fs.violations().empty());
 }

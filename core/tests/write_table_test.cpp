@@ -123,7 +123,7 @@ void run_case(const WriteCase &c, int mode)
 	std::string expected = expectation(c, mode);
 
 	u->fs.reset_log();
-	int ret = run_op(*u, static_cast<ufs_delete_mode>(mode), c.op, c.path, c.path2);
+	int ret = run_op(*u, static_cast<uni_delete_mode>(mode), c.op, c.path, c.path2);
 	INFO("lower operations: " << join(u->fs.write_log()));
 
 	if (expected[0] == '!') {

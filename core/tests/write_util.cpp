@@ -31,7 +31,7 @@ void walk(TestUnion &u, Lower &dir, const std::string &prefix, std::vector<std::
 		std::string path = prefix + "/" + entry.name;
 
 		REQUIRE(resolve(u, dir, entry.name, child) == 0);
-		REQUIRE(child.kind() != UFS_KIND_NONE);
+		REQUIRE(child.kind() != UNI_KIND_NONE);
 		memfs::Node *top = child.node(static_cast<unsigned>(child.start()));
 
 		switch (top->kind) {
@@ -52,10 +52,10 @@ void walk(TestUnion &u, Lower &dir, const std::string &prefix, std::vector<std::
 	}
 }
 
-std::string describe(const ufs_lower_set &set, unsigned count)
+std::string describe(const uni_lower_set &set, unsigned count)
 {
 	std::string text = std::to_string(set.start) + ".." + std::to_string(set.end) +
-			   (set.kind == UFS_KIND_DIR ? " dir" : set.kind == UFS_KIND_OTHER ? " other" : " none");
+			   (set.kind == UNI_KIND_DIR ? " dir" : set.kind == UNI_KIND_OTHER ? " other" : " none");
 
 	text += " [";
 	for (unsigned b = 0; b < count; ++b)
@@ -82,12 +82,12 @@ std::unique_ptr<TestUnion> make_union(const std::string &layout, const std::stri
 		if (word != "-")
 			branches.back().push_back(word);
 	}
-	std::vector<ufs_branch_mode> branch_modes;
+	std::vector<uni_branch_mode> branch_modes;
 	std::istringstream mode_words(modes);
 
 	while (mode_words >> word)
-		branch_modes.push_back(word == "ro" ? UFS_BRANCH_RO :
-				       word == "nfsro" ? UFS_BRANCH_NFSRO : UFS_BRANCH_RW);
+		branch_modes.push_back(word == "ro" ? UNI_BRANCH_RO :
+				       word == "nfsro" ? UNI_BRANCH_NFSRO : UNI_BRANCH_RW);
 	auto u = std::make_unique<TestUnion>(static_cast<unsigned>(branches.size()), branch_modes);
 
 	for (unsigned b = 0; b < branches.size(); ++b) {
@@ -133,14 +133,14 @@ Tree::Tree(TestUnion &u) : u_(u)
 
 Tree::~Tree() = default;
 
-ufs_dir_level *Tree::level(const std::string &dir)
+uni_dir_level *Tree::level(const std::string &dir)
 {
 	auto it = levels_.find(dir);
 
 	if (it != levels_.end())
 		return &it->second->level;
 	auto [parent_path, name] = split_last(dir);
-	ufs_dir_level *parent = level(parent_path);
+	uni_dir_level *parent = level(parent_path);
 
 	if (!parent)
 		return nullptr;
@@ -148,20 +148,20 @@ ufs_dir_level *Tree::level(const std::string &dir)
 
 	made->name = name;
 	made->lower = std::make_unique<Lower>(u_.fs);
-	int ret = ufs_lookup_resolve(u_.table, u_.fs.ops(), u_.fs.env(), &parent->set,
+	int ret = uni_lookup_resolve(u_.table, u_.fs.ops(), u_.fs.env(), &parent->set,
 				     name.data(), static_cast<unsigned>(name.size()),
 				     made->lower->set());
-	if (ret || made->lower->kind() != UFS_KIND_DIR)
+	if (ret || made->lower->kind() != UNI_KIND_DIR)
 		return nullptr;
 	made->level.name = made->name.c_str();
 	made->level.len = static_cast<unsigned>(made->name.size());
 	made->level.set = *made->lower->set();
-	ufs_dir_level *result = &made->level;
+	uni_dir_level *result = &made->level;
 	levels_[dir] = std::move(made);
 	return result;
 }
 
-ufs_ancestry *Tree::ancestry(const std::string &dir)
+uni_ancestry *Tree::ancestry(const std::string &dir)
 {
 	std::vector<std::string> prefixes{"/"};
 
@@ -173,7 +173,7 @@ ufs_ancestry *Tree::ancestry(const std::string &dir)
 	Chain chain;
 
 	for (const std::string &prefix : prefixes) {
-		ufs_dir_level *found = level(prefix);
+		uni_dir_level *found = level(prefix);
 
 		if (!found)
 			return nullptr;
@@ -192,13 +192,13 @@ Entry::Entry(Tree &tree, TestUnion &u, const std::string &path)
 	: object_(std::make_unique<Lower>(u.fs))
 {
 	auto [dir, name] = split_last(path);
-	ufs_ancestry *anc = tree.ancestry(dir);
+	uni_ancestry *anc = tree.ancestry(dir);
 
 	name_ = name;
 	if (!anc)
 		return;
-	ufs_lower_set *parent = &anc->levels[anc->depth - 1]->set;
-	int ret = ufs_lookup_resolve(u.table, u.fs.ops(), u.fs.env(), parent, name_.data(),
+	uni_lower_set *parent = &anc->levels[anc->depth - 1]->set;
+	int ret = uni_lookup_resolve(u.table, u.fs.ops(), u.fs.env(), parent, name_.data(),
 				     static_cast<unsigned>(name_.size()), object_->set());
 	if (ret)
 		return;
@@ -208,18 +208,18 @@ Entry::Entry(Tree &tree, TestUnion &u, const std::string &path)
 	entry_.object = object_->set();
 }
 
-ufs_context context_of(TestUnion &u, ufs_delete_mode mode)
+uni_context context_of(TestUnion &u, uni_delete_mode mode)
 {
-	return ufs_context{u.table, u.fs.ops(), u.fs.env(), mode};
+	return uni_context{u.table, u.fs.ops(), u.fs.env(), mode};
 }
 
-ufs_delete_mode parse_delete_mode(const std::string &name)
+uni_delete_mode parse_delete_mode(const std::string &name)
 {
 	if (name == "whiteout")
-		return UFS_DELETE_WHITEOUT;
+		return UNI_DELETE_WHITEOUT;
 	if (name == "first")
-		return UFS_DELETE_FIRST;
-	return UFS_DELETE_ALL;
+		return UNI_DELETE_FIRST;
+	return UNI_DELETE_ALL;
 }
 
 namespace {
@@ -257,23 +257,23 @@ private:
 
 } /* namespace */
 
-int run_op(TestUnion &u, ufs_delete_mode mode, const std::string &op, const std::string &path,
+int run_op(TestUnion &u, uni_delete_mode mode, const std::string &op, const std::string &path,
 	   const std::string &path2, RunOptions *options)
 {
 	Tree tree(u);
-	ufs_context ctx = context_of(u, mode);
+	uni_context ctx = context_of(u, mode);
 	unsigned count = u.count();
 	int ret;
 
 	if (op == "tmpfile") {
-		ufs_ancestry *anc = tree.ancestry(path);
+		uni_ancestry *anc = tree.ancestry(path);
 		int branch = -1;
 
 		if (!anc)
 			return -ENOENT;
 		{
 			CoreCall call(u, options);
-			ret = ufs_prepare_dir(&ctx, anc, &branch);
+			ret = uni_prepare_dir(&ctx, anc, &branch);
 		}
 		if (options)
 			options->result = "branch " + std::to_string(branch);
@@ -284,46 +284,46 @@ int run_op(TestUnion &u, ufs_delete_mode mode, const std::string &op, const std:
 
 	if (!entry.found())
 		return -ENOENT;
-	bool positive = entry.object().kind() != UFS_KIND_NONE;
+	bool positive = entry.object().kind() != UNI_KIND_NONE;
 	unsigned rename_flags = 0;
 
 	if (op == "unlink" || op == "rmdir") {
 		if (!positive)
 			return -ENOENT;
 		CoreCall call(u, options);
-		return op == "unlink" ? ufs_unlink(&ctx, entry.get()) : ufs_rmdir(&ctx, entry.get());
+		return op == "unlink" ? uni_unlink(&ctx, entry.get()) : uni_rmdir(&ctx, entry.get());
 	}
 	if (op == "create" || op == "mkdir" || op == "symlink" || op == "mknod") {
-		ufs_create_args args{UFS_CREATE_REG, 0640, 0, nullptr, 0};
+		uni_create_args args{UNI_CREATE_REG, 0640, 0, nullptr, 0};
 
 		if (positive)
 			return -EEXIST;
 		if (op == "mkdir") {
-			args.type = UFS_CREATE_DIR;
+			args.type = UNI_CREATE_DIR;
 			args.mode = 0750;
 		} else if (op == "symlink") {
-			args.type = UFS_CREATE_SYMLINK;
+			args.type = UNI_CREATE_SYMLINK;
 			args.symlink_target = "target";
 		} else if (op == "mknod") {
-			args.type = UFS_CREATE_SPECIAL;
+			args.type = UNI_CREATE_SPECIAL;
 			args.mode = memfs::kIfFifo | 0600;
 		}
 		CoreCall call(u, options);
-		ret = ufs_create(&ctx, entry.get(), &args, out.set());
+		ret = uni_create(&ctx, entry.get(), &args, out.set());
 	} else if (op == "copyup") {
 		if (!positive)
 			return -ENOENT;
 		CoreCall call(u, options);
-		ret = ufs_copyup(&ctx, entry.get(), UFS_COPY_ALL, out.set());
+		ret = uni_copyup(&ctx, entry.get(), UNI_COPY_ALL, out.set());
 	} else if (op == "exchange") {
 		Entry target(tree, u, path2);
 		Lower out2(u.fs);
 
-		if (!positive || !target.found() || target.object().kind() == UFS_KIND_NONE)
+		if (!positive || !target.found() || target.object().kind() == UNI_KIND_NONE)
 			return -ENOENT;
 		{
 			CoreCall call(u, options);
-			ret = ufs_rename_exchange(&ctx, entry.get(), target.get(), out.set(), out2.set(),
+			ret = uni_rename_exchange(&ctx, entry.get(), target.get(), out.set(), out2.set(),
 						  &rename_flags);
 		}
 		if (options) {
@@ -339,14 +339,14 @@ int run_op(TestUnion &u, ufs_delete_mode mode, const std::string &op, const std:
 			return -ENOENT;
 		if (op == "rename") {
 			CoreCall call(u, options);
-			ret = ufs_rename(&ctx, entry.get(), target.get(), out.set(), &rename_flags);
+			ret = uni_rename(&ctx, entry.get(), target.get(), out.set(), &rename_flags);
 		} else {
 			Lower out_source(u.fs);
 
-			if (target.object().kind() != UFS_KIND_NONE)
+			if (target.object().kind() != UNI_KIND_NONE)
 				return -EEXIST;
 			CoreCall call(u, options);
-			ret = ufs_link(&ctx, entry.get(), target.get(), out_source.set(), out.set());
+			ret = uni_link(&ctx, entry.get(), target.get(), out_source.set(), out.set());
 		}
 	} else {
 		throw std::invalid_argument("run_op: unknown op " + op);

@@ -5,8 +5,8 @@
  * and compared with compact textual dumps, and the union view as a user
  * sees it.
  */
-#ifndef UFS_TESTS_WRITE_UTIL_H
-#define UFS_TESTS_WRITE_UTIL_H
+#ifndef UNI_TESTS_WRITE_UTIL_H
+#define UNI_TESTS_WRITE_UTIL_H
 
 #include <list>
 #include <map>
@@ -45,19 +45,19 @@ public:
 	Tree &operator=(const Tree &) = delete;
 
 	/* The ancestry of the directory at path ("/" is the root); null if it is not one. */
-	ufs_ancestry *ancestry(const std::string &dir);
+	uni_ancestry *ancestry(const std::string &dir);
 	/* The level of directory path, or null. */
-	ufs_dir_level *level(const std::string &dir);
+	uni_dir_level *level(const std::string &dir);
 
 private:
 	struct Level {
 		std::unique_ptr<Lower> lower;
-		ufs_dir_level level;
+		uni_dir_level level;
 		std::string name;
 	};
 	struct Chain {
-		std::vector<ufs_dir_level *> levels;
-		ufs_ancestry ancestry;
+		std::vector<uni_dir_level *> levels;
+		uni_ancestry ancestry;
 	};
 
 	TestUnion &u_;
@@ -69,17 +69,17 @@ private:
 class Entry {
 public:
 	Entry(Tree &tree, TestUnion &u, const std::string &path);
-	ufs_entry *get() { return &entry_; }
+	uni_entry *get() { return &entry_; }
 	Lower &object() { return *object_; }
 	bool found() const { return entry_.parent != nullptr; }
 
 private:
 	std::string name_;
 	std::unique_ptr<Lower> object_;
-	ufs_entry entry_{};
+	uni_entry entry_{};
 };
 
-ufs_context context_of(TestUnion &u, ufs_delete_mode mode);
+uni_context context_of(TestUnion &u, uni_delete_mode mode);
 
 /* Knobs and findings of one run_op(). */
 struct RunOptions {
@@ -104,9 +104,9 @@ struct RunOptions {
  * "copyup", "tmpfile" (prepare_dir of path's directory).
  * Returns the core's result.
  */
-int run_op(TestUnion &u, ufs_delete_mode mode, const std::string &op, const std::string &path,
+int run_op(TestUnion &u, uni_delete_mode mode, const std::string &op, const std::string &path,
 	   const std::string &path2 = "", RunOptions *options = nullptr);
 
-ufs_delete_mode parse_delete_mode(const std::string &name);
+uni_delete_mode parse_delete_mode(const std::string &name);
 
-#endif /* UFS_TESTS_WRITE_UTIL_H */
+#endif /* UNI_TESTS_WRITE_UTIL_H */

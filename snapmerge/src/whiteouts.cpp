@@ -8,8 +8,8 @@
 
 #include <stdexcept>
 
-#include "ufs_core.h"
-#include "whiteout.h"	/* core/src: ufs::is_opaque_marker() */
+#include "uni_core.h"
+#include "whiteout.h"	/* core/src: uni::is_opaque_marker() */
 
 namespace snapmerge {
 
@@ -17,7 +17,7 @@ namespace {
 
 bool is_hidden(std::string_view name)
 {
-	return ufs_name_is_hidden(name.data(), static_cast<unsigned>(name.size())) != 0;
+	return uni_name_is_hidden(name.data(), static_cast<unsigned>(name.size())) != 0;
 }
 
 /* ".wh." applied to a name we choose ourselves, so it always fits. */
@@ -36,10 +36,10 @@ NameMeaning classify_name(std::string_view name)
 {
 	if (!is_hidden(name))
 		return {NameKind::kPlain, {}};
-	if (ufs::is_opaque_marker(ufs::StringView(name.data(), name.size())))
+	if (uni::is_opaque_marker(uni::StringView(name.data(), name.size())))
 		return {NameKind::kOpaque, {}};
 
-	std::string_view target = name.substr(UFS_WH_PREFIX_LEN);
+	std::string_view target = name.substr(UNI_WH_PREFIX_LEN);
 
 	/* The union never shows a hidden name, so hiding one does nothing. */
 	if (target.empty() || is_hidden(target) || target == "." || target == "..")
@@ -49,8 +49,8 @@ NameMeaning classify_name(std::string_view name)
 
 std::optional<std::string> whiteout_name(std::string_view name)
 {
-	char buffer[UFS_NAME_MAX + 1];
-	int length = ufs_whiteout_name(name.data(), static_cast<unsigned>(name.size()), buffer,
+	char buffer[UNI_NAME_MAX + 1];
+	int length = uni_whiteout_name(name.data(), static_cast<unsigned>(name.size()), buffer,
 				       sizeof(buffer));
 
 	if (length < 0)

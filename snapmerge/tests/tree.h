@@ -52,7 +52,7 @@ Node chr(const std::string &path, unsigned major, unsigned minor);
 Node blk(const std::string &path, unsigned major, unsigned minor);
 Node sock(const std::string &path);
 Node hardlink(const std::string &path, const std::string &existing);
-/* A whiteout as the module makes it: empty, mode 0444 (UFS_META_MODE). */
+/* A whiteout as the module makes it: empty, mode 0444 (UNI_META_MODE). */
 Node whiteout(const std::string &path);
 /* size bytes, data at the given offsets, holes elsewhere. */
 Node sparse(const std::string &path, off_t size, std::map<off_t, std::string> extents);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ufs_core.h - the one boundary between the C++ core and its environment.
+ * uni_core.h - the one boundary between the C++ core and its environment.
  *
  * The core (core/src) is freestanding C++ that knows nothing of Linux. The
  * kernel shim (module/) and the host tests (core/tests) both include this
- * header: they provide the environment functions (ufs_env_*) and a table of
+ * header: they provide the environment functions (uni_env_*) and a table of
  * branch operations; the core provides option parsing, the branch table,
  * lookup resolution across branches, readdir merging, whiteout naming and
  * the write path (create, copyup, link, unlink, rmdir, rename): which
@@ -14,59 +14,59 @@
  * function returns 0 or a negative errno. The core never includes a Linux
  * header and the kernel never sees a C++ type.
  */
-#ifndef UFS_CORE_H
-#define UFS_CORE_H
+#ifndef UNI_CORE_H
+#define UNI_CORE_H
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* errno values the core returns or interprets (identical to Linux's asm-generic ones). */
-#define UFS_EPERM 1
-#define UFS_ENOENT 2
-#define UFS_EIO 5
-#define UFS_ENOMEM 12
-#define UFS_EACCES 13
-#define UFS_EBUSY 16
-#define UFS_EEXIST 17
-#define UFS_EXDEV 18
-#define UFS_ENOTDIR 20
-#define UFS_EISDIR 21
-#define UFS_EINVAL 22
-#define UFS_ENOSPC 28
-#define UFS_EROFS 30
-#define UFS_ENAMETOOLONG 36
-#define UFS_ENOTEMPTY 39
-#define UFS_ESTALE 116
-#define UFS_EDQUOT 122
+#define UNI_EPERM 1
+#define UNI_ENOENT 2
+#define UNI_EIO 5
+#define UNI_ENOMEM 12
+#define UNI_EACCES 13
+#define UNI_EBUSY 16
+#define UNI_EEXIST 17
+#define UNI_EXDEV 18
+#define UNI_ENOTDIR 20
+#define UNI_EISDIR 21
+#define UNI_EINVAL 22
+#define UNI_ENOSPC 28
+#define UNI_EROFS 30
+#define UNI_ENAMETOOLONG 36
+#define UNI_ENOTEMPTY 39
+#define UNI_ESTALE 116
+#define UNI_EDQUOT 122
 
-#define UFS_NAME_MAX 255
-#define UFS_MAX_BRANCHES 128
+#define UNI_NAME_MAX 255
+#define UNI_MAX_BRANCHES 128
 
 /* Whiteouts, FSL format; the aufs/OCI opaque marker is accepted when read. */
-#define UFS_WH_PREFIX ".wh."
-#define UFS_WH_PREFIX_LEN 4
-#define UFS_OPAQUE_NAME ".wh.__dir_opaque"
-#define UFS_OCI_OPAQUE_NAME ".wh..wh..opq"
+#define UNI_WH_PREFIX ".wh."
+#define UNI_WH_PREFIX_LEN 4
+#define UNI_OPAQUE_NAME ".wh.__dir_opaque"
+#define UNI_OCI_OPAQUE_NAME ".wh..wh..opq"
 
-enum ufs_branch_mode {
-	UFS_BRANCH_RW = 0,
-	UFS_BRANCH_RO = 1,
+enum uni_branch_mode {
+	UNI_BRANCH_RW = 0,
+	UNI_BRANCH_RO = 1,
 	/* read-only, and the branch may change underneath: trust no cache */
-	UFS_BRANCH_NFSRO = 2,
+	UNI_BRANCH_NFSRO = 2,
 };
 
-enum ufs_delete_mode {
-	UFS_DELETE_ALL = 0,
-	UFS_DELETE_WHITEOUT = 1,
-	UFS_DELETE_FIRST = 2,
+enum uni_delete_mode {
+	UNI_DELETE_ALL = 0,
+	UNI_DELETE_WHITEOUT = 1,
+	UNI_DELETE_FIRST = 2,
 };
 
 /* What a name is on one branch. */
-enum ufs_kind {
-	UFS_KIND_NONE = 0,	/* negative: nothing there */
-	UFS_KIND_DIR = 1,
-	UFS_KIND_OTHER = 2,	/* any non-directory */
+enum uni_kind {
+	UNI_KIND_NONE = 0,	/* negative: nothing there */
+	UNI_KIND_DIR = 1,
+	UNI_KIND_OTHER = 2,	/* any non-directory */
 };
 
 /* ---- Environment: provided by the kernel shim or the host tests ---- */
@@ -74,10 +74,10 @@ enum ufs_kind {
 /*
  * Returns NULL on failure; the core handles that. Memory need not be zeroed,
  * must be 8-byte aligned, and may be large (a directory listing's arrays).
- * The core never passes NULL to ufs_env_free().
+ * The core never passes NULL to uni_env_free().
  */
-void *ufs_env_alloc(unsigned long size);
-void ufs_env_free(void *ptr);
+void *uni_env_alloc(unsigned long size);
+void uni_env_free(void *ptr);
 /*
  * Called on a broken invariant inside the core that it cannot report as an
  * error (a pure virtual call, an allocation failure in a C++ new-expression).
@@ -85,14 +85,14 @@ void ufs_env_free(void *ptr);
  * declared noreturn: objtool then sees a trap after every call, which both
  * the 6.1 (per-object) and 6.12 (whole-module) checks accept.
  */
-void ufs_env_bug(const char *what);
+void uni_env_bug(const char *what);
 
 /* ---- Mount options ---- */
 
-struct ufs_options;	/* owned by the core */
+struct uni_options;	/* owned by the core */
 
-struct ufs_options *ufs_options_create(void);	/* NULL on ENOMEM */
-void ufs_options_destroy(struct ufs_options *opts);
+struct uni_options *uni_options_create(void);	/* NULL on ENOMEM */
+void uni_options_destroy(struct uni_options *opts);
 
 /*
  * Feed one mount parameter, exactly as the kernel's option splitter hands it
@@ -105,22 +105,22 @@ void ufs_options_destroy(struct ufs_options *opts);
  *   add=, del=, mode=, incgen            remount's changes (below)
  * In a branch path, the octal escapes show_options writes for ",:= \t\n\\"
  * (e.g. \072 for ':') are decoded; any other backslash is kept as it is.
- * Returns 0; -UFS_EINVAL with a human-readable reason in msg (NUL-terminated,
- * truncated to msg_size) for anything else; -UFS_ENOMEM.
- * A key the core does not know returns -UFS_ENOENT with msg untouched, so the
+ * Returns 0; -UNI_EINVAL with a human-readable reason in msg (NUL-terminated,
+ * truncated to msg_size) for anything else; -UNI_ENOMEM.
+ * A key the core does not know returns -UNI_ENOENT with msg untouched, so the
  * caller may try its own parameters (e.g. generic "ro", "rw", "source").
  */
-int ufs_options_parse(struct ufs_options *opts, const char *key, const char *value,
+int uni_options_parse(struct uni_options *opts, const char *key, const char *value,
 		      char *msg, unsigned long msg_size);
 
 /* Called once all parameters are in: at least one branch must be given. */
-int ufs_options_validate(const struct ufs_options *opts, char *msg, unsigned long msg_size);
+int uni_options_validate(const struct uni_options *opts, char *msg, unsigned long msg_size);
 
-unsigned ufs_options_branch_count(const struct ufs_options *opts);
+unsigned uni_options_branch_count(const struct uni_options *opts);
 /* Path as written by the user (escapes decoded), NUL-terminated; valid while opts lives. */
-const char *ufs_options_branch_path(const struct ufs_options *opts, unsigned index);
-enum ufs_branch_mode ufs_options_branch_mode(const struct ufs_options *opts, unsigned index);
-enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options *opts);
+const char *uni_options_branch_path(const struct uni_options *opts, unsigned index);
+enum uni_branch_mode uni_options_branch_mode(const struct uni_options *opts, unsigned index);
+enum uni_delete_mode uni_options_delete_mode(const struct uni_options *opts);
 
 /*
  * Remount only: changes to a live union's branches, any number of them, kept
@@ -132,77 +132,77 @@ enum ufs_delete_mode ufs_options_delete_mode(const struct ufs_options *opts);
  *   mode=/b=MODE             change the mode of the branch /b
  * MODE is rw|ro|nfsro; add= defaults to rw. Paths are written as in dirs=
  * (a mode after the last '=', escapes decoded) but must be absolute, and
- * del= and an add= anchor take no mode. A malformed change is -UFS_EINVAL
+ * del= and an add= anchor take no mode. A malformed change is -UNI_EINVAL
  * with a message; whether the paths name branches is the caller's to check.
  * "incgen" asks for a new generation.
- * Past the end of the list, paths are NULL, kind UFS_CHANGE_MODE, mode rw.
+ * Past the end of the list, paths are NULL, kind UNI_CHANGE_MODE, mode rw.
  */
-enum ufs_branch_change_kind { UFS_CHANGE_MODE, UFS_CHANGE_ADD, UFS_CHANGE_DEL };
-unsigned ufs_options_change_count(const struct ufs_options *opts);
-enum ufs_branch_change_kind ufs_options_change_kind(const struct ufs_options *opts, unsigned index);
+enum uni_branch_change_kind { UNI_CHANGE_MODE, UNI_CHANGE_ADD, UNI_CHANGE_DEL };
+unsigned uni_options_change_count(const struct uni_options *opts);
+enum uni_branch_change_kind uni_options_change_kind(const struct uni_options *opts, unsigned index);
 /* The branch added, removed or re-moded, as written (unescaped), NUL-terminated. */
-const char *ufs_options_change_path(const struct ufs_options *opts, unsigned index);
+const char *uni_options_change_path(const struct uni_options *opts, unsigned index);
 /* add= only: the branch to insert before; NULL = at the top; "" = append at the bottom. */
-const char *ufs_options_change_anchor(const struct ufs_options *opts, unsigned index);
+const char *uni_options_change_anchor(const struct uni_options *opts, unsigned index);
 /* add=: the new branch's mode (rw by default); mode=: the new mode. */
-enum ufs_branch_mode ufs_options_change_mode(const struct ufs_options *opts, unsigned index);
-int ufs_options_incgen(const struct ufs_options *opts);
+enum uni_branch_mode uni_options_change_mode(const struct uni_options *opts, unsigned index);
+int uni_options_incgen(const struct uni_options *opts);
 
 /* "rw", "ro", "nfsro" / "all", "whiteout", "first": for show_options. */
-const char *ufs_branch_mode_name(enum ufs_branch_mode mode);
-const char *ufs_delete_mode_name(enum ufs_delete_mode mode);
+const char *uni_branch_mode_name(enum uni_branch_mode mode);
+const char *uni_delete_mode_name(enum uni_delete_mode mode);
 
 /* ---- Branch table ---- */
 
-struct ufs_branch_table;	/* owned by the core */
+struct uni_branch_table;	/* owned by the core */
 
 /*
  * One branch: 'env' is the environment's own handle (the shim's struct with
  * the branch's root path); 'fs_index' numbers the distinct lower filesystems
  * (0 for the first) and is used to keep inode numbers unique across them.
  */
-struct ufs_branch {
+struct uni_branch {
 	void *env;
-	enum ufs_branch_mode mode;
+	enum uni_branch_mode mode;
 	unsigned fs_index;
 };
 
 /* capacity is reserved up front; inserts past it grow the table (or ENOMEM). */
-struct ufs_branch_table *ufs_branch_table_create(unsigned capacity);	/* NULL on ENOMEM */
-void ufs_branch_table_destroy(struct ufs_branch_table *table);
+struct uni_branch_table *uni_branch_table_create(unsigned capacity);	/* NULL on ENOMEM */
+void uni_branch_table_destroy(struct uni_branch_table *table);
 /*
  * Insert at index (0 = highest priority; index == count appends).
- * -UFS_EINVAL for index > count, an unknown mode, or a full table
- * (UFS_MAX_BRANCHES); -UFS_ENOMEM.
+ * -UNI_EINVAL for index > count, an unknown mode, or a full table
+ * (UNI_MAX_BRANCHES); -UNI_ENOMEM.
  */
-int ufs_branch_table_insert(struct ufs_branch_table *table, unsigned index,
-			    const struct ufs_branch *branch);
+int uni_branch_table_insert(struct uni_branch_table *table, unsigned index,
+			    const struct uni_branch *branch);
 /* Changes one branch's mode: -EINVAL for a bad index or mode. */
-int ufs_branch_table_set_mode(struct ufs_branch_table *table, unsigned index,
-			      enum ufs_branch_mode mode);
-unsigned ufs_branch_table_count(const struct ufs_branch_table *table);
+int uni_branch_table_set_mode(struct uni_branch_table *table, unsigned index,
+			      enum uni_branch_mode mode);
+unsigned uni_branch_table_count(const struct uni_branch_table *table);
 /* NULL past the end; the pointer stays valid until the next insert. */
-const struct ufs_branch *ufs_branch_table_get(const struct ufs_branch_table *table,
+const struct uni_branch *uni_branch_table_get(const struct uni_branch_table *table,
 					      unsigned index);
 /* Highest-priority branch whose mode is rw, or -1 when every branch is read-only. */
-int ufs_branch_table_first_writable(const struct ufs_branch_table *table);
+int uni_branch_table_first_writable(const struct uni_branch_table *table);
 
 /* ---- Operations on branch objects, provided by the environment ---- */
 
 /* What getattr() reports about one branch object. */
-#define UFS_ATTR_IMMUTABLE 0x1u	/* FS_IMMUTABLE_FL / S_IMMUTABLE */
-#define UFS_ATTR_APPEND 0x2u	/* FS_APPEND_FL / S_APPEND */
+#define UNI_ATTR_IMMUTABLE 0x1u	/* FS_IMMUTABLE_FL / S_IMMUTABLE */
+#define UNI_ATTR_APPEND 0x2u	/* FS_APPEND_FL / S_APPEND */
 
-struct ufs_attr {
+struct uni_attr {
 	unsigned mode;		/* st_mode: file type and permission bits */
-	unsigned flags;		/* UFS_ATTR_* */
+	unsigned flags;		/* UNI_ATTR_* */
 };
 
-enum ufs_create_type {
-	UFS_CREATE_REG = 0,	/* create(2), open(O_CREAT) */
-	UFS_CREATE_DIR = 1,	/* mkdir(2) */
-	UFS_CREATE_SYMLINK = 2,	/* symlink(2): symlink_target */
-	UFS_CREATE_SPECIAL = 3,	/* mknod(2): mode holds S_IFCHR/S_IFBLK/S_IFIFO/S_IFSOCK, rdev */
+enum uni_create_type {
+	UNI_CREATE_REG = 0,	/* create(2), open(O_CREAT) */
+	UNI_CREATE_DIR = 1,	/* mkdir(2) */
+	UNI_CREATE_SYMLINK = 2,	/* symlink(2): symlink_target */
+	UNI_CREATE_SPECIAL = 3,	/* mknod(2): mode holds S_IFCHR/S_IFBLK/S_IFIFO/S_IFSOCK, rdev */
 };
 
 /*
@@ -210,24 +210,24 @@ enum ufs_create_type {
  * core makes on its own behalf: the environment may create it with the
  * mounter's credentials and skip quota, as overlayfs does for its own files.
  */
-#define UFS_CREATE_INTERNAL 0x1u
+#define UNI_CREATE_INTERNAL 0x1u
 
-struct ufs_create_args {
-	enum ufs_create_type type;
+struct uni_create_args {
+	enum uni_create_type type;
 	unsigned mode;			/* permission bits as the VFS hands them over (umask applied) */
-	unsigned long long rdev;	/* UFS_CREATE_SPECIAL: the kernel's dev_t value */
-	const char *symlink_target;	/* UFS_CREATE_SYMLINK: NUL-terminated */
-	unsigned flags;			/* UFS_CREATE_* */
+	unsigned long long rdev;	/* UNI_CREATE_SPECIAL: the kernel's dev_t value */
+	const char *symlink_target;	/* UNI_CREATE_SYMLINK: NUL-terminated */
+	unsigned flags;			/* UNI_CREATE_* */
 };
 
 /* Mode of the zero-length regular files the core creates as whiteouts and opaque markers. */
-#define UFS_META_MODE 0444u
+#define UNI_META_MODE 0444u
 
 /* rename(): fail with -EEXIST instead of replacing an existing target (RENAME_NOREPLACE). */
-#define UFS_RENAME_NOREPLACE 0x1u
+#define UNI_RENAME_NOREPLACE 0x1u
 
 /* copy_up(): copy all of the data. */
-#define UFS_COPY_ALL (~0ULL)
+#define UNI_COPY_ALL (~0ULL)
 
 /*
  * Handles are the environment's references to branch objects (the kernel
@@ -237,12 +237,12 @@ struct ufs_create_args {
  *
  * Every modifying operation is ONE call on ONE branch (the environment takes
  * the lower directory locks inside it) and returns 0 or a negative errno
- * with nothing changed. On a branch whose mode is not UFS_BRANCH_RW the core
+ * with nothing changed. On a branch whose mode is not UNI_BRANCH_RW the core
  * never calls a modifying operation. Where 'dir' and 'child' are both
  * passed, the environment checks under the directory lock that child is
  * still the entry of dir it was looked up as, and returns -ESTALE otherwise.
  */
-struct ufs_branch_ops {
+struct uni_branch_ops {
 	/*
 	 * Look NAME (len bytes, no NUL needed) up in directory DIR on branch
 	 * BRANCH. On success returns 0 with *child set to a new reference (or
@@ -250,7 +250,7 @@ struct ufs_branch_ops {
 	 * releases every reference it gets with put().
 	 */
 	int (*lookup)(void *env, unsigned branch, void *dir, const char *name,
-		      unsigned len, void **child, enum ufs_kind *kind);
+		      unsigned len, void **child, enum uni_kind *kind);
 	void (*put)(void *env, void *handle);
 	/*
 	 * Call emit() once per entry of directory DIR on BRANCH ('.' and '..'
@@ -271,14 +271,14 @@ struct ufs_branch_ops {
 	/* A new reference to the same object (dget()); cannot fail, never given NULL. */
 	void *(*get)(void *env, void *handle);
 	/* Type, permission bits and immutable/append-only flags of one positive object. */
-	int (*getattr)(void *env, unsigned branch, void *handle, struct ufs_attr *attr);
+	int (*getattr)(void *env, unsigned branch, void *handle, struct uni_attr *attr);
 	/*
 	 * Create NAME in DIR as args describes (vfs_create, vfs_mkdir,
 	 * vfs_symlink or vfs_mknod). -EEXIST when the name is positive. On
 	 * success *child is a new reference to the new, positive object.
 	 */
 	int (*create)(void *env, unsigned branch, void *dir, const char *name, unsigned len,
-		      const struct ufs_create_args *args, void **child);
+		      const struct uni_create_args *args, void **child);
 	/*
 	 * Hard-link the non-directory OLD (on the same branch) as NAME in DIR
 	 * (vfs_link); *child is a new reference to the new name.
@@ -292,7 +292,7 @@ struct ufs_branch_ops {
 	/*
 	 * Rename CHILD of OLD_DIR to NAME in NEW_DIR, both directories on
 	 * BRANCH (lock_rename + vfs_rename). As rename(2), an existing target is
-	 * replaced unless flags has UFS_RENAME_NOREPLACE (then -EEXIST; an
+	 * replaced unless flags has UNI_RENAME_NOREPLACE (then -EEXIST; an
 	 * environment whose filesystem lacks RENAME_NOREPLACE checks for the
 	 * target under the rename lock). Afterwards CHILD is a handle to the
 	 * object under its new name (d_move keeps the dentry).
@@ -304,7 +304,7 @@ struct ufs_branch_ops {
 	 * nothing: the copy is built unnamed (O_TMPFILE) or under a hidden
 	 * temporary name and linked or renamed to NAME only when complete, so
 	 * any failure (-ENOSPC, -EDQUOT, -EIO, ...) leaves TO_BRANCH as it was.
-	 * Copies: data without filling holes (at most SIZE bytes; UFS_COPY_ALL
+	 * Copies: data without filling holes (at most SIZE bytes; UNI_COPY_ALL
 	 * for all of it: open(O_TRUNC) passes 0), mode, owner, timestamps,
 	 * xattrs and POSIX ACLs, symlink targets, device numbers. A directory is
 	 * copied as an empty directory with the same attributes. Inode flags are
@@ -322,7 +322,7 @@ struct ufs_branch_ops {
 	 * way round (d_exchange keeps both dentries). Both children are checked
 	 * to be still where they were looked up (-ESTALE otherwise); -EINVAL
 	 * when one is an ancestor of the other's directory, or the filesystem
-	 * cannot exchange. Optional: without it ufs_rename_exchange() is
+	 * cannot exchange. Optional: without it uni_rename_exchange() is
 	 * -EINVAL.
 	 */
 	int (*exchange)(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
@@ -334,13 +334,13 @@ struct ufs_branch_ops {
 /*
  * The lower objects that make up one union object: handles[i] is the object
  * on branch i (NULL where absent), for start <= i <= end. A negative union
- * object has kind UFS_KIND_NONE and start = the highest-priority branch where
+ * object has kind UNI_KIND_NONE and start = the highest-priority branch where
  * the parent directory exists (where a create would go), end = start.
  */
-struct ufs_lower_set {
+struct uni_lower_set {
 	int start;
 	int end;
-	enum ufs_kind kind;
+	enum uni_kind kind;
 	void **handles;		/* caller-provided array of branch_count slots */
 };
 
@@ -357,16 +357,16 @@ struct ufs_lower_set {
  *   - a negative name at a branch that holds ".wh.NAME" ends the descent.
  * 'out->handles' must have room for every branch and is filled with new
  * references (all NULL on error). Returns 0 or a negative errno from ops;
- * -UFS_EINVAL when 'parent' is not a range of the table holding at least
+ * -UNI_EINVAL when 'parent' is not a range of the table holding at least
  * one lower directory. Allocates nothing.
  */
-int ufs_lookup_resolve(const struct ufs_branch_table *table, const struct ufs_branch_ops *ops,
-		       void *env, const struct ufs_lower_set *parent, const char *name,
-		       unsigned len, struct ufs_lower_set *out);
+int uni_lookup_resolve(const struct uni_branch_table *table, const struct uni_branch_ops *ops,
+		       void *env, const struct uni_lower_set *parent, const char *name,
+		       unsigned len, struct uni_lower_set *out);
 
 /*
  * Which branches hold NAME inside the union directory 'parent' (for
- * unionctl --query): the walk of ufs_lookup_resolve(), but it goes on past
+ * unionctl --query): the walk of uni_lookup_resolve(), but it goes on past
  * non-directories, marking every branch with a copy of the object (of the
  * same kind, directory or not, as the top one) down to an opaque
  * directory, a whiteout beside the name, or an object of the other kind.
@@ -374,43 +374,43 @@ int ufs_lookup_resolve(const struct ufs_branch_table *table, const struct ufs_br
  * words (at least one bit per branch), zeroed first. Hidden names (".wh.")
  * are held nowhere. 0 or -errno.
  */
-int ufs_lookup_holders(const struct ufs_branch_table *table, const struct ufs_branch_ops *ops,
-		       void *env, const struct ufs_lower_set *parent, const char *name,
+int uni_lookup_holders(const struct uni_branch_table *table, const struct uni_branch_ops *ops,
+		       void *env, const struct uni_lower_set *parent, const char *name,
 		       unsigned len, unsigned long long *holders, unsigned nwords);
 
 /* Is this a name the union never shows (".wh." prefix)? */
-int ufs_name_is_hidden(const char *name, unsigned len);
+int uni_name_is_hidden(const char *name, unsigned len);
 
 /*
  * Writes ".wh." + name into buf (NUL-terminated). Returns the length, or
- * -UFS_ENAMETOOLONG when the whiteout name would exceed UFS_NAME_MAX, or
- * -UFS_EINVAL when buf is too small (UFS_NAME_MAX + 1 bytes always suffice).
+ * -UNI_ENAMETOOLONG when the whiteout name would exceed UNI_NAME_MAX, or
+ * -UNI_EINVAL when buf is too small (UNI_NAME_MAX + 1 bytes always suffice).
  */
-int ufs_whiteout_name(const char *name, unsigned len, char *buf, unsigned long buf_size);
+int uni_whiteout_name(const char *name, unsigned len, char *buf, unsigned long buf_size);
 
 /* Union inode number for a branch object (unique across lower filesystems). */
-unsigned long long ufs_union_ino(unsigned fs_index, unsigned long long lower_ino);
+unsigned long long uni_union_ino(unsigned fs_index, unsigned long long lower_ino);
 
 /* ---- Merged directory listing ---- */
 
-struct ufs_dirlist;	/* owned by the core: a stable, ordered snapshot */
+struct uni_dirlist;	/* owned by the core: a stable, ordered snapshot */
 
 /*
  * Lists the union directory 'dir' (its lower directories from dir->start to
  * dir->end): each name once, from the highest-priority branch that has it;
  * ".wh.*" names hidden, and names whited out on a branch hidden from every
  * lower branch. '.' and '..' are not included. Order: branch by branch in
- * priority order, each branch in its own order. d_ino is ufs_union_ino().
- * *out is NULL on error: a negative errno from ops, -UFS_ENOMEM,
- * -UFS_ENOTDIR when dir->kind is not UFS_KIND_DIR, -UFS_EINVAL for a range
+ * priority order, each branch in its own order. d_ino is uni_union_ino().
+ * *out is NULL on error: a negative errno from ops, -UNI_ENOMEM,
+ * -UNI_ENOTDIR when dir->kind is not UNI_KIND_DIR, -UNI_EINVAL for a range
  * outside the table.
  */
-int ufs_dirlist_build(const struct ufs_branch_table *table, const struct ufs_branch_ops *ops,
-		      void *env, const struct ufs_lower_set *dir, struct ufs_dirlist **out);
-void ufs_dirlist_destroy(struct ufs_dirlist *list);
-unsigned ufs_dirlist_count(const struct ufs_dirlist *list);
+int uni_dirlist_build(const struct uni_branch_table *table, const struct uni_branch_ops *ops,
+		      void *env, const struct uni_lower_set *dir, struct uni_dirlist **out);
+void uni_dirlist_destroy(struct uni_dirlist *list);
+unsigned uni_dirlist_count(const struct uni_dirlist *list);
 /* Entry at index (< count): name (not NUL-terminated), its length, ino, DT_* type. */
-void ufs_dirlist_entry(const struct ufs_dirlist *list, unsigned index, const char **name,
+void uni_dirlist_entry(const struct uni_dirlist *list, unsigned index, const char **name,
 		       unsigned *len, unsigned long long *ino, unsigned *dtype);
 
 /* ---- The write path: one union operation turned into branch operations ---- */
@@ -419,17 +419,17 @@ void ufs_dirlist_entry(const struct ufs_dirlist *list, unsigned index, const cha
  * Everything a write function needs to reach the branches. delete_mode is
  * the mount's delete= option; it governs unlink, rmdir and rename.
  */
-struct ufs_context {
-	const struct ufs_branch_table *table;
-	const struct ufs_branch_ops *ops;	/* every write op must be set, else -EROFS */
+struct uni_context {
+	const struct uni_branch_table *table;
+	const struct uni_branch_ops *ops;	/* every write op must be set, else -EROFS */
 	void *env;
-	enum ufs_delete_mode delete_mode;
+	enum uni_delete_mode delete_mode;
 };
 
 /*
  * One union directory on the way from the union root to a parent: its name
  * in the level above (unused at level 0) and its lower directories, as
- * lookup resolved them (kind UFS_KIND_DIR; start..end are the branches that
+ * lookup resolved them (kind UNI_KIND_DIR; start..end are the branches that
  * count: those below an opaque directory do not).
  *
  * 'set' is IN/OUT. When the core needs the directory on a branch where it
@@ -448,10 +448,10 @@ struct ufs_context {
  * slots are NULL; a directory whose removal failed, or that was found
  * rather than made, stays in its slot (it exists on the branch).
  */
-struct ufs_dir_level {
+struct uni_dir_level {
 	const char *name;
 	unsigned len;
-	struct ufs_lower_set set;
+	struct uni_lower_set set;
 };
 
 /*
@@ -462,29 +462,29 @@ struct ufs_dir_level {
  * through one is then seen by the other. One ancestry must not list the
  * same level twice.
  */
-struct ufs_ancestry {
-	struct ufs_dir_level **levels;
+struct uni_ancestry {
+	struct uni_dir_level **levels;
 	unsigned depth;
 };
 
 /*
  * One name in a union directory: the parent's ancestry, the name, and the
- * union object lookup resolved for it (its ufs_lower_set, borrowed: the
+ * union object lookup resolved for it (its uni_lower_set, borrowed: the
  * core takes no reference it does not give back, and changes nothing in
- * it). 'object' may be NULL for ufs_create().
+ * it). 'object' may be NULL for uni_create().
  */
-struct ufs_entry {
-	struct ufs_ancestry *parent;
+struct uni_entry {
+	struct uni_ancestry *parent;
 	const char *name;
 	unsigned len;
-	const struct ufs_lower_set *object;
+	const struct uni_lower_set *object;
 };
 
 /*
- * Output sets ('out' parameters) are caller-provided ufs_lower_sets with
+ * Output sets ('out' parameters) are caller-provided uni_lower_sets with
  * room for every branch in 'handles'. On success they hold the new lower
  * set of the object, every handle a NEW REFERENCE owned by the caller
- * (typically the new ufs_dentry_info of the union dentry). On error they
+ * (typically the new uni_dentry_info of the union dentry). On error they
  * are empty (start = end = -1, all NULL).
  *
  * The environment must hold, for the whole call, what the VFS holds for
@@ -514,41 +514,41 @@ struct ufs_entry {
  * is made opaque when a lower branch (within the parent's range) would
  * otherwise show through. *out is the new object: {t..t}.
  */
-int ufs_create(const struct ufs_context *ctx, const struct ufs_entry *entry,
-	       const struct ufs_create_args *args, struct ufs_lower_set *out);
+int uni_create(const struct uni_context *ctx, const struct uni_entry *entry,
+	       const struct uni_create_args *args, struct uni_lower_set *out);
 
 /*
  * Makes the union directory at the end of 'dir' exist on a writable branch
- * (as ufs_create would choose it, parent chain copied up) and returns that
+ * (as uni_create would choose it, parent chain copied up) and returns that
  * branch in *branch. For O_TMPFILE, which the environment then makes
  * itself (vfs_tmpfile) in dir->levels[depth - 1]->set.handles[*branch].
  */
-int ufs_prepare_dir(const struct ufs_context *ctx, struct ufs_ancestry *dir, int *branch);
+int uni_prepare_dir(const struct uni_context *ctx, struct uni_ancestry *dir, int *branch);
 
 /*
  * Copyup before a modification of a positive object (open for write,
  * truncate, setattr, setxattr/removexattr): when the object's top branch
  * is writable nothing is copied; otherwise it is copied (at most 'size'
- * bytes of data, UFS_COPY_ALL for all) to a writable branch of higher
+ * bytes of data, UNI_COPY_ALL for all) to a writable branch of higher
  * priority with its parent chain. *out is the object's new set: for a
  * non-directory {t..t}, for a directory the copy merged with the lower
  * directories it had.
  */
-int ufs_copyup(const struct ufs_context *ctx, const struct ufs_entry *entry,
-	       unsigned long long size, struct ufs_lower_set *out);
+int uni_copyup(const struct uni_context *ctx, const struct uni_entry *entry,
+	       unsigned long long size, struct uni_lower_set *out);
 
 /*
  * link(2) of the non-directory 'source' as 'target' (negative). Made in the
  * source's own branch when it is writable, with the target's parent chain
  * created there, so both names are one inode. A source on a read-only
- * branch is copied up first (as ufs_copyup), and so is one whose branch
+ * branch is copied up first (as uni_copyup), and so is one whose branch
  * cannot make the new name visible (a whiteout or leftover of the name on
  * a read-only branch of higher priority). *out_source is the source's set
  * afterwards (changed only by a copyup), *out_target the new name's.
  */
-int ufs_link(const struct ufs_context *ctx, const struct ufs_entry *source,
-	     const struct ufs_entry *target, struct ufs_lower_set *out_source,
-	     struct ufs_lower_set *out_target);
+int uni_link(const struct uni_context *ctx, const struct uni_entry *source,
+	     const struct uni_entry *target, struct uni_lower_set *out_source,
+	     struct uni_lower_set *out_target);
 
 /*
  * unlink(2) / rmdir(2) of a positive entry, following ctx->delete_mode:
@@ -567,17 +567,17 @@ int ufs_link(const struct ufs_context *ctx, const struct ufs_entry *source,
  * is that of the top instance; the visible state changes only with it.
  * Afterwards the union name is negative; the caller drops its lower set.
  */
-int ufs_unlink(const struct ufs_context *ctx, const struct ufs_entry *entry);
-int ufs_rmdir(const struct ufs_context *ctx, const struct ufs_entry *entry);
+int uni_unlink(const struct uni_context *ctx, const struct uni_entry *entry);
+int uni_rmdir(const struct uni_context *ctx, const struct uni_entry *entry);
 
-/* *out_flags of ufs_rename() */
+/* *out_flags of uni_rename() */
 /*
  * The directory was rebuilt on one branch (its visible contents copied and
  * the copy made opaque): cached union dentries below it describe lower
  * objects that no longer make it up and must be invalidated
  * (shrink_dcache_parent / d_invalidate of the children).
  */
-#define UFS_RENAME_COPIED 0x1u
+#define UNI_RENAME_COPIED 0x1u
 
 /*
  * rename(2) of positive 'from' to 'to' (negative, or a positive object of
@@ -600,16 +600,16 @@ int ufs_rmdir(const struct ufs_context *ctx, const struct ufs_entry *entry);
  * the directory's range; with delete=all also the target's lower copies)
  * are first renamed to a hidden temporary name (".wh..wh.ufs.tmp.N") and
  * removed only once the rename is complete, so a failure puts everything
- * back. The old name is deleted as ctx->delete_mode says (see ufs_unlink).
+ * back. The old name is deleted as ctx->delete_mode says (see uni_unlink).
  * *out is the renamed object's new set (the same handles when renamed in
- * place: they follow the rename); *out_flags has UFS_RENAME_* bits.
+ * place: they follow the rename); *out_flags has UNI_RENAME_* bits.
  * The VFS has already excluded: RENAME_WHITEOUT (the shim refuses it;
- * RENAME_EXCHANGE is ufs_rename_exchange), a directory into its own
+ * RENAME_EXCHANGE is uni_rename_exchange), a directory into its own
  * subtree, a type mismatch with a positive target, and source and target
  * being the same inode.
  */
-int ufs_rename(const struct ufs_context *ctx, const struct ufs_entry *from,
-	       const struct ufs_entry *to, struct ufs_lower_set *out, unsigned *out_flags);
+int uni_rename(const struct uni_context *ctx, const struct uni_entry *from,
+	       const struct uni_entry *to, struct uni_lower_set *out, unsigned *out_flags);
 
 /*
  * renameat2(RENAME_EXCHANGE): swaps the positive names 'a' and 'b' (any
@@ -627,17 +627,17 @@ int ufs_rename(const struct ufs_context *ctx, const struct ufs_entry *from,
  * does not matter. On failure every step is undone.
  * *out_a is the set of the object that was at 'a' (now at b's name),
  * *out_b that of the object that was at 'b'; each is {r..r}. *out_flags
- * has UFS_RENAME_COPIED when a directory was rebuilt on r (cached union
+ * has UNI_RENAME_COPIED when a directory was rebuilt on r (cached union
  * dentries below both names are then stale). Nothing happens when both
  * names are the same lower object. The VFS has already excluded one name
  * being an ancestor of the other.
  */
-int ufs_rename_exchange(const struct ufs_context *ctx, const struct ufs_entry *a,
-			const struct ufs_entry *b, struct ufs_lower_set *out_a,
-			struct ufs_lower_set *out_b, unsigned *out_flags);
+int uni_rename_exchange(const struct uni_context *ctx, const struct uni_entry *a,
+			const struct uni_entry *b, struct uni_lower_set *out_a,
+			struct uni_lower_set *out_b, unsigned *out_flags);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* UFS_CORE_H */
+#endif /* UNI_CORE_H */

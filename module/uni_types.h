@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ufs_types.h - the shim's per-object state and its accessors, nothing else.
- * Prototypes live in ufs.h.
+ * uni_types.h - the shim's per-object state and its accessors, nothing else.
+ * Prototypes live in uni.h.
  */
-#ifndef _UFS_TYPES_H
-#define _UFS_TYPES_H
+#ifndef _UNI_TYPES_H
+#define _UNI_TYPES_H
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
@@ -13,7 +13,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
-#include "../core/include/ufs_core.h"
+#include "../core/include/uni_core.h"
 #include "uapi/unionfs.h"	/* UNIONFS_SUPER_MAGIC: as FSL Unionfs, so stat -f knows us */
 
 
@@ -23,11 +23,11 @@
  * branch is part of, so it keeps its identity (open-file count, inode
  * numbers) when branches are added or removed around it.
  */
-struct ufs_lower_branch {
+struct uni_lower_branch {
 	refcount_t count;
 	struct rcu_head rcu;		/* RCU walkers read mode; freed after a grace period */
 	struct path path;
-	enum ufs_branch_mode mode;	/* changed under namespace_rwsem (write); READ_ONCE elsewhere */
+	enum uni_branch_mode mode;	/* changed under namespace_rwsem (write); READ_ONCE elsewhere */
 	unsigned int fs_index;		/* numbers the lower filesystem, for inode numbers */
 	atomic_long_t open_files;	/* union files open with a lower file here */
 };
@@ -39,19 +39,19 @@ struct ufs_lower_branch {
  * hold the layout they were resolved in, so their lower[] slots keep
  * meaning what they meant.
  */
-struct ufs_layout {
+struct uni_layout {
 	refcount_t count;
 	struct rcu_head rcu;
-	struct ufs_sb_info *sbi;
-	struct ufs_branch_table *table;	/* core's view; env handles are branch[] */
+	struct uni_sb_info *sbi;
+	struct uni_branch_table *table;	/* core's view; env handles are branch[] */
 	unsigned int nbranches;
-	struct ufs_lower_branch *branch[];
+	struct uni_lower_branch *branch[];
 };
 
 /* Per union superblock. */
-struct ufs_sb_info {
-	struct ufs_layout __rcu *layout;	/* replaced under namespace_rwsem (write) */
-	enum ufs_delete_mode delete_mode;
+struct uni_sb_info {
+	struct uni_layout __rcu *layout;	/* replaced under namespace_rwsem (write) */
+	enum uni_delete_mode delete_mode;
 	const struct cred *creator_cred;	/* the mounter's: copyup and union metadata */
 	/*
 	 * Shared by every operation that changes names or lower objects
@@ -76,11 +76,11 @@ struct ufs_sb_info {
 
 /*
  * A copy of a regular file built before namespace_rwsem was taken (copy_up.c,
- * ufs_stage_copy), waiting for the core's copy_up of the same source onto
+ * uni_stage_copy), waiting for the core's copy_up of the same source onto
  * the same filesystem. Lives on its stager's stack, listed in sbi->staged
  * until taken or dropped; touched by others only under staged_lock.
  */
-struct ufs_staged_copy {
+struct uni_staged_copy {
 	struct list_head node;
 	const struct inode *src;	/* the source lower inode: identity only */
 	const struct super_block *target_sb;
@@ -95,79 +95,79 @@ struct ufs_staged_copy {
  * An info is immutable once published in d_fsdata: an operation that
  * changes the lower objects of a union dentry (create, copyup, a parent
  * chain made on a new branch) builds a new info and swaps it in under
- * d_lock. Readers take a counted reference (ufs_get_dentry_info()) so the
+ * d_lock. Readers take a counted reference (uni_get_dentry_info()) so the
  * lower dentries stay valid while they use them, even across a swap; RCU
  * walkers may look without one, since the memory is freed after a grace
  * period.
  */
-struct ufs_dentry_info {
+struct uni_dentry_info {
 	refcount_t count;
 	struct rcu_head rcu;
-	struct ufs_layout *layout;	/* referenced: lower[] has a slot per branch of it */
+	struct uni_layout *layout;	/* referenced: lower[] has a slot per branch of it */
 	u64 generation;		/* the union's generation when it was resolved */
 	int start;
 	int end;
-	enum ufs_kind kind;
+	enum uni_kind kind;
 	struct dentry *lower[];
 };
 
 /*
  * Per union inode: the top lower inode (a reference), which also keys the
  * inode cache. 'lower' is replaced under i_lock (copyup); a reader that
- * may sleep takes its own reference (ufs_lower_inode_get).
+ * may sleep takes its own reference (uni_lower_inode_get).
  */
-struct ufs_inode_info {
+struct uni_inode_info {
 	struct inode *lower;
 	/*
 	 * Held while this object's lower set is changed or removed: copyup
 	 * (the others wait, killably, and find it copied), unlink, rmdir,
 	 * rename, link. Taken after the VFS's inode locks and before
-	 * namespace_rwsem; two of them in address order (ufs_lock_objects).
+	 * namespace_rwsem; two of them in address order (uni_lock_objects).
 	 */
 	struct mutex copyup_mutex;
-	/* Serialises following a new top lower inode (ufs_inode_update_top). */
+	/* Serialises following a new top lower inode (uni_inode_update_top). */
 	struct mutex top_mutex;
-	struct ufs_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
+	struct uni_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
 	struct inode vfs_inode;
 };
 
 /* Per open regular file: the lower file everything is forwarded to. */
-struct ufs_file_info {
+struct uni_file_info {
 	spinlock_t lock;	/* protects lower and branch: replaced when the object is copied up */
 	struct file *lower;
-	struct ufs_lower_branch *branch;	/* referenced; its open_files counts this file */
+	struct uni_lower_branch *branch;	/* referenced; its open_files counts this file */
 };
 
 /* Per open directory: the merged listing, built at offset 0 and kept until rewound. */
-struct ufs_dir_info {
-	struct ufs_dirlist *list;
+struct uni_dir_info {
+	struct uni_dirlist *list;
 };
 
-static inline struct ufs_sb_info *UFS_SB(const struct super_block *sb)
+static inline struct uni_sb_info *UNI_SB(const struct super_block *sb)
 {
 	return sb->s_fs_info;
 }
 
 /* The current layout, for a caller holding namespace_rwsem (no reference taken). */
-static inline struct ufs_layout *ufs_layout_locked(struct ufs_sb_info *sbi)
+static inline struct uni_layout *uni_layout_locked(struct uni_sb_info *sbi)
 {
 	return rcu_dereference_protected(sbi->layout, lockdep_is_held(&sbi->namespace_rwsem));
 }
 
 /* The mount of branch i of info's layout. */
-static inline struct vfsmount *ufs_info_mnt(const struct ufs_dentry_info *info, int i)
+static inline struct vfsmount *uni_info_mnt(const struct uni_dentry_info *info, int i)
 {
 	return info->layout->branch[i]->path.mnt;
 }
 
-static inline struct ufs_inode_info *UFS_I(const struct inode *inode)
+static inline struct uni_inode_info *UNI_I(const struct inode *inode)
 {
-	return container_of(inode, struct ufs_inode_info, vfs_inode);
+	return container_of(inode, struct uni_inode_info, vfs_inode);
 }
 
-static inline struct ufs_file_info *UFS_F(const struct file *file)
+static inline struct uni_file_info *UNI_F(const struct file *file)
 {
 	return file->private_data;
 }
 
-#endif /* _UFS_TYPES_H */
+#endif /* _UNI_TYPES_H */

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uni.h - map of the shim: each file's entry points under its name.
+ * Structures and accessors are in uni_types.h.
+ */
+#ifndef _UNI_H
+#define _UNI_H
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include "uni_types.h"
+#include "compat.h"
+
+#define UNI_NAME "unionfs"
+
+/* super.c */
+extern struct file_system_type uni_fs_type;
+int uni_fill_super(struct super_block *sb, struct fs_context *fc);
+struct uni_dentry_info *uni_root_info(struct uni_layout *layout, u64 generation);
+void uni_free_sb_info(struct uni_sb_info *sbi);
+
+/* params.c */
+int uni_init_fs_context(struct fs_context *fc);
+const struct uni_options *uni_fc_options(const struct fs_context *fc);
+int uni_resolve_branches(struct uni_sb_info *sbi, const struct uni_options *opts,
+			 struct fs_context *fc);
+
+/* lower.c: calls into branch filesystems, and the core's branch operations */
+extern const struct uni_branch_ops uni_lower_ops;
+struct file *uni_do_open(const struct path *path, int flags);
+int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
+		  struct dentry *new_dir, struct dentry *new, unsigned int flags);
+int uni_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
+		   unsigned int flags);
+struct dentry *uni_do_lookup_locked(struct dentry *dir, const char *name, unsigned int len);
+int uni_do_want_write(struct vfsmount *mnt);
+void uni_do_drop_write(struct vfsmount *mnt);
+int uni_do_create(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode);
+int uni_do_mkdir(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode);
+int uni_do_symlink(struct vfsmount *mnt, struct inode *dir, struct dentry *new,
+		   const char *target);
+int uni_do_mknod(struct vfsmount *mnt, struct inode *dir, struct dentry *new, umode_t mode,
+		 dev_t dev);
+int uni_do_link(struct vfsmount *mnt, struct dentry *old, struct inode *dir, struct dentry *new);
+int uni_do_unlink(struct vfsmount *mnt, struct inode *dir, struct dentry *victim);
+int uni_do_rmdir(struct vfsmount *mnt, struct inode *dir, struct dentry *victim);
+struct file *uni_do_tmpfile_open(const struct path *dir, umode_t mode, int flags);
+const char *uni_do_get_link(struct dentry *dentry, struct delayed_call *done);
+int uni_do_setattr(struct vfsmount *mnt, struct dentry *dentry, struct iattr *attr);
+int uni_do_permission(struct inode *inode, int mask);
+int uni_do_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len);
+int uni_do_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int uni_do_fileattr_set(struct vfsmount *mnt, struct dentry *dentry, struct fileattr *fa);
+int uni_do_statfs(const struct path *path, struct kstatfs *buf);
+int uni_do_sync_fs(struct super_block *sb);
+ssize_t uni_do_getxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+			void *value, size_t size);
+int uni_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+		    const void *value, size_t size, int flags);
+int uni_do_removexattr(struct vfsmount *mnt, struct dentry *dentry, const char *name);
+ssize_t uni_do_listxattr(struct dentry *dentry, char *list, size_t size);
+#if UNI_ACL_API
+struct posix_acl *uni_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name);
+struct posix_acl *uni_do_get_inode_acl(struct inode *inode, int type);
+int uni_do_set_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name,
+		   struct posix_acl *acl);
+int uni_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name);
+#endif
+int uni_do_check_flags(struct file *file, int flags);
+int uni_do_flush(struct file *file, fl_owner_t id);
+ssize_t uni_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags);
+ssize_t uni_do_iter_write(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags);
+ssize_t uni_do_splice_read(struct file *in, loff_t *ppos, struct pipe_inode_info *pipe,
+			   size_t len, unsigned int flags);
+ssize_t uni_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff_t *ppos,
+			    size_t len, unsigned int flags);
+long uni_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
+			  size_t len);
+ssize_t uni_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			       size_t len, unsigned int flags);
+loff_t uni_do_clone_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			  loff_t len, unsigned int remap_flags);
+loff_t uni_do_dedupe_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
+			   loff_t len, unsigned int remap_flags);
+loff_t uni_do_llseek(struct file *file, loff_t offset, int whence);
+int uni_do_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+int uni_do_fallocate(struct file *file, int mode, loff_t offset, loff_t len);
+int uni_do_fadvise(struct file *file, loff_t offset, loff_t len, int advice);
+int uni_do_truncate(const struct path *path, loff_t length);
+int uni_do_mmap(struct file *file, struct vm_area_struct *vma);
+int uni_do_revalidate(struct dentry *dentry, unsigned int flags);
+
+/* namei.c */
+extern const struct dentry_operations uni_dentry_ops;
+struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 generation);
+struct uni_dentry_info *uni_alloc_info_like(const struct uni_dentry_info *model);
+struct uni_dentry_info *uni_alloc_current_info(struct uni_sb_info *sbi);
+struct uni_dentry_info *uni_get_dentry_info(struct dentry *dentry);
+struct uni_dentry_info *uni_get_fresh_info(struct dentry *dentry);
+void uni_put_dentry_info(struct uni_dentry_info *info);
+void uni_set_dentry_info(struct dentry *dentry, struct uni_dentry_info *info);
+bool uni_replace_dentry_info(struct dentry *dentry, struct uni_dentry_info *expected,
+			     struct uni_dentry_info *info);
+void uni_get_top_lower_path(struct dentry *dentry, struct path *out);
+void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *set);
+struct dentry *uni_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
+
+/* dir.c */
+extern const struct inode_operations uni_dir_iops;
+int uni_copyup_for_write(struct dentry *dentry, unsigned long long size);
+
+/* inode.c */
+int uni_permission(UNI_IDMAP_PARAM, struct inode *inode, int mask);
+int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
+		u32 request_mask, unsigned int flags);
+int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
+void uni_inode_update_top(struct dentry *dentry);
+void uni_copy_dir_attrs(struct inode *dir);
+struct uni_lower_branch *uni_inode_branch_get(struct inode *inode);
+struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info);
+int uni_init_inode_cache(void);
+void uni_destroy_inode_cache(void);
+struct inode *uni_alloc_inode(struct super_block *sb);
+void uni_free_inode(struct inode *inode);
+void uni_evict_inode(struct inode *inode);
+int uni_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int uni_fileattr_set(UNI_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa);
+int uni_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo, u64 start, u64 len);
+
+/* file.c */
+extern const struct file_operations uni_file_fops;
+struct file *uni_lower_file(struct file *file);
+
+/* copy_up.c */
+struct dentry *uni_copy_up(const struct path *src, const struct path *dir,
+			   const struct qstr *name, unsigned long long size);
+struct file *uni_stage_copy(const struct path *src, const struct path *branch_root,
+			    unsigned long long size);
+struct dentry *uni_link_staged_copy(struct file *copy, const struct path *dir,
+				    const struct qstr *name);
+void uni_staged_add(struct uni_sb_info *sbi, struct uni_staged_copy *sc);
+struct file *uni_staged_take(struct uni_sb_info *sbi, const struct inode *src,
+			     const struct super_block *target_sb, unsigned long long size);
+void uni_staged_drop(struct uni_sb_info *sbi, struct uni_staged_copy *sc);
+
+/* xattr.c */
+extern const struct xattr_handler *uni_xattr_handlers[];
+ssize_t uni_listxattr(struct dentry *dentry, char *list, size_t size);
+#if UNI_ACL_API
+struct posix_acl *uni_get_inode_acl(struct inode *inode, int type, bool rcu);
+struct posix_acl *uni_get_acl(UNI_IDMAP_PARAM, struct dentry *dentry, int type);
+int uni_set_acl(UNI_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type);
+#endif
+
+/* layout.c: branch objects and layouts */
+struct uni_lower_branch *uni_branch_create(struct uni_sb_info *sbi, const struct path *path,
+					   enum uni_branch_mode mode,
+					   struct uni_lower_branch *const *others, unsigned int count);
+struct uni_lower_branch *uni_branch_get(struct uni_lower_branch *branch);
+void uni_branch_put(struct uni_lower_branch *branch);
+struct uni_layout *uni_layout_create(struct uni_sb_info *sbi,
+				     struct uni_lower_branch *const *branches, unsigned int count);
+struct uni_layout *uni_layout_get(struct uni_layout *layout);
+void uni_layout_put(struct uni_layout *layout);
+struct uni_layout *uni_current_layout(struct uni_sb_info *sbi);
+int uni_layout_find(const struct uni_layout *layout, const struct path *path);
+
+/* branch.c: which directories may be branches; changes to a live union's branches */
+const char *uni_branch_refusal(const struct path *path, struct uni_lower_branch *const *others,
+			       unsigned int count, int max_depth, unsigned int *clash);
+int uni_check_generation(struct uni_sb_info *sbi, u64 expected);
+int uni_incgen_locked(struct super_block *sb);
+int uni_set_mode_locked(struct super_block *sb, unsigned int index, enum uni_branch_mode mode,
+			const char **why);
+int uni_add_branch_locked(struct super_block *sb, const struct path *path, unsigned int index,
+			  enum uni_branch_mode mode, const char **why, unsigned int *clash);
+int uni_del_branch_locked(struct super_block *sb, unsigned int index, const char **why);
+void uni_forget_unused(struct super_block *sb);
+
+/* ioctl.c */
+long uni_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* readdir.c */
+extern const struct file_operations uni_dir_fops;
+
+#endif /* _UNI_H */
