@@ -33,11 +33,11 @@ uc=${UFS_REPO:?}/unionctl/build/unionctl
 [[ -x $uc ]] || uc= # then only remount changes the branches
 seed=$((RANDOM * 32768 + RANDOM))
 procs=6
-ops=1000
+ops=1500
 for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
 	case $word in
 	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=10000 ;;
+	ufs_long=[1-9]*) ops=15000 ;;
 	esac
 done
 echo "seed $seed, $procs processes x $ops operations, $(nproc) vCPUs (repeat: test/vm/run --smp 4 --append ufs_seed=$seed 153)"
@@ -79,14 +79,14 @@ changer() {
 		else
 			run mount -o "remount,add=:$W/extra=ro" "$W/u"
 		fi
-		sleep 0.3
+		sleep 0.1
 		if [[ -n $uc ]] && ((i % 3 == 1)); then
 			until remove "$uc" "$W/u" --remove "$W/extra"; do :; done
 		else
 			until remove mount -o "remount,del=$W/extra" "$W/u"; do :; done
 		fi
 		((i % 4 != 3)) || run mount -o remount,incgen "$W/u"
-		sleep 0.2
+		sleep 0.05
 		i=$((i + 1))
 	done
 	echo "changer: $i cycles of add and remove, $busy removals refused as busy"
