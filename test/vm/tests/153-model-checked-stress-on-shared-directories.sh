@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 300
+# timeout: 600
 # A model-checked stress test (progs/model_stress.py): six processes work at
 # once in the same directories of a union dirs=UP=rw:LOW=ro, each on its
 # own names (p<N>-...) inside the shared d0..d3 tree and below its own
@@ -37,7 +37,7 @@ ops=1500
 for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
 	case $word in
 	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=15000 ;;
+	ufs_long=[1-9]*) ops=5000 ;;
 	esac
 done
 echo "seed $seed, $procs processes x $ops operations, $(nproc) vCPUs (repeat: test/vm/run --smp 4 --append ufs_seed=$seed 153)"
