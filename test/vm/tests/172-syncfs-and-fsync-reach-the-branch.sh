@@ -73,9 +73,13 @@ for name, op, must_write in cases:
     for path in (u + "/new-" + name, u + "/low-" + name):   # new, copied up
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         for attempt in range(5):
-            marker = (b"%s marker %s " % (os.path.basename(path).encode(),
-                                          os.urandom(8).hex().encode())) * 200
-            os.write(fd, marker)
+            # A short marker at the start of a 1 KiB block (the branch's
+            # block size, or a fraction of it) lies in one block of the
+            # image: the blocks of a file need not be adjacent there.
+            pad = -os.fstat(fd).st_size % 1024
+            marker = b"%s marker %s\n" % (os.path.basename(path).encode(),
+                                          os.urandom(8).hex().encode())
+            os.write(fd, b"." * pad + marker)
             if not on_disk(marker):
                 break
             # A flusher run that was under way took it: try another marker.
