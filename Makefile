@@ -14,7 +14,8 @@
 #                   any lockdep, KASAN, KFENCE or sleep-in-atomic report fails it.
 #                   It rebuilds ./unionfs.ko for that kernel (run `make` after it)
 #   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
-#                   in one guest (~10 min); table in build/bench/<series>/
+#                   in one guest, then the concurrency rows with 1, 2 and 4
+#                   vCPUs (~25 min); tables in build/bench/<series>/
 #   make install    install unionctl, snapmerge and their man pages under
 #                   PREFIX (/usr/local), and unionfs.ko for the KDIR kernel
 #                   (DESTDIR= for staging)
