@@ -429,6 +429,15 @@ static void uni_op_install(struct uni_op *op, unsigned int i, struct dentry *den
 	op->out_info[i] = NULL;
 }
 
+/*
+ * The first name's object is now output set 0: a copyup's copy, or a link's
+ * source (copied up to be linked).
+ */
+static void uni_install_first_name(struct uni_op *op)
+{
+	uni_op_install(op, 0, op->name[0]);
+}
+
 /* ---- create, mkdir, mknod, symlink ---- */
 
 static int uni_call_create(struct uni_op *op, struct uni_context *ctx, struct uni_entry *entry)
@@ -627,18 +636,12 @@ static int uni_call_link(struct uni_op *op, struct uni_context *ctx, struct uni_
 	return uni_link(ctx, &entry[0], &entry[1], &op->out[0], &op->out[1]);
 }
 
-/* The source may have been copied up to be linked. */
-static void uni_install_link_source(struct uni_op *op)
-{
-	uni_op_install(op, 0, op->name[0]);
-}
-
 static int uni_op_link(struct dentry *old, struct inode *dir, struct dentry *new)
 {
 	struct inode *inode = d_inode(old);
 	struct uni_op op = {
 		.name = { old, new }, .object = { inode }, .nout = 2,
-		.call = uni_call_link, .install = uni_install_link_source,
+		.call = uni_call_link, .install = uni_install_first_name,
 	};
 	int err = uni_run_op(dir->i_sb, &op);
 
@@ -809,11 +812,6 @@ static int uni_call_copyup(struct uni_op *op, struct uni_context *ctx, struct un
 	return uni_copyup(ctx, &entry[0], op->size, &op->out[0]);
 }
 
-static void uni_install_copy(struct uni_op *op)
-{
-	uni_op_install(op, 0, op->name[0]);
-}
-
 /*
  * Makes the object of dentry live on a writable branch before it is
  * modified (open for write, truncate, setattr, xattrs). size bounds the
@@ -831,7 +829,7 @@ int uni_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	struct uni_inode_info *ui = UNI_I(d_inode(dentry));
 	struct uni_op op = {
 		.name = { dentry }, .nout = 1, .size = size,
-		.call = uni_call_copyup, .install = uni_install_copy,
+		.call = uni_call_copyup, .install = uni_install_first_name,
 	};
 	struct uni_dentry_info *info;
 	struct uni_staged_copy staged;
