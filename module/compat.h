@@ -8,6 +8,7 @@
 #define _UNI_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/exportfs.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/splice.h>
@@ -90,6 +91,15 @@ static inline long uni_splice_direct(struct file *in, loff_t *in_pos, struct fil
 	file_end_write(out);
 	return done;
 }
+#endif
+
+/* 6.5 gave exportfs_encode_inode_fh() a flags argument (connectable or not). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define uni_encode_inode_fh(inode, fid, max_len, parent) \
+	exportfs_encode_inode_fh(inode, fid, max_len, parent, (parent) ? EXPORT_FH_CONNECTABLE : 0)
+#else
+#define uni_encode_inode_fh(inode, fid, max_len, parent) \
+	exportfs_encode_inode_fh(inode, fid, max_len, parent)
 #endif
 
 #endif /* _UNI_COMPAT_H */

@@ -173,6 +173,8 @@ static int uni_copy_xattrs(const struct path *src, struct dentry *dst, struct vf
 			err = -EIO;	/* a list that is not NUL-terminated: broken lower */
 			break;
 		}
+		if (uni_is_private_xattr(name))
+			continue;	/* the union's own: uni_origin_record() writes the copy's */
 		err = uni_copy_one_xattr(src, dst, dst_mnt, name, &value, &value_size);
 		if (err == -EOPNOTSUPP)
 			err = 0;
@@ -223,6 +225,8 @@ static int uni_copy_metadata(const struct path *src, struct dentry *dst,
 	err = uni_setattr_locked(dst, dst_mnt, &owner);
 	if (!err)
 		err = uni_copy_xattrs(src, dst, dst_mnt);
+	if (!err)
+		err = uni_origin_record(src, dst, dst_mnt);
 	if (!err && !S_ISLNK(stat->mode))
 		err = uni_setattr_locked(dst, dst_mnt, &mode);
 	if (!err)
@@ -322,6 +326,7 @@ static struct dentry *uni_rename_into_place(const struct path *dir, struct dentr
 
 	if (err)
 		return ERR_PTR(err);
+	uni_origin_mark_impure(dir);	/* before the lock: it takes dir's own */
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	target = uni_do_lookup_locked(dir->dentry, name->name, name->len);
 	if (IS_ERR(target))
@@ -347,6 +352,7 @@ static struct dentry *uni_link_into_place(const struct path *dir, struct dentry 
 
 	if (err)
 		return ERR_PTR(err);
+	uni_origin_mark_impure(dir);	/* before the lock: it takes dir's own */
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	target = uni_do_lookup_locked(dir->dentry, name->name, name->len);
 	if (IS_ERR(target))

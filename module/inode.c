@@ -185,7 +185,7 @@ int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 }
 
 /* A reference to the inode's current top lower inode; caller must iput() it. */
-static struct inode *uni_lower_inode_get(struct inode *inode)
+struct inode *uni_lower_inode_get(struct inode *inode)
 {
 	struct inode *lower;
 
@@ -343,9 +343,9 @@ static int uni_inode_set(struct inode *inode, void *lower)
 	return 0;
 }
 
-static void uni_init_new_inode(struct inode *inode, struct inode *lower, unsigned int fs_index)
+static void uni_init_new_inode(struct inode *inode, struct inode *lower, u64 ino)
 {
-	inode->i_ino = uni_union_ino(fs_index, lower->i_ino);
+	inode->i_ino = ino;
 	inode->i_mode = lower->i_mode;
 	fsstack_copy_attr_all(inode, lower);
 	fsstack_copy_inode_size(inode, lower);
@@ -369,6 +369,12 @@ static void uni_init_new_inode(struct inode *inode, struct inode *lower, unsigne
 	}
 }
 
+/* The union inode whose top is lower, if one is in memory (referenced), else NULL. */
+struct inode *uni_ilookup_lower(struct super_block *sb, struct inode *lower)
+{
+	return ilookup5(sb, (unsigned long)lower, uni_inode_test, lower);
+}
+
 /* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info)
 {
@@ -383,7 +389,9 @@ struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *inf
 		return inode;
 
 	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(branch));
-	uni_init_new_inode(inode, lower, branch->fs_index);
+	/* A copy keeps its origin's number (origin.c). */
+	uni_init_new_inode(inode, lower, uni_object_ino(info->layout, info->start,
+							info->lower[info->start]));
 	unlock_new_inode(inode);
 	return inode;
 }

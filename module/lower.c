@@ -278,6 +278,20 @@ ssize_t uni_do_getxattr(struct vfsmount *mnt, struct dentry *dentry, const char 
 	return ret;
 }
 
+/*
+ * The union's own trusted.unionfs.* records: read without the caller's
+ * permission check (trusted.* needs CAP_SYS_ADMIN, which a reader of the
+ * union need not have), as the filesystem's own handler stores them.
+ */
+ssize_t uni_do_get_private_xattr(struct dentry *dentry, const char *name, void *value,
+				 size_t size)
+{
+	ssize_t ret = __vfs_getxattr(dentry, d_inode(dentry), name, value, size);
+
+	pr_debug("get private xattr %pd %s -> %zd\n", dentry, name, ret);
+	return ret;
+}
+
 /* Caller holds write access to mnt. */
 int uni_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *name,
 		    const void *value, size_t size, int flags)
@@ -730,6 +744,24 @@ out_unlock:
 	return err;
 }
 
+/*
+ * A copy linked or renamed into dir on a branch: dir now holds an entry
+ * whose lower d_ino readdir must correct (origin.c). Caller holds write
+ * access to mnt and no lock on dir.
+ */
+static void uni_note_copy_moved_to(void *env, struct vfsmount *mnt, struct dentry *dir,
+				   struct dentry *child)
+{
+	struct path path = { .mnt = mnt, .dentry = dir };
+	const struct cred *old_cred;
+
+	if (!uni_is_copy(child))
+		return;
+	old_cred = uni_as_mounter(env);		/* trusted.* needs the mounter's capability */
+	uni_origin_mark_impure(&path);
+	revert_creds(old_cred);
+}
+
 static int uni_lower_link(void *env, unsigned int branch, void *old_handle, void *dir_handle,
 			  const char *name, unsigned int len, void **child)
 {
@@ -741,6 +773,7 @@ static int uni_lower_link(void *env, unsigned int branch, void *old_handle, void
 	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
+	uni_note_copy_moved_to(env, mnt, dir, old_handle);
 	inode_lock_nested(dinode, I_MUTEX_PARENT);
 	new = uni_do_lookup_locked(dir, name, len);
 	if (IS_ERR(new)) {
@@ -822,6 +855,8 @@ static int uni_lower_rename(void *env, unsigned int branch, void *old_dir_handle
 	if (uni_is_union_metadata(child) ||
 	    (len >= UNI_WH_PREFIX_LEN && !memcmp(name, UNI_WH_PREFIX, UNI_WH_PREFIX_LEN)))
 		old_cred = uni_as_mounter(env);
+	if (new_dir != old_dir)
+		uni_note_copy_moved_to(env, mnt, new_dir, child);
 	trap = lock_rename(new_dir, old_dir);
 	if (IS_ERR(trap)) {
 		err = PTR_ERR(trap);

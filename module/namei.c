@@ -151,6 +151,25 @@ static struct uni_dentry_info *uni_resolve_name(const struct uni_dentry_info *pa
 }
 
 /*
+ * The union inode number of name in the directory of dir_info, as lookup
+ * would give it (a copy keeps its origin's, origin.c); 0 when the name
+ * is gone or cannot be resolved now.
+ */
+u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsigned int len)
+{
+	struct qstr qname = QSTR_INIT(name, len);
+	struct uni_dentry_info *info = uni_resolve_name(dir_info, &qname);
+	u64 ino = 0;
+
+	if (IS_ERR(info))
+		return 0;
+	if (info->kind != UNI_KIND_NONE)
+		ino = uni_object_ino(info->layout, info->start, info->lower[info->start]);
+	uni_put_dentry_info(info);
+	return ino;
+}
+
+/*
  * Is fresh (the name resolved again) still the object the dentry stands
  * for? A directory stays itself when another branch's instance becomes its
  * top (its inode follows); anything else must keep its kind and top inode.

@@ -33,6 +33,43 @@ static int uni_dir_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Does any instance of the directory hold copies (origin.c)? */
+static bool uni_dir_holds_copies(const struct uni_dentry_info *info)
+{
+	int i;
+
+	for (i = info->start; i <= info->end; i++)
+		if (info->lower[i] && uni_dir_is_impure(info->lower[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A copied-up entry's lower d_ino is the copy's; the union numbers it as
+ * its origin (what stat says): ask for each entry of a directory that
+ * holds copies. Directories without copies cost one xattr read per
+ * instance.
+ */
+static void uni_dirlist_use_union_inos(struct uni_dirlist *list,
+				       const struct uni_dentry_info *info)
+{
+	unsigned int i, count = uni_dirlist_count(list);
+
+	if (!uni_dir_holds_copies(info))
+		return;
+	for (i = 0; i < count; i++) {
+		const char *name;
+		unsigned int len, dtype;
+		unsigned long long ino;
+		u64 union_ino;
+
+		uni_dirlist_entry(list, i, &name, &len, &ino, &dtype);
+		union_ino = uni_child_ino(info, name, len);
+		if (union_ino && union_ino != ino)
+			uni_dirlist_set_ino(list, i, union_ino);
+	}
+}
+
 /* Takes a fresh snapshot of the merged listing. */
 static int uni_dir_snapshot(struct file *file, struct uni_dir_info *di)
 {
@@ -47,6 +84,8 @@ static int uni_dir_snapshot(struct file *file, struct uni_dir_info *di)
 		return PTR_ERR(info);
 	uni_lower_set_of(info, &set);
 	err = uni_dirlist_build(info->layout->table, &uni_lower_ops, info->layout, &set, &list);
+	if (!err)
+		uni_dirlist_use_union_inos(list, info);
 	uni_put_dentry_info(info);
 	if (err)
 		return err;

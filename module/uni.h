@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/xattr.h>
 #include "uni_types.h"
 #include "compat.h"
 
@@ -59,6 +60,8 @@ int uni_do_setxattr(struct vfsmount *mnt, struct dentry *dentry, const char *nam
 		    const void *value, size_t size, int flags);
 int uni_do_removexattr(struct vfsmount *mnt, struct dentry *dentry, const char *name);
 ssize_t uni_do_listxattr(struct dentry *dentry, char *list, size_t size);
+ssize_t uni_do_get_private_xattr(struct dentry *dentry, const char *name, void *value,
+				 size_t size);
 #if UNI_ACL_API
 struct posix_acl *uni_do_get_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name);
 struct posix_acl *uni_do_get_inode_acl(struct inode *inode, int type);
@@ -104,6 +107,7 @@ bool uni_replace_dentry_info(struct dentry *dentry, struct uni_dentry_info *expe
 void uni_get_top_lower_path(struct dentry *dentry, struct path *out);
 void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *set);
 struct dentry *uni_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
+u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsigned int len);
 
 /* dir.c */
 extern const struct inode_operations uni_dir_iops;
@@ -118,6 +122,8 @@ void uni_inode_update_top(struct dentry *dentry);
 void uni_copy_dir_attrs(struct inode *dir);
 struct uni_lower_branch *uni_inode_branch_get(struct inode *inode);
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info);
+struct inode *uni_ilookup_lower(struct super_block *sb, struct inode *lower);
+struct inode *uni_lower_inode_get(struct inode *inode);
 int uni_init_inode_cache(void);
 void uni_destroy_inode_cache(void);
 struct inode *uni_alloc_inode(struct super_block *sb);
@@ -151,6 +157,19 @@ struct posix_acl *uni_get_inode_acl(struct inode *inode, int type, bool rcu);
 struct posix_acl *uni_get_acl(UNI_IDMAP_PARAM, struct dentry *dentry, int type);
 int uni_set_acl(UNI_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, int type);
 #endif
+
+/* origin.c: identity across copyup (trusted.unionfs.* records) */
+#define UNI_PRIVATE_XATTR_PREFIX XATTR_TRUSTED_PREFIX "unionfs."
+bool uni_is_private_xattr(const char *name);
+int uni_origin_record(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt);
+void uni_origin_mark_impure(const struct path *dir);
+bool uni_dir_is_impure(struct dentry *lower_dir);
+bool uni_is_copy(struct dentry *lower);
+bool uni_origin_is(struct dentry *lower, struct inode *origin);
+u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower);
+
+/* export.c: file handles (NFS export, open_by_handle_at) */
+extern const struct export_operations uni_export_ops;
 
 /* layout.c: branch objects and layouts */
 struct uni_lower_branch *uni_branch_create(struct uni_sb_info *sbi, const struct path *path,

@@ -17,6 +17,8 @@ static int uni_xattr_get(const struct xattr_handler *handler, struct dentry *den
 	struct path lower;
 	ssize_t ret;
 
+	if (uni_is_private_xattr(name))
+		return -ENODATA;	/* the union's own records (origin.c) */
 	uni_get_top_lower_path(dentry, &lower);
 	ret = uni_do_getxattr(lower.mnt, lower.dentry, name, value, size);
 	dput(lower.dentry);
@@ -70,6 +72,8 @@ static int uni_xattr_set(const struct xattr_handler *handler, UNI_IDMAP_PARAM,
 
 	if (err)
 		return err;
+	if (uni_is_private_xattr(name))
+		return -EPERM;
 	err = uni_begin_lower_change(dentry, &lower);
 	if (err)
 		return err;
@@ -81,6 +85,24 @@ static int uni_xattr_set(const struct xattr_handler *handler, UNI_IDMAP_PARAM,
 	return err;
 }
 
+/* Removes the union's own names from a list of len bytes; returns the new length. */
+static ssize_t uni_drop_private_names(char *list, ssize_t len)
+{
+	char *name = list, *end = list + len;
+
+	while (name < end) {
+		size_t n = strnlen(name, end - name) + 1;
+
+		if (uni_is_private_xattr(name)) {
+			memmove(name, name + n, end - (name + n));
+			end -= n;
+		} else {
+			name += n;
+		}
+	}
+	return end - list;
+}
+
 ssize_t uni_listxattr(struct dentry *dentry, char *list, size_t size)
 {
 	struct path lower;
@@ -89,6 +111,9 @@ ssize_t uni_listxattr(struct dentry *dentry, char *list, size_t size)
 	uni_get_top_lower_path(dentry, &lower);
 	ret = uni_do_listxattr(lower.dentry, list, size);
 	dput(lower.dentry);
+	if (ret > 0 && size)
+		ret = uni_drop_private_names(list, ret);
+	/* Asked for the size only: the lower's is enough room, if more than needed. */
 	return ret;
 }
 

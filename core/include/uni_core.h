@@ -412,6 +412,11 @@ unsigned uni_dirlist_count(const struct uni_dirlist *list);
 /* Entry at index (< count): name (not NUL-terminated), its length, ino, DT_* type. */
 void uni_dirlist_entry(const struct uni_dirlist *list, unsigned index, const char **name,
 		       unsigned *len, unsigned long long *ino, unsigned *dtype);
+/*
+ * Replaces entry index's d_ino: the caller knows better for a copied-up
+ * object, which keeps its origin's number. An index out of range is ignored.
+ */
+void uni_dirlist_set_ino(struct uni_dirlist *list, unsigned index, unsigned long long ino);
 
 /* ---- The write path: one union operation turned into branch operations ---- */
 

@@ -44,6 +44,7 @@ public:
 
 	usize count() const { return entries_.size(); }
 	const Entry &entry(usize index) const { return entries_[index]; }
+	void set_ino(usize index, u64 ino) { entries_[index].ino = ino; }
 	const char *name_of(const Entry &entry) const { return names_.data() + entry.name_offset; }
 
 private:
@@ -218,4 +219,11 @@ extern "C" void uni_dirlist_entry(const struct uni_dirlist *list, unsigned index
 	*len = entry.name_length;
 	*ino = entry.ino;
 	*dtype = entry.dtype;
+}
+
+extern "C" void uni_dirlist_set_ino(struct uni_dirlist *list, unsigned index,
+				    unsigned long long ino)
+{
+	if (list && index < list->list.count())
+		list->list.set_ino(index, ino);
 }

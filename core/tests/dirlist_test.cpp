@@ -40,6 +40,33 @@ TEST_CASE("dirlist: each name once, from the highest-priority branch")
 	REQUIRE_BALANCED(u.fs, root.held());
 }
 
+TEST_CASE("dirlist: the caller may correct an entry's d_ino, and only that entry's")
+{
+	TestUnion u(1);
+	memfs::Node *a = u.fs.add_file(0, "/a");
+	memfs::Node *b = u.fs.add_file(0, "/b");
+	Lower root(u.fs, Lower::kRoots);
+	uni_dirlist *list = nullptr;
+
+	REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) == 0);
+	REQUIRE(uni_dirlist_count(list) == 2);
+	uni_dirlist_set_ino(list, 1, 4242);
+	uni_dirlist_set_ino(list, 2, 99);	/* out of range: ignored */
+
+	const char *name;
+	unsigned len, dtype;
+	unsigned long long ino;
+
+	uni_dirlist_entry(list, 0, &name, &len, &ino, &dtype);
+	REQUIRE(ino == a->ino);
+	uni_dirlist_entry(list, 1, &name, &len, &ino, &dtype);
+	REQUIRE(std::string(name, len) == "b");
+	REQUIRE(ino == 4242);
+	REQUIRE(ino != b->ino);
+	uni_dirlist_destroy(list);
+	REQUIRE_BALANCED(u.fs, root.held());
+}
+
 TEST_CASE("dirlist: '.' and '..' are left to the caller")
 {
 	TestUnion u(2);

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * origin.c - an object's identity survives its copyup.
+ *
+ * A copy made on a writable branch records where it came from in the
+ * xattr trusted.unionfs.origin: the origin's inode number and the identity
+ * of its filesystem (s_uuid, or s_dev where the filesystem has no UUID).
+ * A copy of a copy keeps the first origin. The union numbers the copy as
+ * its origin (uni_object_ino), so st_ino and d_ino stay what they were
+ * before the copyup, also after the cache is dropped, after a remount and
+ * after a reboot. The directory that received a copy is marked
+ * trusted.unionfs.impure, so readdir knows where lower d_ino values need
+ * that correction and pays nothing elsewhere (overlayfs marks its upper
+ * directories the same way).
+ *
+ * A copy whose origin had hard links (nlink > 1 when copied) keeps its own
+ * number: the origin's other names still show the old object, and two
+ * different files must never share a number. A branch that cannot store
+ * trusted xattrs (EOPNOTSUPP, EPERM) gets copies with their own numbers.
+ *
+ * trusted.unionfs.* is the union's bookkeeping: never shown, copied or
+ * settable through the union (xattr.c).
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include "uni.h"
+#include <linux/kdev_t.h>
+#include <linux/uuid.h>
+
+#define UNI_XATTR_ORIGIN UNI_PRIVATE_XATTR_PREFIX "origin"
+#define UNI_XATTR_IMPURE UNI_PRIVATE_XATTR_PREFIX "impure"
+
+#define UNI_ORIGIN_VERSION 1
+#define UNI_ORIGIN_HARDLINKED 0x1	/* the origin had other names when copied */
+
+/* The on-disk record, little-endian, fixed size. */
+struct uni_origin_record {
+	u8 version;
+	u8 flags;
+	u8 reserved[2];
+	__le32 dev;		/* new_encode_dev(s_dev) of the origin's filesystem */
+	__le64 ino;		/* the origin's inode number on it */
+	u8 uuid[16];		/* its s_uuid; all zero when it has none */
+} __packed;
+
+bool uni_is_private_xattr(const char *name)
+{
+	return !strncmp(name, UNI_PRIVATE_XATTR_PREFIX, sizeof(UNI_PRIVATE_XATTR_PREFIX) - 1);
+}
+
+static void uni_origin_of_inode(struct inode *inode, struct uni_origin_record *rec)
+{
+	struct super_block *sb = inode->i_sb;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->version = UNI_ORIGIN_VERSION;
+	if (!S_ISDIR(inode->i_mode) && inode->i_nlink > 1)
+		rec->flags |= UNI_ORIGIN_HARDLINKED;
+	rec->dev = cpu_to_le32(new_encode_dev(sb->s_dev));
+	rec->ino = cpu_to_le64(inode->i_ino);
+	memcpy(rec->uuid, &sb->s_uuid, sizeof(rec->uuid));
+}
+
+/* The record on a lower object: true when it has a valid one. */
+static bool uni_origin_read(struct dentry *lower, struct uni_origin_record *rec)
+{
+	ssize_t len = uni_do_get_private_xattr(lower, UNI_XATTR_ORIGIN, rec, sizeof(*rec));
+
+	return len == sizeof(*rec) && rec->version == UNI_ORIGIN_VERSION;
+}
+
+static bool uni_origin_on_sb(const struct uni_origin_record *rec, const struct super_block *sb)
+{
+	if (!uuid_is_null((const uuid_t *)rec->uuid))
+		return !memcmp(rec->uuid, &sb->s_uuid, sizeof(rec->uuid));
+	return uuid_is_null(&sb->s_uuid) && le32_to_cpu(rec->dev) == new_encode_dev(sb->s_dev);
+}
+
+/*
+ * Records on the copy dst (being built, write access held, as the
+ * mounter) where src came from: src's own record if it is a copy itself,
+ * else src. A branch that cannot store it is no error.
+ */
+int uni_origin_record(const struct path *src, struct dentry *dst, struct vfsmount *dst_mnt)
+{
+	struct uni_origin_record rec;
+	int err;
+
+	if (!uni_origin_read(src->dentry, &rec))
+		uni_origin_of_inode(d_inode(src->dentry), &rec);
+	err = uni_do_setxattr(dst_mnt, dst, UNI_XATTR_ORIGIN, &rec, sizeof(rec), 0);
+	return err == -EOPNOTSUPP || err == -EPERM ? 0 : err;
+}
+
+/* Marks dir (the copy's parent, write access held) as holding copies. */
+void uni_origin_mark_impure(const struct path *dir)
+{
+	if (uni_dir_is_impure(dir->dentry))
+		return;
+	/* Only readdir's d_ino needs it; a failure costs no data. */
+	uni_do_setxattr(dir->mnt, dir->dentry, UNI_XATTR_IMPURE, "y", 1, 0);
+}
+
+bool uni_dir_is_impure(struct dentry *lower_dir)
+{
+	return uni_do_get_private_xattr(lower_dir, UNI_XATTR_IMPURE, NULL, 0) >= 0;
+}
+
+/* Is lower a copy with an origin record? */
+bool uni_is_copy(struct dentry *lower)
+{
+	struct uni_origin_record rec;
+
+	return uni_origin_read(lower, &rec);
+}
+
+/* Does lower (a copy, or the object itself) stand for the object origin? */
+bool uni_origin_is(struct dentry *lower, struct inode *origin)
+{
+	struct uni_origin_record rec;
+
+	if (d_inode(lower) == origin)
+		return true;
+	return uni_origin_read(lower, &rec) && le64_to_cpu(rec.ino) == origin->i_ino &&
+	       uni_origin_on_sb(&rec, origin->i_sb);
+}
+
+/*
+ * The union inode number of the object whose top is lower, on branch
+ * 'branch' of layout: its origin's number when it is a copy whose origin's
+ * filesystem is part of the union, else its own.
+ */
+u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower)
+{
+	struct uni_origin_record rec;
+	unsigned int i;
+
+	if (uni_origin_read(lower, &rec) && !(rec.flags & UNI_ORIGIN_HARDLINKED)) {
+		for (i = 0; i < layout->nbranches; i++) {
+			const struct uni_lower_branch *b = layout->branch[i];
+
+			if (uni_origin_on_sb(&rec, b->path.mnt->mnt_sb))
+				return uni_union_ino(b->fs_index, le64_to_cpu(rec.ino));
+		}
+	}
+	return uni_union_ino(layout->branch[branch]->fs_index, d_inode(lower)->i_ino);
+}

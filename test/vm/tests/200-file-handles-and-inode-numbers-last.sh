@@ -1,0 +1,114 @@
+#!/bin/bash
+# What an NFS server relies on, checked locally with name_to_handle_at and
+# open_by_handle_at (progs/fhandle.c): a handle keeps opening the same
+# object after the caches are dropped, after the object is copied up (a
+# handle taken before opens the copy), after a rename through the union
+# (of an object on the writable branch: see doc/design.md for the rest),
+# and after an unmount and mount of the same branches; a removed object, a
+# forged handle and another union's handle give ESTALE. And st_ino, which
+# tar, rsync -H and NFS clients take for identity, stays what it was across
+# copyup, dropped caches and a remount; readdir's d_ino agrees with it.
+# Branches are ext4 images, whose own handles outlive their caches.
+set -eu
+# shellcheck source=../lib.sh
+. "${UFS_LIB:?}"
+require_real_unionfs
+
+W=$PWD
+fh=$(prog fhandle)
+mkbranch_ext4 up 32M
+mkbranch_ext4 lo 32M
+mkdir -p lo/d/sub lo/keep lo/gone
+echo lower-f >lo/d/f
+echo lower-g >lo/d/g
+echo lower-r >lo/d/r
+echo doomed >lo/gone/x
+echo linked >lo/h1
+ln lo/h1 lo/h2
+mkdir -p other
+mkbranch_tmpfs other/b 8m
+mkdir -p other/b/d
+echo other >other/b/d/g
+
+mount_union() { mount -t unionfs -o "dirs=$W/up:$W/lo=ro" none "$W/u"; }
+remount_union() { umount "$W/u" && mount_union; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+ino() { stat -c %i "$1"; }
+# d_ino of NAME as readdir of DIR reports it.
+dino() { ls -ai "$1" | awk -v n="$2" '$2 == n { print $1 }'; }
+
+mkdir u
+mount_union
+
+step "handles of lower objects open them after the caches are dropped"
+for n in d d/f d/g d/r d/sub keep gone/x; do
+	"$fh" save "u/$n" "$W/h.${n//\//_}"
+done
+ino_f=$(ino u/d/f) ino_g=$(ino u/d/g) ino_d=$(ino u/d) ino_keep=$(ino u/keep)
+drop_caches
+assert_eq lower-f "$("$fh" cat "$W/u" "$W/h.d_f")" "d/f through its handle"
+assert_eq "f g r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" "d through its handle"
+assert_eq "$ino_f" "$("$fh" ino "$W/u" "$W/h.d_f")" "st_ino of d/f opened by handle"
+
+step "copyup keeps st_ino, the handle taken before opens the copy"
+echo more >>u/d/f
+"$fh" append "$W/u" "$W/h.d_g" "+by-handle"	# copied up through the handle
+touch u/d/new	# d itself is now also on the writable branch
+assert_eq "lower-f more" "$(paste -sd' ' up/d/f)" "the copy on the writable branch"
+assert_eq "lower-g +by-handle" "$(paste -sd' ' up/d/g)" "the copy made through the handle"
+assert_eq "lower-g" "$(cat lo/d/g)" "the read-only branch"
+assert_eq "$ino_f" "$(ino u/d/f)" "st_ino of d/f right after its copyup"
+drop_caches
+assert_eq "$ino_f" "$(ino u/d/f)" "st_ino of d/f after the caches were dropped"
+assert_eq "$ino_g" "$(ino u/d/g)" "st_ino of d/g after the caches were dropped"
+assert_eq "$ino_d" "$(ino u/d)" "st_ino of the copied-up directory d"
+assert_eq "$ino_f" "$(dino u/d f)" "d_ino of d/f"
+assert_eq "$ino_g" "$(dino u/d g)" "d_ino of d/g"
+assert_eq "$ino_d" "$(dino u d)" "d_ino of d"
+assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.d_f" | paste -sd' ')" \
+	"a handle taken before the copyup opens the copy"
+assert_eq "lower-g +by-handle" "$("$fh" cat "$W/u" "$W/h.d_g" | paste -sd' ')" "d/g by handle"
+assert_eq "f g new r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" "d by handle"
+
+step "a rename through the union keeps the handle and st_ino"
+"$fh" save u/d/f "$W/h.copy"
+mv u/d/f u/d/f-renamed
+assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.copy" | paste -sd' ')" "handle, cached"
+drop_caches
+assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.copy" | paste -sd' ')" "handle, uncached"
+assert_eq "$ino_f" "$(ino u/d/f-renamed)" "st_ino after the rename"
+
+step "unmount and mount of the same branches"
+remount_union
+assert_eq "$ino_f" "$(ino u/d/f-renamed)" "st_ino of a copy after a remount"
+assert_eq "$ino_g" "$(ino u/d/g)" "st_ino of d/g after a remount"
+assert_eq "$ino_d" "$(ino u/d)" "st_ino of d after a remount"
+assert_eq "$ino_keep" "$(ino u/keep)" "st_ino of a lower directory after a remount"
+assert_eq "$ino_f" "$(dino u/d f-renamed)" "d_ino of the copy after a remount"
+assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.copy" | paste -sd' ')" "handle across a remount"
+assert_eq "lower-g +by-handle" "$("$fh" cat "$W/u" "$W/h.d_g" | paste -sd' ')" \
+	"d/g by handle across a remount"
+assert_eq "f-renamed g new r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" \
+	"directory handle across a remount"
+assert_eq "" "$("$fh" cat "$W/u" "$W/h.keep")" "an empty lower directory by handle"
+
+step "removed, whited out, forged and foreign handles are ESTALE"
+rm u/d/r u/gone/x
+expect_errno ESTALE "$fh" cat "$W/u" "$W/h.d_r"
+expect_errno ESTALE "$fh" cat "$W/u" "$W/h.gone_x"
+drop_caches
+expect_errno ESTALE "$fh" cat "$W/u" "$W/h.d_r"
+expect_errno ESTALE "$fh" forge "$W/u" "$W/h.d_g"
+mkdir u2
+mount -t unionfs -o "dirs=$W/other/b" none "$W/u2"
+expect_errno ESTALE "$fh" cat "$W/u2" "$W/h.d_g"
+assert_eq "lower-g +by-handle" "$("$fh" cat "$W/u" "$W/h.d_g" | paste -sd' ')" \
+	"still fine in its own union"
+umount u2
+
+step "two names of one lower file that a copyup parted are told apart"
+echo parted >>u/h1
+drop_caches
+[[ $(ino u/h1) != "$(ino u/h2)" ]] ||
+	fail "h1 (copied, changed) and h2 (the lower file) share inode number $(ino u/h1)"
+assert_eq "linked" "$(cat u/h2)" "h2 still shows the lower file"
