@@ -48,9 +48,12 @@ static int uni_copy_range(struct file *in, struct file *out, loff_t pos, loff_t 
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		done = uni_do_copy_file_range(in, in_pos, out, out_pos, len, 0);
-		/* Across filesystems (or without support) fall back to splicing. */
+		/* Across filesystems (or without support) fall back to splicing, */
 		if (done == -EXDEV || done == -EOPNOTSUPP || done == -EINVAL || done == -ENOSYS)
 			done = uni_do_splice_direct(in, &in_pos, out, &out_pos, len);
+		/* and where the target cannot splice, to a buffer. */
+		if (done == -EINVAL)
+			done = uni_do_copy_by_buffer(in, &in_pos, out, &out_pos, len);
 		if (done < 0)
 			return done;
 		if (done == 0)

@@ -429,6 +429,33 @@ long uni_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, lof
 	return ret;
 }
 
+/*
+ * Copies up to len bytes through a kernel buffer, for a target whose
+ * filesystem cannot splice (minix, sysv: no splice_write, where
+ * do_splice_direct() answers EINVAL). Returns the bytes copied (0 at the
+ * source's end) or an error.
+ */
+ssize_t uni_do_copy_by_buffer(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
+			      size_t len)
+{
+	size_t size = min_t(size_t, len, UNI_BOUNCE_SIZE);
+	ssize_t got, put = 0;
+	void *buf = kmalloc(size, GFP_KERNEL);
+
+	if (!buf)
+		return -ENOMEM;
+	got = kernel_read(in, buf, size, in_pos);
+	if (got > 0)
+		put = kernel_write(out, buf, got, out_pos);
+	kfree(buf);
+	pr_debug("copy by buffer %pD -> %pD len %zu -> %zd/%zd\n", in, out, len, got, put);
+	if (got <= 0)
+		return got;
+	if (put >= 0 && put < got)
+		return -EIO;	/* a short write to a regular file: out of space, said as EIO */
+	return put;
+}
+
 ssize_t uni_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,
 			       size_t len, unsigned int flags)
 {

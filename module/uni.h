@@ -77,6 +77,10 @@ ssize_t uni_do_splice_read(struct file *in, loff_t *ppos, struct pipe_inode_info
 			   size_t len, unsigned int flags);
 ssize_t uni_do_splice_write(struct pipe_inode_info *pipe, struct file *out, loff_t *ppos,
 			    size_t len, unsigned int flags);
+/* Bounce buffer of uni_do_copy_by_buffer(): one read and one write per call. */
+#define UNI_BOUNCE_SIZE (64 * 1024)
+ssize_t uni_do_copy_by_buffer(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
+			      size_t len);
 long uni_do_splice_direct(struct file *in, loff_t *in_pos, struct file *out, loff_t *out_pos,
 			  size_t len);
 ssize_t uni_do_copy_file_range(struct file *in, loff_t pos_in, struct file *out, loff_t pos_out,

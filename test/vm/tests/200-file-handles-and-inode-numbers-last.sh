@@ -112,3 +112,31 @@ drop_caches
 [[ $(ino u/h1) != "$(ino u/h2)" ]] ||
 	fail "h1 (copied, changed) and h2 (the lower file) share inode number $(ino u/h1)"
 assert_eq "linked" "$(cat u/h2)" "h2 still shows the lower file"
+
+step "a writable branch without xattrs: a copy's st_ino changes once, then stays"
+# minix stores no xattrs, so its copies carry no origin record (and it has
+# no O_TMPFILE: copyup goes through a hidden temporary name). The copy keeps
+# the original's number while its union inode lives; read again, it has
+# its own, which then stays. (Not vfat: vfat's own inode numbers change at
+# every mount.)
+mkdir -p mx
+truncate -s 16M mx.img
+mkfs.minix -3 mx.img >/dev/null
+_ufs_modprobe loop minix
+mount -t minix -o loop mx.img mx
+mkdir um
+mount_minix_union() { mount -t unionfs -o "dirs=$W/mx:$W/lo=ro" none "$W/um"; }
+mount_minix_union
+echo mx >>um/d/f
+assert_eq "lower-f mx" "$(paste -sd' ' mx/d/f)" "the copy on the minix branch"
+expect_errno EOPNOTSUPP getfattr -n trusted.unionfs.origin mx/d/f
+drop_caches
+ino_mx=$(ino um/d/f)
+drop_caches
+assert_eq "$ino_mx" "$(ino um/d/f)" "st_ino of the minix copy after dropped caches"
+umount um
+mount_minix_union
+assert_eq "$ino_mx" "$(ino um/d/f)" "st_ino of the minix copy after a remount"
+assert_eq "$ino_mx" "$(dino um/d f)" "d_ino of the minix copy"
+assert_eq "lower-f mx" "$(paste -sd' ' um/d/f)" "the minix copy through the union"
+umount um
