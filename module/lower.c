@@ -87,6 +87,16 @@ int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 
 	uni_renamedata_set_idmap(&rd, mnt);
 	err = vfs_rename(&rd);
+	/*
+	 * NFS, 9p, FUSE without support and others answer RENAME_NOREPLACE
+	 * with EINVAL. The caller holds both parents locked and new is
+	 * negative, so a plain rename does the same here (another client of
+	 * a network filesystem could still race with it, as with any rename).
+	 */
+	if (err == -EINVAL && flags == RENAME_NOREPLACE && d_is_negative(new)) {
+		rd.flags = 0;
+		err = vfs_rename(&rd);
+	}
 	pr_debug("rename %pd -> %pd flags %#x -> %d\n", old, new, flags, err);
 	return err;
 }

@@ -303,6 +303,42 @@ mkbranch_iso() {
 	mount -t iso9660 -o loop,ro "$dir.iso" "$dir"
 }
 
+# --- NFS over loopback ------------------------------------------------------------------
+
+# Starts rpcbind and mountd for a test that serves NFS over loopback (the
+# guest has no other network), and registers the server's shutdown: clients
+# mounted later, and unmounted by cleanups registered later, go first.
+# nfsd itself is started with nfsd_start (stopped at exit too).
+nfs_server_start() {
+	require_cmd rpc.nfsd
+	require_cmd rpc.mountd
+	require_cmd rpcbind
+	require_cmd exportfs
+	_ufs_modprobe nfsd nfs nfsv3 nfsv4
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
+	mkdir -p /run/rpcbind /var/lib/nfs/rpc_pipefs /var/lib/nfs/v4recovery
+	rpcbind -w	# (Debian's rpcbind -h crashes)
+	on_exit pkill -x rpcbind
+	rpc.mountd
+	on_exit pkill -x rpc.mountd
+	on_exit exportfs -ua
+	on_exit rpc.nfsd 0
+}
+
+# Starts nfsd with a 10 s grace period and lease (see nfs_wait_for_grace).
+nfsd_start() { rpc.nfsd -G 10 -L 10 2; }
+
+# NFSv4 clients may open files only once the grace period is over.
+nfs_wait_for_grace() { sleep 11; }
+
+# Exports DIR (on tmpfs) read-only as the NFSv4 pseudo root (fsid=0), so
+# that v4 clients name exports below it relative to DIR. mountd would
+# build the pseudo root from /, but the guest's / is an overlayfs without
+# nfs_export, which it refuses ("Cannot export /").
+nfs_export_v4_root() {
+	exportfs -o "fsid=0,ro,no_subtree_check,sync" "127.0.0.1:$1"
+}
+
 # --- the union ------------------------------------------------------------------------
 
 # union_mount DIRS MNT [MORE_OPTIONS]: mount -t unionfs -o dirs=DIRS none MNT.

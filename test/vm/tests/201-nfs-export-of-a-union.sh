@@ -12,10 +12,6 @@ set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
 require_real_unionfs
-require_cmd rpc.nfsd
-require_cmd rpc.mountd
-require_cmd rpcbind
-require_cmd exportfs
 
 W=$PWD
 mkbranch_ext4 up 32M
@@ -33,30 +29,15 @@ drop_server_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 export_union() {
 	exportfs -o "fsid=7,rw,no_root_squash,no_subtree_check,sync" "127.0.0.1:$W/u"
 }
-# NFSv4 clients walk to an export from the server's pseudo root. mountd
-# builds that from / when nothing is exported with fsid=0, and the guest's /
-# is an overlayfs without nfs_export, which it refuses ("Cannot export /").
-# So the test directory (on tmpfs) is the v4 root, read-only, and v4
-# clients name the union u; on a usual server they would name $W/u.
-export_v4_root() {
-	exportfs -o "fsid=0,ro,no_subtree_check,sync" "127.0.0.1:$W"
-}
 
 mkdir u c3 c4
 mount_union
 
 step "start the NFS server on loopback"
-_ufs_modprobe nfsd nfs nfsv3 nfsv4
-mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
-mkdir -p /run/rpcbind /var/lib/nfs/rpc_pipefs /var/lib/nfs/v4recovery
-rpcbind -w
-on_exit pkill -x rpcbind
-rpc.mountd
-on_exit pkill -x rpc.mountd
-on_exit exportfs -ua
+nfs_server_start
 start_nfsd() {
-	rpc.nfsd -G 10 -L 10 2
-	export_v4_root
+	nfsd_start
+	nfs_export_v4_root "$W"	# v4 clients name the union /u
 	export_union
 }
 # As a server reboot does: nfsd lets go of every file it holds open (v4
@@ -70,9 +51,7 @@ restart_server_on_a_remounted_union() {
 	start_nfsd
 }
 start_nfsd
-on_exit rpc.nfsd 0
-# The server's grace period must be over before a v4 client may open files.
-sleep 11
+nfs_wait_for_grace
 
 step "mount the export with NFSv3 and NFSv4.2"
 # Clients go before the server stops (cleanups run newest first): a client
