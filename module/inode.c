@@ -299,6 +299,14 @@ void uni_inode_update_top(struct dentry *dentry)
 		WRITE_ONCE(ui->lower, lower);
 		spin_unlock(&inode->i_lock);
 		__insert_inode_hash(inode, (unsigned long)lower);
+		/*
+		 * A copy is numbered from its origin, unless that was a hard
+		 * link the copy parted from its other names: then it takes the
+		 * number it will have when read again (uni_object_ino()).
+		 */
+		if (!S_ISDIR(lower->i_mode))
+			WRITE_ONCE(inode->i_ino, uni_object_ino(info->layout, info->start,
+								info->lower[info->start]));
 		forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
 		fsstack_copy_attr_all(inode, lower);
 		fsstack_copy_inode_size(inode, lower);
@@ -376,22 +384,53 @@ struct inode *uni_ilookup_lower(struct super_block *sb, struct inode *lower)
 }
 
 /* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
+/*
+ * A copyup of one name of a hard-linked file on a branch the union does
+ * not write makes that name a file of its own (doc/design.md, "Inodes"),
+ * so such names must not share one union inode: each gets an unhashed one.
+ * They show the same st_ino and data while they are one lower file; the
+ * one that is copied up is re-keyed by its copy (uni_inode_update_top()).
+ */
+static bool uni_lower_link_may_part(const struct uni_dentry_info *info)
+{
+	struct inode *lower = d_inode(info->lower[info->start]);
+
+	return !S_ISDIR(lower->i_mode) && lower->i_nlink > 1 &&
+	       READ_ONCE(info->layout->branch[info->start]->mode) != UNI_BRANCH_RW;
+}
+
+/* A union inode of its own for one name of a lower hard link. */
+static struct inode *uni_new_unhashed_inode(struct super_block *sb, struct inode *lower)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (inode)
+		uni_inode_set(inode, lower);
+	return inode;
+}
+
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info)
 {
 	struct inode *lower = d_inode(info->lower[info->start]);
 	struct uni_lower_branch *branch = info->layout->branch[info->start];
+	bool unhashed = uni_lower_link_may_part(info);
 	struct inode *inode;
 
-	inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test, uni_inode_set, lower);
+	if (unhashed)
+		inode = uni_new_unhashed_inode(sb, lower);
+	else
+		inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test, uni_inode_set,
+				     lower);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	if (!(inode->i_state & I_NEW))
+	if (!unhashed && !(inode->i_state & I_NEW))
 		return inode;
 
 	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(branch));
 	/* A copy keeps its origin's number (origin.c). */
 	uni_init_new_inode(inode, lower, uni_object_ino(info->layout, info->start,
 							info->lower[info->start]));
-	unlock_new_inode(inode);
+	if (!unhashed)
+		unlock_new_inode(inode);
 	return inode;
 }
