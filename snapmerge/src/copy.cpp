@@ -68,14 +68,27 @@ void copy_range(int in, int out, off_t offset, off_t length, const std::string &
 	}
 }
 
+/*
+ * The union's own records on a branch copy (trusted.unionfs.origin, .impure)
+ * say how that copy relates to the branches below it; in the base they
+ * would be false, so they are neither copied there nor removed from it.
+ */
+static bool is_union_record(const std::string &name)
+{
+	static const std::string prefix = "trusted.unionfs.";
+
+	return name.compare(0, prefix.size(), prefix) == 0;
+}
+
 void set_xattrs(Fs &fs, const Source &src, const Place &at, const WarnFn &warn)
 {
 	std::map<std::string, std::string> wanted = read_xattrs(src.place);
 	/* A new object may still have inherited some (a default ACL of its directory). */
 	std::map<std::string, std::string> present = read_xattrs(at);
 
+	std::erase_if(wanted, [](const auto &entry) { return is_union_record(entry.first); });
 	for (const auto &[name, value] : present) {
-		if (wanted.count(name))
+		if (wanted.count(name) || is_union_record(name))
 			continue;
 		try {
 			fs.removexattr(at, name);

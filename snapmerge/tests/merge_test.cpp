@@ -263,6 +263,21 @@ TEST_CASE("a merged directory takes the snapshot's mode, owner, xattrs and times
 	merge_case(base, snap, expected);
 }
 
+TEST_CASE("the union's own records on snapshot copies do not reach the base")
+{
+	Tree base = {dir("d").xattr("trusted.unionfs.impure", "y"), file("d/a", "old")};
+	Tree snap = {
+		dir("d").xattr("trusted.unionfs.impure", "y").xattr("user.d", "1"),
+		file("d/a", "new").xattr("trusted.unionfs.origin", "record").xattr("user.a", "1"),
+	};
+	Tree expected = {
+		dir("d").xattr("trusted.unionfs.impure", "y").xattr("user.d", "1"),
+		file("d/a", "new").xattr("user.a", "1"),
+	};
+
+	merge_case(base, snap, expected);
+}
+
 TEST_CASE("files made in a directory with a default ACL get the snapshot's ACLs, not inherited ones")
 {
 	std::string inherit = acl("u::rwx,u:1000:rwx,g::r-x,m::rwx,o::---");
