@@ -17,6 +17,7 @@ static int uni_xattr_get(const struct xattr_handler *handler, struct dentry *den
 	struct path lower;
 	ssize_t ret;
 
+	name = xattr_full_name(handler, name);
 	if (uni_is_private_xattr(name))
 		return -ENODATA;	/* the union's own records (origin.c) */
 	uni_get_top_lower_path(dentry, &lower);
@@ -68,7 +69,10 @@ static int uni_xattr_set(const struct xattr_handler *handler, UNI_IDMAP_PARAM,
 			 const void *value, size_t size, int flags)
 {
 	struct path lower;
-	int err = uni_may_set_system_xattr(UNI_IDMAP_ARG, inode, name);
+	int err;
+
+	name = xattr_full_name(handler, name);
+	err = uni_may_set_system_xattr(UNI_IDMAP_ARG, inode, name);
 
 	if (err)
 		return err;
@@ -167,14 +171,27 @@ int uni_set_acl(UNI_IDMAP_PARAM, struct dentry *dentry, struct posix_acl *acl, i
 }
 #endif
 
-/* One handler for every name: the lower filesystem knows which it supports. */
-static const struct xattr_handler uni_xattr_any_handler = {
-	.prefix = "",
-	.get = uni_xattr_get,
-	.set = uni_xattr_set,
-};
+/*
+ * Every name goes to the lower filesystem, which knows which it supports.
+ * The namespaces still get handlers of their own: knfsd tells NFSv4.2
+ * clients that user xattrs work only when a handler has the "user." prefix
+ * (xattr_supported_namespace()).
+ */
+#define UNI_XATTR_HANDLER(var, pfx)		\
+	static const struct xattr_handler var = {	\
+		.prefix = pfx,				\
+		.get = uni_xattr_get,			\
+		.set = uni_xattr_set,			\
+	}
+UNI_XATTR_HANDLER(uni_xattr_user_handler, XATTR_USER_PREFIX);
+UNI_XATTR_HANDLER(uni_xattr_trusted_handler, XATTR_TRUSTED_PREFIX);
+UNI_XATTR_HANDLER(uni_xattr_security_handler, XATTR_SECURITY_PREFIX);
+UNI_XATTR_HANDLER(uni_xattr_any_handler, "");
 
 const struct xattr_handler *uni_xattr_handlers[] = {
+	&uni_xattr_user_handler,
+	&uni_xattr_trusted_handler,
+	&uni_xattr_security_handler,
 	&uni_xattr_any_handler,
 	NULL,
 };

@@ -306,8 +306,8 @@ mkbranch_iso() {
 # --- NFS over loopback ------------------------------------------------------------------
 
 # Starts rpcbind and mountd for a test that serves NFS over loopback (the
-# guest has no other network), and registers the server's shutdown: clients
-# mounted later, and unmounted by cleanups registered later, go first.
+# guest has no other network), and registers the server's shutdown, which
+# unmounts the NFS clients first.
 # nfsd itself is started with nfsd_start (stopped at exit too).
 nfs_server_start() {
 	require_cmd rpc.nfsd
@@ -323,6 +323,18 @@ nfs_server_start() {
 	on_exit pkill -x rpc.mountd
 	on_exit exportfs -ua
 	on_exit rpc.nfsd 0
+	on_exit nfs_umount_clients
+}
+
+# Unmounts every NFS client mount (this guest is the only client), so none
+# is left waiting for a stopped server.
+nfs_umount_clients() {
+	local src m type rest
+	while read -r src m type rest; do
+		if [[ $type == nfs || $type == nfs4 ]]; then
+			umount -f -l "$m" || echo "cannot unmount the NFS client on $m" >&2
+		fi
+	done < <(tac /proc/mounts)
 }
 
 # Starts nfsd with a 10 s grace period and lease (see nfs_wait_for_grace).

@@ -37,6 +37,13 @@ then resolved again under a new layout; the trees must stay identical. The
 churn has its own random stream: the operations are those of the same seed
 without --churn.
 
+With --nfs V4ROOT, the union is exported by the kernel's NFS server
+(fsid=, loopback; the caller has started rpcbind, mountd and nfsd and
+exported V4ROOT, a directory above WORKDIR, as the NFSv4 pseudo root) and
+the operations go through an NFSv4.2 client mount of it; the churn also
+drops the server's caches. renameat2(RENAME_EXCHANGE) is left out there:
+NFS has none.
+
 Usage: differential.py --workdir DIR [--seed N] [--ops N] [--batch N]
                        [--config LAYOUT:MODE ...] [--dump-before N] [--churn]
 (--dump-before N with the seed and configuration of a divergence prints
@@ -187,7 +194,7 @@ def run(cmd):
 
 class Config:
     def __init__(self, workdir, layout, mode, seed, nops, batch, log_tail, dump_before=0,
-                 churn=False):
+                 churn=False, nfs_root=None):
         self.layout, self.mode = layout, mode
         self.name = "%s delete=%s" % (layout, mode)
         self.rng = random.Random("%s/%s/%s" % (seed, layout, mode))
@@ -198,6 +205,10 @@ class Config:
         self.modes = LAYOUTS[layout]
         self.branches = [os.path.join(self.dir, "b%d" % i) for i in range(len(self.modes))]
         self.union = os.path.join(self.dir, "u")
+        # Where the operations go: the union, or an NFS client of it.
+        self.nfs_root = nfs_root
+        self.view = os.path.join(self.dir, "nfs") if nfs_root else self.union
+        self.fsid = 100 + sum(map(ord, self.name)) % 1000
         self.ref = os.path.join(self.dir, "ref")
         self.log = []
         self.churn = churn
@@ -277,8 +288,23 @@ class Config:
     def mount(self):
         dirs = ":".join("%s=%s" % (root, m) for root, m in zip(self.branches, self.modes))
         run(["mount", "-t", "unionfs", "-o", "dirs=%s,delete=%s" % (dirs, self.mode), "none", self.union])
+        if self.nfs_root:
+            run(["exportfs", "-o", "fsid=%d,rw,no_root_squash,no_subtree_check,sync" % self.fsid,
+                 "127.0.0.1:" + self.union])
+            os.makedirs(self.view, exist_ok=True)
+            run(["mount", "-t", "nfs", "-o", "vers=4.2,noac,timeo=50,retrans=3",
+                 "127.0.0.1:/" + os.path.relpath(self.union, self.nfs_root), self.view])
 
     def umount(self):
+        if self.nfs_root:
+            run(["umount", self.view])
+            # nfsd lets go of the union's files only when it stops (a v4
+            # client's opens, v3's file cache): as a server restart does.
+            run(["rpc.nfsd", "0"])
+            run(["exportfs", "-u", "127.0.0.1:" + self.union])
+            run(["umount", self.union])
+            run(["rpc.nfsd", "-G", "10", "-L", "10", "2"])
+            return
         run(["umount", self.union])
 
     def remount(self, option):
@@ -288,7 +314,12 @@ class Config:
     def churn_once(self):
         """One change of the branches that leaves the union's view as it is."""
         r = self.churn_rng.random()
-        if r < 0.4:
+        if self.nfs_root and r < 0.2:
+            run(["sync"])
+            with open("/proc/sys/vm/drop_caches", "w") as f:
+                f.write("3")
+            self.log.append("   churn: the server's caches dropped")
+        elif r < 0.4:
             self.remount("incgen")
         elif self.extra is None:
             self.extras_made += 1
@@ -439,6 +470,8 @@ class Config:
         if kind == "rename":
             return (kind, somef(), rng.choice([newp(), somep()]))
         if kind == "exchange":
+            if self.nfs_root:
+                return self.pick_op()
             return (kind, somep(), rng.choice([somep(), somef(), somed()]))
         if kind == "renamedir":
             return ("rename", somed(), rng.choice([newp(), newp(), somed()]))
@@ -587,7 +620,7 @@ class Config:
         if op[0] == "rename" and self.same_object(op[1], op[2]):
             removed = None  # rename(2) between names of one inode does nothing
         plan = self.reveal_plan(removed) if removed else None
-        ru = self.apply(self.union, op)
+        ru = self.apply(self.view, op)
         rr = self.apply(self.ref, op)
         self.done += 1
         entry = "#%d %s: union %s, reference %s" % (self.done, self.show(op), ename(ru), ename(rr))
@@ -600,7 +633,7 @@ class Config:
 
     def compare(self, when):
         self.compares += 1
-        u = describe_tree(self.union, self.check_nlink)
+        u = describe_tree(self.view, self.check_nlink)
         r = describe_tree(self.ref, self.check_nlink)
         if u != r:
             lines = []
@@ -649,6 +682,8 @@ def main():
     ap.add_argument("--config", action="append", help="LAYOUT:MODE, e.g. rw-ro:first (repeatable)")
     ap.add_argument("--churn", action="store_true",
                     help="change the branches (view-neutrally) between operations")
+    ap.add_argument("--nfs", metavar="V4ROOT", default=None,
+                    help="operate through an NFSv4.2 client of the exported union")
     ap.add_argument("--dump-before", type=int, default=0, metavar="N",
                     help="print the branches as they are before operation N and stop")
     args = ap.parse_args()
@@ -659,7 +694,7 @@ def main():
     for spec in args.config or DEFAULT_CONFIGS:
         layout, mode = spec.split(":")
         c = Config(args.workdir, layout, mode, seed, args.ops, args.batch, args.log_tail, args.dump_before,
-                   args.churn)
+                   args.churn, args.nfs)
         t0 = time.monotonic()
         try:
             c.run()

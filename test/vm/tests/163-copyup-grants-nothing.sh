@@ -40,10 +40,12 @@ mkdir u
 mount -t unionfs -o "dirs=$W/up:$W/low=ro" none "$W/u"
 low_before=$(branch_state low)
 
-# Everything copyup must keep, and a write may change, of a file.
+# Everything copyup must keep, and a write may change, of a file (but the
+# union's own record on a copy, trusted.unionfs.origin: doc/design.md).
 attrs() {
 	stat -c 'mode %a owner %u:%g size %s' "$1"
-	getfattr -d -m - -e hex --absolute-names "$1" | grep -v '^# file' | grep . | LC_ALL=C sort
+	getfattr -d -m - -e hex --absolute-names "$1" | grep -v -e '^# file' -e '^trusted\.unionfs\.' |
+		grep . | LC_ALL=C sort
 	getfacl -c -p "$1" 2>/dev/null
 	[[ -z $have_caps ]] || echo "caps: $(getcap "$1" | sed 's/^[^ ]* //')"
 }
