@@ -303,6 +303,33 @@ mkbranch_iso() {
 	mount -t iso9660 -o loop,ro "$dir.iso" "$dir"
 }
 
+# --- randomized runs -------------------------------------------------------------------
+
+# The kernel command line's ufs_* words, and UFS_SEED / UFS_LONG from the
+# environment (a host-side run): test/vm/run --append ufs_seed=N repeats a
+# randomized test, make check-long (ufs_long=1) makes it longer.
+# shellcheck disable=SC2046 # the command line is a list of words
+_ufs_run_words() { echo $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; }
+
+# Prints the seed of a randomized run: ufs_seed=N if given, else DEFAULT,
+# else a random one.
+run_seed() {
+	local word seed=${1:-$((RANDOM * 32768 + RANDOM))}
+	for word in $(_ufs_run_words); do
+		[[ $word != ufs_seed=* ]] || seed=${word#ufs_seed=}
+	done
+	echo "$seed"
+}
+
+# Prints SHORT, or LONG under make check-long (ufs_long=1).
+run_length() {
+	local word n=$1
+	for word in $(_ufs_run_words); do
+		[[ $word != ufs_long=[1-9]* ]] || n=$2
+	done
+	echo "$n"
+}
+
 # --- NFS over loopback ------------------------------------------------------------------
 
 # Starts rpcbind and mountd for a test that serves NFS over loopback (the

@@ -18,13 +18,7 @@ set -eu
 require_real_unionfs
 
 W=$PWD
-seed=$((RANDOM * 32768 + RANDOM))
-ops=400
-for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	case $word in
-	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=4000 ;;
-	esac
-done
+seed=$(run_seed)
+ops=$(run_length 400 4000)
 mkbranch_ext4 fs 256M
 python3 "${UFS_VM:?}/progs/differential.py" --workdir "$W/fs" --seed "$seed" --ops "$ops"

@@ -17,12 +17,7 @@ set -eu
 require_real_unionfs
 
 W=$PWD
-seconds=60
-for word in $(</proc/cmdline) ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	case $word in
-	ufs_long=[1-9]*) seconds=300 ;;
-	esac
-done
+seconds=$(run_length 60 300)
 mkbranch_ext4 top 64M
 mkbranch_ext4 mid 64M
 mkbranch_ext4 low 64M

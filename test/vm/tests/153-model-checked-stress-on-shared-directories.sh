@@ -31,15 +31,9 @@ W=$PWD
 ms=${UFS_VM:?}/progs/model_stress.py
 uc=${UFS_REPO:?}/unionctl/build/unionctl
 [[ -x $uc ]] || uc= # then only remount changes the branches
-seed=$((RANDOM * 32768 + RANDOM))
+seed=$(run_seed)
 procs=6
-ops=1500
-for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	case $word in
-	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=5000 ;;
-	esac
-done
+ops=$(run_length 1500 5000)
 echo "seed $seed, $procs processes x $ops operations, $(nproc) vCPUs (repeat: test/vm/run --smp 4 --append ufs_seed=$seed 153)"
 # shellcheck disable=SC2154 # _rc is assigned in the trap itself
 trap '_rc=$?; [[ $_rc -eq 0 ]] || echo "FAILED with seed $seed"; (exit $_rc); _ufs_exit' EXIT

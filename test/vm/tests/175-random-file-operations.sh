@@ -21,14 +21,8 @@ require_real_unionfs
 
 W=$PWD
 fsx=$(prog fsx)
-seed=175
-ops=20000
-for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	case $word in
-	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=1000000 ;;
-	esac
-done
+seed=$(run_seed 175)
+ops=$(run_length 20000 1000000)
 # Files up to 64 KiB, operations up to 16 KiB: under TCG that costs half of
 # fsx's usual 256 KiB and 64 KiB, and the operations overlap more. -c: the
 # whole file against the model every 1000 operations too.

@@ -28,11 +28,7 @@ require_unionctl
 
 W=$PWD
 load=${UFS_VM:?}/progs/branch_load.py
-seconds=60
-# make check-long (--append ufs_long=1): ten minutes of it.
-for word in $(</proc/cmdline) ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	[[ $word != ufs_long=[1-9]* ]] || seconds=600
-done
+seconds=$(run_length 60 600)	# make check-long: ten minutes of it
 quiet=6
 writers=4
 mkbranch_ext4 base 64M

@@ -17,14 +17,8 @@ set -eu
 require_real_unionfs
 
 W=$PWD
-seed=$((RANDOM * 32768 + RANDOM))
-ops=200
-for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	case $word in
-	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=3000 ;;
-	esac
-done
+seed=$(run_seed)
+ops=$(run_length 200 3000)
 mkbranch_ext4 fs 256M
 python3 "${UFS_VM:?}/progs/differential.py" --workdir "$W/fs" --seed "$seed" --ops "$ops" --churn \
 	--config rw-ro:all --config rw-rw:whiteout --config rw-ro-ro:first --config rw-rw-ro:all

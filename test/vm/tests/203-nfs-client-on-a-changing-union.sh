@@ -19,14 +19,8 @@ set -eu
 require_real_unionfs
 
 W=$PWD
-seed=$((RANDOM * 32768 + RANDOM))
-ops=120
-for word in $(</proc/cmdline) ${UFS_SEED:+ufs_seed=$UFS_SEED} ${UFS_LONG:+ufs_long=$UFS_LONG}; do
-	case $word in
-	ufs_seed=*) seed=${word#ufs_seed=} ;;
-	ufs_long=[1-9]*) ops=3000 ;;
-	esac
-done
+seed=$(run_seed)
+ops=$(run_length 120 3000)
 # ext4: the reference needs user xattrs, and it is the v4 pseudo root too.
 mkbranch_ext4 fs 256M
 nfs_server_start
