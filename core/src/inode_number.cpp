@@ -3,10 +3,19 @@
  * inode_number.cpp - union inode numbers.
  *
  * Two lower filesystems may both have an inode 42, so the union puts the
- * filesystem's index in the top 8 bits. The first filesystem keeps its
- * numbers unchanged: a union of one filesystem (the common case) shows the
- * same numbers as the filesystem itself, and they survive a remount. Real
- * filesystems do not use the top byte of their inode numbers.
+ * filesystem's index (numbered in branch order) in the top 8 bits. The
+ * first filesystem keeps its numbers unchanged: a union of one filesystem
+ * (the common case) shows the same numbers as the filesystem itself, and
+ * they survive a remount.
+ *
+ * Some filesystems use all 64 bits (NFS fileids, XFS inode64 on huge
+ * disks, FUSE). A number that does not fit in the 56 bits below the index
+ * cannot be shifted without losing bits, so it is hashed, with its
+ * filesystem's index, into the top index 0xff, which no filesystem gets
+ * (indexes from 0xff on go there too). The hash is a fixed function of
+ * (index, number), so these numbers are as persistent as the others and
+ * unique unless two 56-bit hashes collide: a chance of about n^2 / 2^57
+ * among n such objects (1 in 100,000 for a million of them).
  */
 #include "support.h"
 
@@ -14,13 +23,31 @@ namespace {
 
 constexpr unsigned kFsIndexShift = 56;
 constexpr unsigned long long kLowerInoMask = (1ULL << kFsIndexShift) - 1;
-constexpr unsigned long long kFsIndexMask = 0xff;
+constexpr unsigned kOverflowIndex = 0xff;
+
+/* A bijective 64-bit mixer (the splitmix64 finaliser). */
+constexpr unsigned long long mix64(unsigned long long x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+constexpr unsigned long long with_index(unsigned index, unsigned long long low56)
+{
+	return (low56 & kLowerInoMask) | (static_cast<unsigned long long>(index) << kFsIndexShift);
+}
 
 } /* namespace */
 
 extern "C" unsigned long long uni_union_ino(unsigned fs_index, unsigned long long lower_ino)
 {
-	if (fs_index == 0)
-		return lower_ino;
-	return (lower_ino & kLowerInoMask) | ((fs_index & kFsIndexMask) << kFsIndexShift);
+	bool fits = (lower_ino & ~kLowerInoMask) == 0 && fs_index < kOverflowIndex;
+
+	if (fits)
+		return fs_index == 0 ? lower_ino : with_index(fs_index, lower_ino);
+	return with_index(kOverflowIndex, mix64(lower_ino ^ mix64(fs_index + 1)));
 }

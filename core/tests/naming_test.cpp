@@ -67,20 +67,3 @@ TEST_CASE("whiteout: a buffer too small for the result is EINVAL")
 	REQUIRE(uni_whiteout_name("Tomato", 6, buf, 11) == 10);
 	REQUIRE(uni_whiteout_name("Tomato", 6, nullptr, 0) == -UNI_EINVAL);
 }
-
-TEST_CASE("inode numbers: the first filesystem keeps its numbers")
-{
-	REQUIRE(uni_union_ino(0, 2) == 2);
-	REQUIRE(uni_union_ino(0, 0xffffffffffffffffULL) == 0xffffffffffffffffULL);
-	REQUIRE(uni_union_ino(0, 0x0123456789abcdefULL) == 0x0123456789abcdefULL);
-}
-
-TEST_CASE("inode numbers: other filesystems put their index in the top byte")
-{
-	REQUIRE(uni_union_ino(1, 2) == ((1ULL << 56) | 2));
-	REQUIRE(uni_union_ino(127, 42) == ((127ULL << 56) | 42));
-	REQUIRE(uni_union_ino(3, 0xffffffffffffffffULL) == ((3ULL << 56) | ((1ULL << 56) - 1)));
-	/* the same lower number on different filesystems stays distinct */
-	REQUIRE(uni_union_ino(1, 42) != uni_union_ino(2, 42));
-	REQUIRE(uni_union_ino(1, 42) != uni_union_ino(0, 42));
-}
