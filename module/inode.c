@@ -383,7 +383,6 @@ struct inode *uni_ilookup_lower(struct super_block *sb, struct inode *lower)
 	return ilookup5(sb, (unsigned long)lower, uni_inode_test, lower);
 }
 
-/* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
 /*
  * A copyup of one name of a hard-linked file on a branch the union does
  * not write makes that name a file of its own (doc/design.md, "Inodes"),
@@ -409,6 +408,7 @@ static struct inode *uni_new_unhashed_inode(struct super_block *sb, struct inode
 	return inode;
 }
 
+/* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info)
 {
 	struct inode *lower = d_inode(info->lower[info->start]);
