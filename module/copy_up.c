@@ -537,6 +537,71 @@ struct dentry *uni_copy_up(const struct path *src, const struct path *dir, const
 }
 
 /*
+ * The first copy of a hard-linked file: complete and unnamed (staged, or
+ * built now in the branch root), flagged as the indexed copy, counting
+ * the original's other names, then linked into the index at root.
+ * Returns the index entry (possibly a copy another union put there
+ * meanwhile: *fresh is then false) or an ERR_PTR.
+ */
+static struct dentry *uni_index_first_copy(const struct path *src, const struct path *root,
+					   unsigned long long size, struct file *staged,
+					   bool *fresh)
+{
+	struct dentry *entry;
+	struct kstat stat;
+	struct file *copy;
+	int err;
+
+	err = uni_copy_source_stat(src, size, &stat);
+	if (err)
+		return ERR_PTR(err);
+	copy = staged ? get_file(staged) : uni_build_unnamed_copy(src, root, &stat);
+	if (IS_ERR(copy))
+		return ERR_CAST(copy);
+	err = uni_origin_set_indexed(root->mnt, copy->f_path.dentry);
+	if (!err)
+		err = uni_index_set_lower_links(root->mnt, copy->f_path.dentry, stat.nlink - 1);
+	entry = err ? ERR_PTR(err) : uni_index_add(root, copy->f_path.dentry, d_inode(src->dentry));
+	*fresh = !IS_ERR(entry) && d_inode(entry) == file_inode(copy);
+	fput(copy);
+	return entry;
+}
+
+/*
+ * Copies up NAME, one name of a hard-linked regular file src on a branch
+ * the union does not write, into dir (on the branch at root) so that it
+ * stays linked with the original's other names (index.c): the first one
+ * is copied and indexed, the others link the indexed copy and count one
+ * lower name less. staged: a copy uni_stage_copy() built, or NULL.
+ * Returns a reference to the new lower dentry, or an ERR_PTR.
+ */
+struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct path *src,
+				  const struct path *dir, const struct qstr *name,
+				  unsigned long long size, const struct path *root,
+				  struct file *staged)
+{
+	struct dentry *entry, *result;
+	unsigned int lower_links;
+	bool fresh = false;
+
+	entry = uni_index_find(sbi, root, d_inode(src->dentry));
+	if (!entry)
+		entry = uni_index_first_copy(src, root, size, staged, &fresh);
+	if (IS_ERR(entry))
+		return entry;
+	result = uni_link_into_place(dir, entry, name);
+	if (!IS_ERR(result) && !fresh) {
+		lower_links = uni_index_lower_links(entry);
+		if (lower_links)
+			uni_index_set_lower_links(root->mnt, entry, lower_links - 1);
+	}
+	dput(entry);
+	pr_debug("copy up linked %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len,
+		 name->name, IS_ERR(result) ? PTR_ERR(result) : 0L);
+	return result;
+}
+
+/*
  * Builds the copy of regular file src (at most size bytes of data) as an
  * unnamed file on branch_root's filesystem, before the namespace lock is
  * taken: the long part of a copyup (data and its fsync) then holds no

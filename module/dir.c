@@ -604,14 +604,49 @@ static int uni_call_rmdir(struct uni_op *op, struct uni_context *ctx, struct uni
 	return uni_rmdir(ctx, &entry[0]);
 }
 
+/*
+ * Is dentry a name of an indexed object (index.c)? Then key is the
+ * object's index key and *linked tells whether the name is a link of the
+ * copy (else its top is still the original).
+ */
+static bool uni_indexed_name(struct dentry *dentry, char key[UNI_ORIGIN_KEY_LEN], bool *linked)
+{
+	struct inode *inode = d_inode(dentry);
+	struct uni_dentry_info *info;
+	struct dentry *top;
+	bool indexed = true;
+
+	if (!S_ISREG(inode->i_mode) || !READ_ONCE(UNI_I(inode)->indexed))
+		return false;
+	info = uni_get_dentry_info(dentry);
+	top = info->lower[info->start];
+	*linked = d_inode(top) == READ_ONCE(UNI_I(inode)->lower);
+	if (*linked)
+		indexed = !uni_origin_key_of_copy(top, key);
+	else
+		uni_origin_key_of_inode(d_inode(top), key);
+	uni_put_dentry_info(info);
+	return indexed;
+}
+
 static int uni_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
 {
+	struct inode *inode = d_inode(dentry);
 	struct uni_op op = {
-		.name = { dentry }, .object = { d_inode(dentry) },
+		.name = { dentry }, .object = { inode },
 		.call = is_dir ? uni_call_rmdir : uni_call_unlink,
 	};
-	int err = uni_run_op(dir->i_sb, &op);
+	struct uni_lower_branch *branch = NULL;
+	char key[UNI_ORIGIN_KEY_LEN];
+	bool linked;
+	int err;
 
+	if (!is_dir && uni_indexed_name(dentry, key, &linked))
+		branch = uni_inode_branch_get(inode);
+	err = uni_run_op(dir->i_sb, &op);
+	if (!err && branch)	/* the index counts the names left */
+		uni_index_name_removed(UNI_SB(dir->i_sb), &branch->path, key, linked);
+	uni_branch_put(branch);
 	if (err)
 		return err;
 	uni_forget_removed(dentry);
@@ -754,7 +789,7 @@ static bool uni_top_is_writable(const struct uni_dentry_info *info)
 }
 
 /* The branch the core will copy info's object to: the nearest writable one above. */
-static int uni_copyup_target(const struct uni_dentry_info *info)
+int uni_copyup_target(const struct uni_dentry_info *info)
 {
 	int i;
 
@@ -762,6 +797,23 @@ static int uni_copyup_target(const struct uni_dentry_info *info)
 		if (READ_ONCE(info->layout->branch[i]->mode) == UNI_BRANCH_RW)
 			return i;
 	return -1;
+}
+
+/* Is info's object a lower hard link already copied, into the index of branch target? */
+static bool uni_has_indexed_copy(struct uni_sb_info *sbi, const struct uni_dentry_info *info,
+				 int target)
+{
+	struct inode *lower = d_inode(info->lower[info->start]);
+	struct dentry *copy;
+
+	if (!uni_index_wanted(info->layout->branch[info->start], info->layout->branch[target],
+			      lower))
+		return false;
+	copy = uni_index_find(sbi, &info->layout->branch[target]->path, lower);
+	if (IS_ERR_OR_NULL(copy))
+		return false;
+	dput(copy);
+	return true;
 }
 
 /*
@@ -793,6 +845,8 @@ static void uni_stage_copyup(struct dentry *dentry, unsigned long long size,
 	src.mnt = uni_info_mnt(info, info->start);
 	src.dentry = info->lower[info->start];
 	root = info->layout->branch[target]->path;
+	if (uni_has_indexed_copy(sbi, info, target))
+		goto out;	/* the copyup only links it: nothing to stage */
 	old_cred = override_creds(sbi->creator_cred);
 	copy = uni_stage_copy(&src, &root, size);
 	revert_creds(old_cred);

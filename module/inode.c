@@ -47,6 +47,7 @@ struct inode *uni_alloc_inode(struct super_block *sb)
 	if (!ui)
 		return NULL;
 	ui->lower = NULL;
+	ui->indexed = false;
 	RCU_INIT_POINTER(ui->branch, NULL);
 	return &ui->vfs_inode;
 }
@@ -96,18 +97,20 @@ int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 	struct dentry *dentry = path->dentry;
 	struct inode *inode = d_inode(dentry);
 	struct uni_dentry_info *info = uni_get_dentry_info(dentry);
-	struct path lower_path = {
-		.mnt = uni_info_mnt(info, info->start),
-		.dentry = info->lower[info->start],
-	};
 	bool merged = info->end > info->start;
+	struct path lower_path;
 	int err = -ESTALE;
 
+	uni_put_dentry_info(info);
+	uni_get_top_lower_path(dentry, &lower_path);
 	if (lower_path.dentry && d_is_positive(lower_path.dentry))
 		err = uni_do_getattr(&lower_path, stat, request_mask, flags);
 	if (!err)
 		fsstack_copy_attr_all(inode, d_inode(lower_path.dentry));
-	uni_put_dentry_info(info);
+	/* An indexed copy's links: its names, not the index's; and the lower names. */
+	if (!err && READ_ONCE(UNI_I(inode)->indexed) && stat->nlink)
+		stat->nlink = stat->nlink - 1 + uni_index_lower_links(lower_path.dentry);
+	dput(lower_path.dentry);
 	if (err)
 		return err;
 
@@ -284,6 +287,9 @@ void uni_inode_update_top(struct dentry *dentry)
 
 	mutex_lock(&ui->top_mutex);
 	info = uni_get_dentry_info(dentry);
+	/* Another name copied the object up: this one reads the copy already. */
+	if (uni_top_lags_inode(dentry, info))
+		goto out;
 	lower = d_inode(info->lower[info->start]);
 	branch = info->layout->branch[info->start];
 	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
@@ -304,13 +310,19 @@ void uni_inode_update_top(struct dentry *dentry)
 		 * link the copy parted from its other names: then it takes the
 		 * number it will have when read again (uni_object_ino()).
 		 */
-		if (!S_ISDIR(lower->i_mode))
-			WRITE_ONCE(inode->i_ino, uni_object_ino(info->layout, info->start,
-								info->lower[info->start]));
+		if (!S_ISDIR(lower->i_mode)) {
+			bool indexed;
+
+			WRITE_ONCE(inode->i_ino, uni_object_identity(info->layout, info->start,
+								     info->lower[info->start],
+								     &indexed));
+			WRITE_ONCE(ui->indexed, indexed);
+		}
 		forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
 		fsstack_copy_attr_all(inode, lower);
 		fsstack_copy_inode_size(inode, lower);
 	}
+out:
 	mutex_unlock(&ui->top_mutex);
 	uni_put_dentry_info(info);
 	iput(old);
@@ -384,11 +396,13 @@ struct inode *uni_ilookup_lower(struct super_block *sb, struct inode *lower)
 }
 
 /*
- * A copyup of one name of a hard-linked file on a branch the union does
- * not write makes that name a file of its own (doc/design.md, "Inodes"),
- * so such names must not share one union inode: each gets an unhashed one.
- * They show the same st_ino and data while they are one lower file; the
- * one that is copied up is re-keyed by its copy (uni_inode_update_top()).
+ * Is info's object one name of a hard-linked file on a branch the union
+ * does not write? Its names are one object when its copies go to a branch
+ * with an index (index.c). Elsewhere a copyup makes a name a file of its
+ * own (doc/design.md, "Inodes"), so such names must not share one union
+ * inode: each gets an unhashed one. They show the same st_ino and data
+ * while they are one lower file; the one that is copied up is re-keyed by
+ * its copy (uni_inode_update_top()).
  */
 static bool uni_lower_link_may_part(const struct uni_dentry_info *info)
 {
@@ -408,29 +422,98 @@ static struct inode *uni_new_unhashed_inode(struct super_block *sb, struct inode
 	return inode;
 }
 
+/* Sets up a new union inode for lower (on branch bi of layout, found as lower_dentry). */
+static void uni_init_found_inode(struct inode *inode, const struct uni_layout *layout,
+				 unsigned int bi, struct dentry *lower_dentry)
+{
+	bool indexed;
+	u64 ino = uni_object_identity(layout, bi, lower_dentry, &indexed);
+
+	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(layout->branch[bi]));
+	UNI_I(inode)->indexed = indexed;
+	/* A copy keeps its origin's number (origin.c). */
+	uni_init_new_inode(inode, d_inode(lower_dentry), ino);
+}
+
+/* The union inode whose top is lower_dentry (branch bi of layout), cached by its inode. */
+static struct inode *uni_iget_hashed(struct super_block *sb, const struct uni_layout *layout,
+				     unsigned int bi, struct dentry *lower_dentry)
+{
+	struct inode *lower = d_inode(lower_dentry);
+	struct inode *inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test,
+					   uni_inode_set, lower);
+
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (inode->i_state & I_NEW) {
+		uni_init_found_inode(inode, layout, bi, lower_dentry);
+		unlock_new_inode(inode);
+	}
+	return inode;
+}
+
+/*
+ * The union inode of a name of a lower hard link whose copies go to
+ * branch target, which keeps an index (index.c): the inode of the indexed
+ * copy when there is one, else the original's, shared by all its names.
+ */
+static struct inode *uni_iget_linked(struct super_block *sb, const struct uni_dentry_info *info,
+				     unsigned int target)
+{
+	const struct uni_layout *layout = info->layout;
+	const struct path *root = &layout->branch[target]->path;
+	struct dentry *top = info->lower[info->start];
+	struct inode *inode;
+	struct dentry *copy;
+
+	for (;;) {
+		copy = uni_index_find(UNI_SB(sb), root, d_inode(top));
+		if (IS_ERR(copy))
+			return ERR_CAST(copy);
+		if (copy) {
+			inode = uni_iget_hashed(sb, layout, target, copy);
+			dput(copy);
+			return inode;
+		}
+		inode = iget5_locked(sb, (unsigned long)d_inode(top), uni_inode_test, uni_inode_set,
+				     d_inode(top));
+		if (!inode)
+			return ERR_PTR(-ENOMEM);
+		if (!(inode->i_state & I_NEW))
+			return inode;
+		/*
+		 * A new inode: the one the other names had may have followed
+		 * their copy meanwhile. The copy is indexed before that, so
+		 * one more look at the index tells.
+		 */
+		copy = uni_index_find(UNI_SB(sb), root, d_inode(top));
+		if (IS_ERR_OR_NULL(copy))
+			break;
+		dput(copy);
+		iget_failed(inode);
+	}
+	uni_init_found_inode(inode, layout, info->start, top);
+	unlock_new_inode(inode);
+	return inode;
+}
+
 /* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info)
 {
-	struct inode *lower = d_inode(info->lower[info->start]);
-	struct uni_lower_branch *branch = info->layout->branch[info->start];
-	bool unhashed = uni_lower_link_may_part(info);
+	struct dentry *top = info->lower[info->start];
 	struct inode *inode;
+	int target;
 
-	if (unhashed)
-		inode = uni_new_unhashed_inode(sb, lower);
-	else
-		inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test, uni_inode_set,
-				     lower);
+	if (!uni_lower_link_may_part(info))
+		return uni_iget_hashed(sb, info->layout, info->start, top);
+	target = uni_copyup_target(info);
+	if (target >= 0 && uni_index_wanted(info->layout->branch[info->start],
+					    info->layout->branch[target], d_inode(top)))
+		return uni_iget_linked(sb, info, target);
+	/* No index where its copies would go: each name its own inode. */
+	inode = uni_new_unhashed_inode(sb, d_inode(top));
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	if (!unhashed && !(inode->i_state & I_NEW))
-		return inode;
-
-	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(branch));
-	/* A copy keeps its origin's number (origin.c). */
-	uni_init_new_inode(inode, lower, uni_object_ino(info->layout, info->start,
-							info->lower[info->start]));
-	if (!unhashed)
-		unlock_new_inode(inode);
+	uni_init_found_inode(inode, info->layout, info->start, top);
 	return inode;
 }

@@ -30,6 +30,7 @@ struct uni_lower_branch *uni_branch_create(struct uni_sb_info *sbi, const struct
 	path_get(&branch->path);
 	branch->mode = mode;
 	atomic_long_set(&branch->open_files, 0);
+	branch->can_index = uni_index_probe(path);
 	branch->fs_index = sbi->next_fs_index;
 	for (i = 0; i < count; i++) {
 		if (others[i]->path.dentry->d_sb == path->dentry->d_sb) {

@@ -45,7 +45,7 @@ void uni_env_bug(const char *what)
 /* ---- Wrappers ---- */
 
 /* Returns a new reference to NAME in DIR (possibly negative), or an ERR_PTR. */
-static struct dentry *uni_do_lookup(struct dentry *dir, const char *name, unsigned int len)
+struct dentry *uni_do_lookup(struct dentry *dir, const char *name, unsigned int len)
 {
 	struct dentry *child = lookup_one_len_unlocked(name, dir, len);
 
@@ -963,6 +963,7 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 			     unsigned int to_branch, void *to_dir, const char *name,
 			     unsigned int len, unsigned long long size, void **child)
 {
+	struct uni_layout *layout = env;
 	struct path src = { .mnt = uni_branch_mnt(env, from_branch), .dentry = object };
 	struct path dir = { .mnt = uni_branch_mnt(env, to_branch), .dentry = to_dir };
 	struct qstr qname = QSTR_INIT(name, len);
@@ -972,6 +973,23 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	const struct cred *old_cred;
 
 	old_cred = uni_as_mounter(env);
+	if (uni_index_wanted(layout->branch[from_branch], layout->branch[to_branch],
+			     d_inode(src.dentry))) {
+		/* A name of a lower hard link: stays linked with the others. */
+		copy = uni_copy_up_linked(layout->sbi, &src, &dir, &qname, size,
+					  &layout->branch[to_branch]->path, staged);
+		/*
+		 * Without O_TMPFILE, or links across (a project quota), the
+		 * copy is made the usual way: a file of its own, whose union
+		 * inode the other names then leave (uni_d_revalidate).
+		 */
+		if (staged)
+			fput(staged);	/* its record may say "indexed" now: not for a file of its own */
+		staged = NULL;
+		if (copy != ERR_PTR(-EOPNOTSUPP) && copy != ERR_PTR(-EXDEV))
+			goto out;
+		copy = ERR_PTR(-EXDEV);
+	}
 	/* Built before the namespace lock (dir.c, uni_copyup_for_write): only named here. */
 	if (staged) {
 		copy = uni_link_staged_copy(staged, &dir, &qname);
@@ -979,6 +997,7 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	}
 	if (copy == ERR_PTR(-EXDEV))
 		copy = uni_copy_up(&src, &dir, &qname, size);
+out:
 	revert_creds(old_cred);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);

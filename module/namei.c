@@ -97,13 +97,45 @@ bool uni_replace_dentry_info(struct dentry *dentry, struct uni_dentry_info *expe
 	return true;
 }
 
-/* The top lower object of a positive union dentry, as a path; caller must dput(out->dentry). */
+/*
+ * Does the name lag behind its union inode: a regular file whose inode
+ * has moved up to a copy made through another of its names (a lower hard
+ * link, index.c), while this name's top is still the original below?
+ * Safe in RCU walk.
+ */
+bool uni_top_lags_inode(struct dentry *dentry, const struct uni_dentry_info *info)
+{
+	struct inode *inode = d_inode(dentry);
+	const struct uni_lower_branch *branch;
+	bool above = false;
+	int i;
+
+	if (!inode || !S_ISREG(inode->i_mode) || info->kind != UNI_KIND_OTHER ||
+	    d_inode(info->lower[info->start]) == READ_ONCE(UNI_I(inode)->lower))
+		return false;
+	rcu_read_lock();
+	branch = rcu_dereference(UNI_I(inode)->branch);
+	for (i = 0; i < info->start && !above; i++)
+		above = info->layout->branch[i] == branch;
+	rcu_read_unlock();
+	return above;
+}
+
+/*
+ * The top lower object of a positive union dentry, as a path; caller must
+ * dput(out->dentry). For a name that lags behind its inode, the copy the
+ * inode moved to (uni_index_alias).
+ */
 void uni_get_top_lower_path(struct dentry *dentry, struct path *out)
 {
 	struct uni_dentry_info *info = uni_get_dentry_info(dentry);
+	struct dentry *top = info->lower[info->start];
 
-	out->mnt = uni_info_mnt(info, info->start);
-	out->dentry = dget(info->lower[info->start]);
+	if (!uni_top_lags_inode(dentry, info) ||
+	    !uni_index_alias(d_inode(dentry), d_inode(top), out)) {
+		out->mnt = uni_info_mnt(info, info->start);
+		out->dentry = dget(top);
+	}
 	uni_put_dentry_info(info);
 }
 
@@ -335,6 +367,23 @@ static int uni_revalidate_info(const struct uni_dentry_info *info, unsigned int 
 }
 
 /*
+ * A name lagging behind its inode stays valid while its inode's copy is
+ * the indexed copy of its original: it reads and writes that. Otherwise
+ * the name parted from it (the copy could not be indexed, or it was made
+ * by a rename to a higher writable branch): a fresh lookup gives it the
+ * inode of what it is now.
+ */
+static int uni_lagging_name_follows(struct dentry *dentry, const struct uni_dentry_info *info)
+{
+	struct path alias;
+
+	if (!uni_index_alias(d_inode(dentry), d_inode(info->lower[info->start]), &alias))
+		return 0;
+	dput(alias.dentry);
+	return 1;
+}
+
+/*
  * A dentry cached before the last change of branches is resolved again
  * (uni_get_fresh_info()); it stays valid when its name is still the same
  * object, else the VFS looks it up anew.
@@ -349,12 +398,16 @@ static int uni_d_revalidate(struct dentry *dentry, unsigned int flags)
 		info = rcu_dereference(dentry->d_fsdata);
 		if (!info || !uni_info_is_current(UNI_SB(dentry->d_sb), info))
 			return -ECHILD;	/* resolving again may sleep */
+		if (uni_top_lags_inode(dentry, info))
+			return -ECHILD;	/* asking the index may sleep */
 		return uni_revalidate_info(info, flags);
 	}
 	info = uni_get_fresh_info(dentry);
 	if (IS_ERR(info))
 		return PTR_ERR(info) == -ESTALE ? 0 : PTR_ERR(info);
 	ret = uni_revalidate_info(info, flags);
+	if (ret > 0 && uni_top_lags_inode(dentry, info))
+		ret = uni_lagging_name_follows(dentry, info);
 	uni_put_dentry_info(info);
 	return ret;
 }

@@ -13,10 +13,13 @@
  * that correction and pays nothing elsewhere (overlayfs marks its upper
  * directories the same way).
  *
- * A copy whose origin had hard links (nlink > 1 when copied) keeps its own
- * number: the origin's other names still show the old object, and two
- * different files must never share a number. A branch that cannot store
- * trusted xattrs (EOPNOTSUPP, EPERM) gets copies with their own numbers.
+ * A copy whose origin had hard links (nlink > 1 when copied) is linked
+ * into the writable branch's index (index.c) and keeps the origin's
+ * number like any copy: all the origin's names are that one object. Where
+ * no index can be kept it keeps its own number: the origin's other names
+ * still show the old object, and two different files must never share a
+ * number. A branch that cannot store trusted xattrs (EOPNOTSUPP, EPERM)
+ * gets copies with their own numbers.
  *
  * trusted.unionfs.* is the union's bookkeeping: never shown, copied or
  * settable through the union (xattr.c).
@@ -32,6 +35,7 @@
 
 #define UNI_ORIGIN_VERSION 1
 #define UNI_ORIGIN_HARDLINKED 0x1	/* the origin had other names when copied */
+#define UNI_ORIGIN_INDEXED 0x2		/* ... and the copy stays linked with them (index.c) */
 
 /* The on-disk record, little-endian, fixed size. */
 struct uni_origin_record {
@@ -48,7 +52,7 @@ bool uni_is_private_xattr(const char *name)
 	return !strncmp(name, UNI_PRIVATE_XATTR_PREFIX, sizeof(UNI_PRIVATE_XATTR_PREFIX) - 1);
 }
 
-static void uni_origin_of_inode(struct inode *inode, struct uni_origin_record *rec)
+static void uni_origin_of_inode(const struct inode *inode, struct uni_origin_record *rec)
 {
 	struct super_block *sb = inode->i_sb;
 
@@ -59,6 +63,26 @@ static void uni_origin_of_inode(struct inode *inode, struct uni_origin_record *r
 	rec->dev = cpu_to_le32(new_encode_dev(sb->s_dev));
 	rec->ino = cpu_to_le64(inode->i_ino);
 	memcpy(rec->uuid, &sb->s_uuid, sizeof(rec->uuid));
+}
+
+/* The index key of the object rec names (index.c): "UUID-INO" or "dDEV-INO", hex. */
+static void uni_origin_key(const struct uni_origin_record *rec, char key[UNI_ORIGIN_KEY_LEN])
+{
+	if (!uuid_is_null((const uuid_t *)rec->uuid))
+		snprintf(key, UNI_ORIGIN_KEY_LEN, "%pUb-%llx", rec->uuid,
+			 (unsigned long long)le64_to_cpu(rec->ino));
+	else
+		snprintf(key, UNI_ORIGIN_KEY_LEN, "d%x-%llx", le32_to_cpu(rec->dev),
+			 (unsigned long long)le64_to_cpu(rec->ino));
+}
+
+/* The index key of inode origin itself. */
+void uni_origin_key_of_inode(const struct inode *origin, char key[UNI_ORIGIN_KEY_LEN])
+{
+	struct uni_origin_record rec;
+
+	uni_origin_of_inode(origin, &rec);
+	uni_origin_key(&rec, key);
 }
 
 /* The record on a lower object: true when it has a valid one. */
@@ -90,6 +114,37 @@ int uni_origin_record(const struct path *src, struct dentry *dst, struct vfsmoun
 		uni_origin_of_inode(d_inode(src->dentry), &rec);
 	err = uni_do_setxattr(dst_mnt, dst, UNI_XATTR_ORIGIN, &rec, sizeof(rec), 0);
 	return err == -EOPNOTSUPP || err == -EPERM ? 0 : err;
+}
+
+/* The index key of the object copy is a copy of: 0, or -ENODATA when it records none. */
+int uni_origin_key_of_copy(struct dentry *copy, char key[UNI_ORIGIN_KEY_LEN])
+{
+	struct uni_origin_record rec;
+
+	if (!uni_origin_read(copy, &rec))
+		return -ENODATA;
+	uni_origin_key(&rec, key);
+	return 0;
+}
+
+/*
+ * Flags the record of copy (complete, unnamed, on mnt) as the indexed
+ * copy of a hard-linked origin: numbered as its origin (index.c).
+ */
+int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy)
+{
+	struct uni_origin_record rec;
+	int err;
+
+	if (!uni_origin_read(copy, &rec))
+		return -ENODATA;
+	rec.flags = (rec.flags & ~UNI_ORIGIN_HARDLINKED) | UNI_ORIGIN_INDEXED;
+	err = uni_do_want_write(mnt);
+	if (err)
+		return err;
+	err = uni_do_setxattr(mnt, copy, UNI_XATTR_ORIGIN, &rec, sizeof(rec), 0);
+	uni_do_drop_write(mnt);
+	return err;
 }
 
 /* Marks dir (the copy's parent, write access held) as holding copies. */
@@ -128,14 +183,19 @@ bool uni_origin_is(struct dentry *lower, struct inode *origin)
 /*
  * The union inode number of the object whose top is lower, on branch
  * 'branch' of layout: its origin's number when it is a copy whose origin's
- * filesystem is part of the union, else its own.
+ * filesystem is part of the union, else its own. *indexed (if asked) tells
+ * whether it is the indexed copy of a hard-linked origin (index.c).
  */
-u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower)
+u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
+			struct dentry *lower, bool *indexed)
 {
 	struct uni_origin_record rec;
+	bool recorded = uni_origin_read(lower, &rec);
 	unsigned int i;
 
-	if (uni_origin_read(lower, &rec) && !(rec.flags & UNI_ORIGIN_HARDLINKED)) {
+	if (indexed)
+		*indexed = recorded && (rec.flags & UNI_ORIGIN_INDEXED);
+	if (recorded && !(rec.flags & UNI_ORIGIN_HARDLINKED)) {
 		for (i = 0; i < layout->nbranches; i++) {
 			const struct uni_lower_branch *b = layout->branch[i];
 
@@ -144,4 +204,9 @@ u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct 
 		}
 	}
 	return uni_union_ino(layout->branch[branch]->fs_index, d_inode(lower)->i_ino);
+}
+
+u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower)
+{
+	return uni_object_identity(layout, branch, lower, NULL);
 }

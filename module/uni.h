@@ -33,6 +33,7 @@ int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 		  struct dentry *new_dir, struct dentry *new, unsigned int flags);
 int uni_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
 		   unsigned int flags);
+struct dentry *uni_do_lookup(struct dentry *dir, const char *name, unsigned int len);
 struct dentry *uni_do_lookup_locked(struct dentry *dir, const char *name, unsigned int len);
 int uni_do_want_write(struct vfsmount *mnt);
 void uni_do_drop_write(struct vfsmount *mnt);
@@ -108,6 +109,7 @@ void uni_put_dentry_info(struct uni_dentry_info *info);
 void uni_set_dentry_info(struct dentry *dentry, struct uni_dentry_info *info);
 bool uni_replace_dentry_info(struct dentry *dentry, struct uni_dentry_info *expected,
 			     struct uni_dentry_info *info);
+bool uni_top_lags_inode(struct dentry *dentry, const struct uni_dentry_info *info);
 void uni_get_top_lower_path(struct dentry *dentry, struct path *out);
 void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *set);
 struct dentry *uni_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
@@ -116,6 +118,7 @@ u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsi
 /* dir.c */
 extern const struct inode_operations uni_dir_iops;
 int uni_copyup_for_write(struct dentry *dentry, unsigned long long size);
+int uni_copyup_target(const struct uni_dentry_info *info);
 
 /* inode.c */
 int uni_permission(UNI_IDMAP_PARAM, struct inode *inode, int mask);
@@ -144,6 +147,10 @@ struct file *uni_lower_file(struct file *file);
 /* copy_up.c */
 struct dentry *uni_copy_up(const struct path *src, const struct path *dir,
 			   const struct qstr *name, unsigned long long size);
+struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct path *src,
+				  const struct path *dir, const struct qstr *name,
+				  unsigned long long size, const struct path *root,
+				  struct file *staged);
 struct file *uni_stage_copy(const struct path *src, const struct path *branch_root,
 			    unsigned long long size);
 struct dentry *uni_link_staged_copy(struct file *copy, const struct path *dir,
@@ -171,6 +178,26 @@ bool uni_dir_is_impure(struct dentry *lower_dir);
 bool uni_is_copy(struct dentry *lower);
 bool uni_origin_is(struct dentry *lower, struct inode *origin);
 u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower);
+u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
+			struct dentry *lower, bool *indexed);
+#define UNI_ORIGIN_KEY_LEN 64
+void uni_origin_key_of_inode(const struct inode *origin, char key[UNI_ORIGIN_KEY_LEN]);
+int uni_origin_key_of_copy(struct dentry *copy, char key[UNI_ORIGIN_KEY_LEN]);
+int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
+
+/* index.c: names of a lower hard link stay linked across copyup */
+bool uni_index_probe(const struct path *root);
+bool uni_index_wanted(const struct uni_lower_branch *from, const struct uni_lower_branch *to,
+		      const struct inode *lower);
+struct dentry *uni_index_find(const struct uni_sb_info *sbi, const struct path *root,
+			      const struct inode *origin);
+struct dentry *uni_index_add(const struct path *root, struct dentry *copy,
+			     const struct inode *origin);
+unsigned int uni_index_lower_links(struct dentry *copy);
+int uni_index_set_lower_links(struct vfsmount *mnt, struct dentry *copy, unsigned int count);
+void uni_index_name_removed(const struct uni_sb_info *sbi, const struct path *root,
+			    const char *key, bool was_linked);
+bool uni_index_alias(struct inode *inode, struct inode *lower, struct path *out);
 
 /* export.c: file handles (NFS export, open_by_handle_at) */
 extern const struct export_operations uni_export_ops;

@@ -29,6 +29,7 @@ struct uni_lower_branch {
 	struct path path;
 	enum uni_branch_mode mode;	/* changed under namespace_rwsem (write); READ_ONCE elsewhere */
 	unsigned int fs_index;		/* numbers the lower filesystem, for inode numbers */
+	bool can_index;			/* stores trusted xattrs: may keep an index (index.c) */
 	atomic_long_t open_files;	/* union files open with a lower file here */
 };
 
@@ -128,6 +129,11 @@ struct uni_inode_info {
 	/* Serialises following a new top lower inode (uni_inode_update_top). */
 	struct mutex top_mutex;
 	struct uni_lower_branch __rcu *branch;	/* referenced: the branch of 'lower' */
+	/*
+	 * 'lower' is the indexed copy of a hard-linked file (index.c): names
+	 * whose top is still the original read through it. Set with lower.
+	 */
+	bool indexed;
 	struct inode vfs_inode;
 };
 

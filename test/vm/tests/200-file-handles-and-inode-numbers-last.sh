@@ -8,6 +8,8 @@
 # forged handle and another union's handle give ESTALE. And st_ino, which
 # tar, rsync -H and NFS clients take for identity, stays what it was across
 # copyup, dropped caches and a remount; readdir's d_ino agrees with it.
+# The names of a hard-linked lower file stay one file across copyup (one
+# number, one content, the right link count as names are copied or go).
 # Branches are ext4 images, whose own handles outlive their caches.
 set -eu
 # shellcheck source=../lib.sh
@@ -106,21 +108,50 @@ assert_eq "lower-g +by-handle" "$("$fh" cat "$W/u" "$W/h.d_g" | paste -sd' ')" \
 	"still fine in its own union"
 umount u2
 
-step "two names of one lower file that a copyup parted are told apart"
+step "names of one lower file stay one file across copyup"
 # Both names are in the caches when one is copied up, as under tar or rsync.
-assert_eq "$(ino u/h1)" "$(ino u/h2)" "two names of one lower file, one number"
+ino_h=$(ino u/h1)
+assert_eq "$ino_h" "$(ino u/h2)" "two names of one lower file, one number"
 assert_eq "linked linked" "$(cat u/h1 u/h2 | paste -sd' ')" "both names before the copyup"
-echo parted >>u/h1
-ino_h1=$(ino u/h1)
-[[ $ino_h1 != "$(ino u/h2)" ]] ||
-	fail "h1 (copied, changed) and h2 (the lower file) share inode number $ino_h1"
-assert_eq "linked" "$(cat u/h2)" "h2 still shows the lower file"
-assert_eq "1 2" "$(stat -c %h u/h1 u/h2 | paste -sd' ')" "link counts of the copy and the lower file"
+assert_eq "2 2" "$(stat -c %h u/h1 u/h2 | paste -sd' ')" "link counts before the copyup"
+echo more >>u/h1
+assert_eq "linked more" "$(paste -sd' ' u/h2)" "h2 reads what was written through h1"
+assert_eq "$ino_h $ino_h" "$(stat -c %i u/h1 u/h2 | paste -sd' ')" "numbers after the copyup"
+assert_eq "2 2" "$(stat -c %h u/h1 u/h2 | paste -sd' ')" "link counts after the copyup"
+assert_eq "linked" "$(cat lo/h1)" "the read-only branch"
+assert_missing up/h2	# only the name written to was copied
 drop_caches
-assert_eq "$ino_h1" "$(ino u/h1)" "the parted copy's number after dropped caches"
-[[ $(ino u/h1) != "$(ino u/h2)" ]] ||
-	fail "after dropped caches, h1 and h2 share inode number $(ino u/h1)"
-assert_eq "linked" "$(cat u/h2)" "h2 still shows the lower file"
+assert_eq "$ino_h $ino_h" "$(stat -c %i u/h1 u/h2 | paste -sd' ')" "numbers after dropped caches"
+assert_eq "linked more" "$(paste -sd' ' u/h2)" "h2 after dropped caches"
+echo most >>u/h2
+assert_eq "$(stat -c %i up/h1)" "$(stat -c %i up/h2)" "h2's copy is a link of h1's"
+assert_eq "linked more most" "$(paste -sd' ' u/h1)" "h1 reads what was written through h2"
+remount_union
+assert_eq "$ino_h $ino_h" "$(stat -c %i u/h1 u/h2 | paste -sd' ')" "numbers after a remount"
+assert_eq "2 2" "$(stat -c %h u/h1 u/h2 | paste -sd' ')" "link counts after a remount"
+assert_eq "$ino_h" "$(dino u h2)" "d_ino of h2"
+[[ $(ls -a u) != *.wh.* ]] || fail "the index shows in the union: $(ls -a u)"
+
+step "link counts as names go, also names never copied"
+echo tri >lo/t1
+ln lo/t1 lo/t2
+ln lo/t1 lo/t3
+remount_union
+echo x >>u/t1
+assert_eq "3 3 3" "$(stat -c %h u/t1 u/t2 u/t3 | paste -sd' ')" "three names after the copyup of one"
+rm u/t2
+assert_eq "2 2" "$(stat -c %h u/t1 u/t3 | paste -sd' ')" "after removing a name never copied"
+remount_union
+assert_eq "2 2" "$(stat -c %h u/t1 u/t3 | paste -sd' ')" "the same after a remount"
+rm u/t1
+assert_eq "1 tri x" "$(stat -c %h u/t3) $(paste -sd' ' u/t3)" "the last name, never copied, reads the copy"
+ino_t=$(ino u/t3)
+rm u/t3
+assert_eq "" "$(ls -A u | grep '^t' || true)" "names left"
+assert_eq "3 tri" "$(stat -c %h lo/t1) $(cat lo/t1)" "the read-only branch"
+# The index keeps h1/h2's copy only: t's went with its last name.
+assert_eq "$(stat -c %i up/h1)" "$(stat -c %i up/.wh..wh.index/* | paste -sd' ')" \
+	"inodes in the index (t's copy was $ino_t)"
 
 step "a writable branch without xattrs: a copy's st_ino changes once, then stays"
 # minix stores no xattrs, so its copies carry no origin record (and it has
