@@ -10,13 +10,18 @@
 #   make check-long the guest suite with longer randomized and stress runs
 #   make check-debug the guest suite (2 vCPUs) on a lockdep/KASAN/KFENCE 6.1
 #                   kernel built once from Debian's linux-source-6.1 and cached
-#                   (scripts/build-debug-kernel.sh; first build ~30 min, suite >1 h);
+#                   (scripts/build-debug-kernel.sh; first build 7 min on an idle
+#                   2-core machine, ~30 min beside other guests; suite ~1 h);
 #                   any lockdep, KASAN, KFENCE or sleep-in-atomic report fails it.
 #                   It rebuilds ./unionfs.ko for that kernel (run `make` after it)
 #   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
 #                   in one guest, then the concurrency rows with 1, 2 and 4
 #                   vCPUs (~25 min); tables in build/bench/<series>/
-#   make install    install unionctl, snapmerge and their man pages under
+#   make deb        the Debian packages unionfs-dkms, unionfs-tools and
+#                   unionfs-dev in build/deb/ (dpkg-buildpackage, checked
+#                   by lintian); install them with apt install ./build/deb/*.deb
+#   make install    install unionctl, snapmerge, their man pages, unionfs(5)
+#                   and bash completion under
 #                   PREFIX (/usr/local), and unionfs.ko for the KDIR kernel
 #                   (DESTDIR= for staging)
 
@@ -26,7 +31,7 @@ UFS_CXX ?= g++
 PWD     := $(shell pwd)
 PREFIX  ?= /usr/local
 
-.PHONY: all module tools setup check check-unit check-vm check-long check-debug bench demo install clean help
+.PHONY: all module tools setup check check-unit check-vm check-long check-debug bench demo deb install clean help
 
 all: module tools
 
@@ -79,11 +84,17 @@ demo: setup
 	$(MAKE) module
 	test/vm/run --kernel $(KERNEL) --script test/vm/demo.sh
 
+deb:
+	scripts/build-deb.sh
+
 install: all
 	install -D -m 0755 unionctl/build/unionctl $(DESTDIR)$(PREFIX)/sbin/unionctl
 	install -D -m 0755 snapmerge/build/snapmerge $(DESTDIR)$(PREFIX)/sbin/snapmerge
 	install -D -m 0644 unionctl/unionctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/unionctl.8
 	install -D -m 0644 snapmerge/snapmerge.8 $(DESTDIR)$(PREFIX)/share/man/man8/snapmerge.8
+	install -D -m 0644 doc/unionfs.5 $(DESTDIR)$(PREFIX)/share/man/man5/unionfs.5
+	install -D -m 0644 completion/unionctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/unionctl
+	install -D -m 0644 completion/snapmerge $(DESTDIR)$(PREFIX)/share/bash-completion/completions/snapmerge
 	install -D -m 0644 module/uapi/unionfs.h $(DESTDIR)$(PREFIX)/include/linux/unionfs.h
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 

@@ -258,3 +258,4 @@ module_exit(uni_exit);
 
 MODULE_DESCRIPTION("Union filesystem: merges directories (branches) into one view");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(UNI_VERSION);

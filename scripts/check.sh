@@ -52,12 +52,14 @@ count_results() {
 	echo "$passed $failed"
 }
 
-parts=(core unionctl snapmerge vm vm-smp4)
+parts=(core unionctl snapmerge deb vm vm-smp4)
 # Builds use every core (the test programs compile with sanitizers: slow).
 jobs=-j$(nproc)
 run_part core make "$jobs" -C "$top/core/tests" run
 run_part unionctl make "$jobs" -C "$top/unionctl" check
 run_part snapmerge make "$jobs" -C "$top/snapmerge" check
+# The Debian packages, checked by lintian; guest test 210 installs them.
+run_part deb bash -c 'make -C "$1" deb && echo "1 passed, 0 failed"' _ "$top"
 # The guest logs of a part (test/vm/run keeps those of its last run only).
 keep_vm_logs() {
 	local name=$1 f

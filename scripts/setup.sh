@@ -19,6 +19,7 @@ readonly PACKAGES=(
 	catch2 clang-14 libclang-rt-14-dev libmount-dev pkg-config python3
 	stress-ng fio nfs-kernel-server nfs-common rpcbind shellcheck sparse
 	fuse3 mergerfs dmsetup gcc-multilib
+	debhelper dh-dkms dkms lintian bash-completion
 )
 
 usage() {

@@ -24,7 +24,10 @@ namespace snapmerge {
 
 namespace {
 
-const char kVersion[] = "snapmerge (unionfs) 1.0";
+#ifndef SNAPMERGE_VERSION
+#define SNAPMERGE_VERSION "unknown"
+#endif
+const char kVersion[] = "snapmerge from unionfs " SNAPMERGE_VERSION;
 
 struct OptionSpec {
 	struct option option;

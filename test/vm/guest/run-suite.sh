@@ -91,6 +91,11 @@ export UFS_LIB=$UFS_VM/lib.sh
 export UFS_PROGS=${UFS_PROGS:-}
 export UFS_FAKE=$FAKE
 export UFS_KVER=${KVER:-}
+# The module the runner loaded, and the host path of the guest kernel's
+# cached root (its headers are under usr/src): test 210 installs the
+# Debian packages and lets DKMS build the module against them.
+export UFS_MODULE=${MODULE:-}
+export UFS_MODROOT=${MODROOT:-}
 export TMPDIR=/tmp
 
 echo $((60 * TIMEOUT_FACTOR)) >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null || true
