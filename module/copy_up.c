@@ -539,13 +539,14 @@ struct dentry *uni_copy_up(const struct path *src, const struct path *dir, const
 /*
  * The first copy of a hard-linked file: complete and unnamed (staged, or
  * built now in the branch root), flagged as the indexed copy, counting
- * the original's other names, then linked into the index at root.
+ * the original's names it will not be linked to (all but the one being
+ * copied when named), then linked into the index at root.
  * Returns the index entry (possibly a copy another union put there
  * meanwhile: *fresh is then false) or an ERR_PTR.
  */
 static struct dentry *uni_index_first_copy(const struct path *src, const struct path *root,
 					   unsigned long long size, struct file *staged,
-					   bool *fresh)
+					   bool named, bool *fresh)
 {
 	struct dentry *entry;
 	struct kstat stat;
@@ -560,7 +561,8 @@ static struct dentry *uni_index_first_copy(const struct path *src, const struct 
 		return ERR_CAST(copy);
 	err = uni_origin_set_indexed(root->mnt, copy->f_path.dentry);
 	if (!err)
-		err = uni_index_set_lower_links(root->mnt, copy->f_path.dentry, stat.nlink - 1);
+		err = uni_index_set_lower_links(root->mnt, copy->f_path.dentry,
+						stat.nlink - (named ? 1 : 0));
 	entry = err ? ERR_PTR(err) : uni_index_add(root, copy->f_path.dentry, d_inode(src->dentry));
 	*fresh = !IS_ERR(entry) && d_inode(entry) == file_inode(copy);
 	fput(copy);
@@ -586,7 +588,7 @@ struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct pa
 
 	entry = uni_index_find(sbi, root, d_inode(src->dentry));
 	if (!entry)
-		entry = uni_index_first_copy(src, root, size, staged, &fresh);
+		entry = uni_index_first_copy(src, root, size, staged, true, &fresh);
 	if (IS_ERR(entry))
 		return entry;
 	result = uni_link_into_place(dir, entry, name);
@@ -599,6 +601,19 @@ struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct pa
 	pr_debug("copy up linked %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len,
 		 name->name, IS_ERR(result) ? PTR_ERR(result) : 0L);
 	return result;
+}
+
+/*
+ * Copies the hard-linked regular file src into the index at root only,
+ * with no name of its own, before one of its names is removed: the copy
+ * then counts the names left (index.c). Returns the index entry (a
+ * reference) or an ERR_PTR. As the mounter.
+ */
+struct dentry *uni_index_copy_only(const struct path *src, const struct path *root)
+{
+	bool fresh;
+
+	return uni_index_first_copy(src, root, UNI_COPY_ALL, NULL, false, &fresh);
 }
 
 /*

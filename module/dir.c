@@ -629,24 +629,104 @@ static bool uni_indexed_name(struct dentry *dentry, char key[UNI_ORIGIN_KEY_LEN]
 	return indexed;
 }
 
-static int uni_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
+/*
+ * Before a name of a lower hard link that has no copy yet goes, its file
+ * is copied into the index (index.c, as overlayfs does with index=on), so
+ * that the copy can count the names left; its inode follows the copy.
+ * Where no index can be kept, nothing is done (the names left then show
+ * the original's link count).
+ */
+static int uni_index_before_removal(struct dentry *dentry)
 {
+	struct uni_sb_info *sbi = UNI_SB(dentry->d_sb);
 	struct inode *inode = d_inode(dentry);
-	struct uni_op op = {
-		.name = { dentry }, .object = { inode },
-		.call = is_dir ? uni_call_rmdir : uni_call_unlink,
-	};
-	struct uni_lower_branch *branch = NULL;
+	struct uni_inode_info *ui = UNI_I(inode);
+	struct uni_dentry_info *info;
+	struct uni_lower_branch *target_branch;
+	const struct cred *old_cred;
+	struct dentry *copy;
+	struct path src;
+	int target, err = 0;
+
+	if (!S_ISREG(inode->i_mode) || READ_ONCE(ui->indexed))
+		return 0;
+	info = uni_get_dentry_info(dentry);
+	src.mnt = uni_info_mnt(info, info->start);
+	src.dentry = info->lower[info->start];
+	target = uni_copyup_target(info);
+	if (target < 0 || !uni_index_wanted(info->layout->branch[info->start],
+					    info->layout->branch[target], d_inode(src.dentry)))
+		goto out;
+	target_branch = info->layout->branch[target];
+	err = mutex_lock_killable(&ui->copyup_mutex);
+	if (err)
+		goto out;
+	if (!READ_ONCE(ui->indexed) && d_inode(src.dentry) == READ_ONCE(ui->lower)) {
+		old_cred = override_creds(sbi->creator_cred);
+		copy = uni_index_find(sbi, &target_branch->path, d_inode(src.dentry));
+		if (!copy)
+			copy = uni_index_copy_only(&src, &target_branch->path);
+		revert_creds(old_cred);
+		if (IS_ERR(copy)) {
+			err = PTR_ERR(copy);
+			/* No O_TMPFILE or no links there: no index, as on such branches. */
+			if (err == -EOPNOTSUPP || err == -EXDEV)
+				err = 0;
+		} else {
+			uni_inode_follow_index(inode, copy, target_branch);
+			dput(copy);
+		}
+	}
+	mutex_unlock(&ui->copyup_mutex);
+out:
+	uni_put_dentry_info(info);
+	return err;
+}
+
+/* A name about to be removed or replaced, as the index sees it (index.c). */
+struct uni_name_removal {
+	struct uni_lower_branch *branch;	/* the index's; NULL: not an indexed name */
 	char key[UNI_ORIGIN_KEY_LEN];
 	bool linked;
+};
+
+/* Before victim (a name, possibly negative) is removed or replaced. */
+static int uni_removal_begin(struct dentry *victim, struct uni_name_removal *removal)
+{
 	int err;
 
-	if (!is_dir && uni_indexed_name(dentry, key, &linked))
-		branch = uni_inode_branch_get(inode);
+	removal->branch = NULL;
+	if (d_really_is_negative(victim) || d_is_dir(victim))
+		return 0;
+	err = uni_index_before_removal(victim);
+	if (!err && uni_indexed_name(victim, removal->key, &removal->linked))
+		removal->branch = uni_inode_branch_get(d_inode(victim));
+	return err;
+}
+
+/* After the operation (err its result): the index counts the names left. */
+static void uni_removal_end(struct super_block *sb, struct uni_name_removal *removal, int err)
+{
+	if (!err && removal->branch)
+		uni_index_name_removed(UNI_SB(sb), &removal->branch->path, removal->key,
+				       removal->linked);
+	uni_branch_put(removal->branch);
+}
+
+static int uni_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
+{
+	struct uni_op op = {
+		.name = { dentry }, .object = { d_inode(dentry) },
+		.call = is_dir ? uni_call_rmdir : uni_call_unlink,
+	};
+	struct uni_name_removal removal;
+	int err;
+
+	err = uni_removal_begin(dentry, &removal);
+	if (err)
+		return err;
 	err = uni_run_op(dir->i_sb, &op);
-	if (!err && branch)	/* the index counts the names left */
-		uni_index_name_removed(UNI_SB(dir->i_sb), &branch->path, key, linked);
-	uni_branch_put(branch);
+	uni_removal_end(dir->i_sb, &removal, err);
 	if (err)
 		return err;
 	uni_forget_removed(dentry);
@@ -762,6 +842,7 @@ static int uni_op_rename(UNI_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 		.moves_subtree = d_is_dir(old),
 		.call = uni_call_rename, .install = uni_install_renamed,
 	};
+	struct uni_name_removal removal;
 	int err;
 
 	/*
@@ -773,7 +854,11 @@ static int uni_op_rename(UNI_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 		return -EINVAL;
 	if (flags & RENAME_EXCHANGE)
 		return uni_exchange(old_dir, old, new_dir, new);
+	err = uni_removal_begin(new, &removal);	/* a name it replaces */
+	if (err)
+		return err;
 	err = uni_run_op(old_dir->i_sb, &op);
+	uni_removal_end(old_dir->i_sb, &removal, err);
 	if (!err)
 		uni_renamed(&op, old_dir, new_dir);
 	uni_op_done(&op);

@@ -328,6 +328,35 @@ out:
 	iput(old);
 }
 
+/*
+ * The object (a lower hard link) got its index copy without a name
+ * (uni_index_copy_only, before a removal): the inode follows the copy,
+ * which all its names now read (index.c). Its number stays: the copy is
+ * numbered as the original.
+ */
+void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
+			    struct uni_lower_branch *branch)
+{
+	struct uni_inode_info *ui = UNI_I(inode);
+	struct uni_lower_branch *old_branch;
+	struct inode *old;
+
+	mutex_lock(&ui->top_mutex);
+	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
+	rcu_assign_pointer(ui->branch, uni_branch_get(branch));
+	uni_branch_put(old_branch);
+	old = ui->lower;
+	ihold(d_inode(copy));
+	remove_inode_hash(inode);
+	spin_lock(&inode->i_lock);	/* against uni_lower_inode_get() */
+	WRITE_ONCE(ui->lower, d_inode(copy));
+	spin_unlock(&inode->i_lock);
+	__insert_inode_hash(inode, (unsigned long)d_inode(copy));
+	WRITE_ONCE(ui->indexed, true);
+	mutex_unlock(&ui->top_mutex);
+	iput(old);
+}
+
 /* A reference to the branch the inode's top object is on. */
 struct uni_lower_branch *uni_inode_branch_get(struct inode *inode)
 {

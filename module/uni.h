@@ -126,6 +126,8 @@ int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		u32 request_mask, unsigned int flags);
 int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
 void uni_inode_update_top(struct dentry *dentry);
+void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
+			    struct uni_lower_branch *branch);
 void uni_copy_dir_attrs(struct inode *dir);
 struct uni_lower_branch *uni_inode_branch_get(struct inode *inode);
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info);
@@ -151,6 +153,7 @@ struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct pa
 				  const struct path *dir, const struct qstr *name,
 				  unsigned long long size, const struct path *root,
 				  struct file *staged);
+struct dentry *uni_index_copy_only(const struct path *src, const struct path *root);
 struct file *uni_stage_copy(const struct path *src, const struct path *branch_root,
 			    unsigned long long size);
 struct dentry *uni_link_staged_copy(struct file *copy, const struct path *dir,

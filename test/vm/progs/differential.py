@@ -272,10 +272,52 @@ class Config:
             if dirpath != root and rng.random() < 0.15:
                 open(os.path.join(dirpath, rng.choice(OPAQUE)), "wb").close()
 
+    def lower_links_modelled(self, b):
+        """Hard links on read-only lower branch b: the union keeps their names
+        one file across copyup, which the reference (cp -a of the union, so
+        linked too) models. Not under delete=first, where removing a copy
+        brings a lower name back (as a name of the copy: no plain directory
+        does that), nor under --churn (a branch made rw makes its names
+        files of their own)."""
+        return b > 0 and self.modes[b] == "ro" and self.mode != "first" and not self.churn
+
+    def shows(self, b, rel):
+        """Is rel, in the union, the object of branch b?"""
+        inst = self.resolve(rel)
+        return bool(inst) and inst[0][0] == b
+
+    def add_lower_links(self, b):
+        """A few more names for files of branch b, all of them seen in the
+        union: a hidden name would still count in the link count (on a
+        union as on overlayfs), which the reference cannot show."""
+        rng, root = self.rng, self.branches[b]
+        files = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for n in sorted(filenames):
+                p = os.path.join(dirpath, n)
+                rel = os.path.relpath(p, root)
+                if (not n.startswith(WH) and stat.S_ISREG(os.lstat(p).st_mode)
+                        and self.shows(b, rel)):
+                    files.append(rel)
+        dirs = sorted(set(os.path.dirname(f) for f in files))
+        for _ in range(min(len(files), rng.randint(1, 3))):
+            src = rng.choice(files)
+            dest = os.path.join(rng.choice(dirs), rng.choice(NAMES))
+            full = os.path.join(root, dest)
+            if lstat_or_none(full) is not None or os.lstat(os.path.join(root, src)).st_nlink > 1:
+                continue
+            os.link(os.path.join(root, src), full)
+            if not self.shows(b, dest):
+                os.unlink(full)
+
     def setup(self):
         os.makedirs(self.dir)
         for b, root in enumerate(self.branches):
             self.populate(b, root)
+        for b in range(len(self.branches)):
+            if self.lower_links_modelled(b):
+                self.add_lower_links(b)
         os.mkdir(self.union)
         self.mount()
         os.mkdir(self.ref)

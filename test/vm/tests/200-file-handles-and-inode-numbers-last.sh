@@ -149,7 +149,19 @@ ino_t=$(ino u/t3)
 rm u/t3
 assert_eq "" "$(ls -A u | grep '^t' || true)" "names left"
 assert_eq "3 tri" "$(stat -c %h lo/t1) $(cat lo/t1)" "the read-only branch"
-# The index keeps h1/h2's copy only: t's went with its last name.
+# A name removed before any copyup: the file is copied into the index
+# first, so the names left count right.
+echo pair >lo/k1
+ln lo/k1 lo/k2
+remount_union
+rm u/k1
+assert_eq "1 pair" "$(stat -c %h u/k2) $(cat u/k2)" "the other name after the first went"
+remount_union
+assert_eq "1" "$(stat -c %h u/k2)" "its link count after a remount"
+echo more >>u/k2
+assert_eq "1 pair more" "$(stat -c %h u/k2) $(paste -sd' ' u/k2)" "after writing to it"
+rm u/k2
+# The index keeps h1/h2's copy only: t's and k's went with their last names.
 assert_eq "$(stat -c %i up/h1)" "$(stat -c %i up/.wh..wh.index/* | paste -sd' ')" \
 	"inodes in the index (t's copy was $ino_t)"
 
