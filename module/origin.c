@@ -112,6 +112,9 @@ int uni_origin_record(const struct path *src, struct dentry *dst, struct vfsmoun
 
 	if (!uni_origin_read(src->dentry, &rec))
 		uni_origin_of_inode(d_inode(src->dentry), &rec);
+	/* A copy of an indexed copy (a rename to a higher branch) is a file of its own. */
+	if (rec.flags & UNI_ORIGIN_INDEXED)
+		rec.flags = (rec.flags & ~UNI_ORIGIN_INDEXED) | UNI_ORIGIN_HARDLINKED;
 	err = uni_do_setxattr(dst_mnt, dst, UNI_XATTR_ORIGIN, &rec, sizeof(rec), 0);
 	return err == -EOPNOTSUPP || err == -EPERM ? 0 : err;
 }
