@@ -18,7 +18,9 @@
 #   tree_snapshot DIR...                (all a write could change, to compare)
 #   dmesg_mark / dmesg_since_mark       (kernel messages since the mark)
 # Branches: mkbranch_tmpfs DIR [SIZE], mkbranch_ext4 DIR SIZE,
-#   mkbranch_xfs DIR SIZE, mkbranch_iso DIR SRCDIR [genisoimage|xorriso].
+#   mkbranch_xfs DIR SIZE, mkbranch_iso DIR SRCDIR [genisoimage|xorriso],
+#   mkbranch_ext4_holdable DIR SIZE (branch_io_hold/branch_io_release DIR).
+# Processes: exit_within SECS PID...     (all ended in time; then `wait` them)
 
 set -o pipefail
 
@@ -277,6 +279,60 @@ mkbranch_ext4() {
 	mkfs.ext4 -q -F "$dir.img" >/dev/null
 	_ufs_modprobe loop ext4
 	mount -t ext4 -o loop "$dir.img" "$dir"
+}
+
+# Makes an ext4 filesystem of SIZE in DIR.img and mounts it on DIR through a
+# device-mapper device, so that branch_io_hold can stop the branch's disk I/O.
+# Tests use it to keep a copy from this branch in progress for as long as
+# they need, instead of racing a copy that a fast machine finishes first.
+mkbranch_ext4_holdable() {
+	local dir=$1 size=$2 loop dev
+	require_cmd dmsetup losetup blockdev
+	mkdir -p "$dir"
+	truncate -s "$size" "$dir.img"
+	mkfs.ext4 -q -F "$dir.img" >/dev/null
+	_ufs_modprobe loop ext4 dm_mod
+	loop=$(losetup -f --show "$dir.img")
+	dev=ufs-hold-$$-${dir//\//-}
+	dmsetup create "$dev" --table "0 $(blockdev --getsz "$loop") linear $loop 0" ||
+		fail "dmsetup create $dev failed"
+	dmsetup mknodes "$dev"	# the guest has no udev to make /dev/mapper/$dev
+	on_exit _ufs_remove_holdable "$dev" "$loop"
+	mount -t ext4 "/dev/mapper/$dev" "$dir"
+}
+
+_ufs_remove_holdable() {
+	dmsetup resume "$1"	# a failed test may still hold it
+	umount_all_under "$UFS_WORKDIR"
+	dmsetup remove "$1" && losetup -d "$2"
+}
+
+_ufs_holdable_device() {
+	local src
+	src=$(findmnt -n -o SOURCE --target "$1") || fail "$1 is not mounted"
+	[[ $src == /dev/mapper/ufs-hold-* ]] || fail "$1 is not a mkbranch_ext4_holdable branch"
+	echo "${src#/dev/mapper/}"
+}
+
+# Queues every later disk read and write of DIR's branch until branch_io_release
+# (dm suspend without freezing the filesystem: what is cached stays readable).
+branch_io_hold() { dmsetup suspend --nolockfs "$(_ufs_holdable_device "$1")"; }
+branch_io_release() { dmsetup resume "$(_ufs_holdable_device "$1")"; }
+
+# True when every process PID (children of this shell) has ended within SECS
+# seconds; their exit statuses are still there for `wait`.
+exit_within() {
+	local secs=$1 p running
+	shift
+	for _ in $(seq $((secs * 10))); do
+		running=''
+		for p in "$@"; do
+			! kill -0 "$p" 2>/dev/null || running=1
+		done
+		[[ -n $running ]] || return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # Makes an XFS filesystem of SIZE (at least 300M; sparse) in DIR.img on DIR.
