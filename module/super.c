@@ -180,6 +180,7 @@ int uni_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (err)
 		return err;
 
+	sbi->sb = sb;
 	sb->s_magic = UNIONFS_SUPER_MAGIC;
 	sb->s_op = &uni_super_ops;
 	sb->s_d_op = &uni_dentry_ops;

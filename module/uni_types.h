@@ -51,6 +51,7 @@ struct uni_layout {
 
 /* Per union superblock. */
 struct uni_sb_info {
+	struct super_block *sb;
 	struct uni_layout __rcu *layout;	/* replaced under namespace_rwsem (write) */
 	enum uni_delete_mode delete_mode;
 	const struct cred *creator_cred;	/* the mounter's: copyup and union metadata */

@@ -165,6 +165,24 @@ rm u/k2
 assert_eq "$(stat -c %i up/h1)" "$(stat -c %i up/.wh..wh.index/* | paste -sd' ')" \
 	"inodes in the index (t's copy was $ino_t)"
 
+step "a hard link below a renamed directory stays one file with its other name"
+# A directory rename copies the names below it; the other name's union
+# inode, in memory, must follow the copy (the differential test found it
+# reading the original).
+mkdir lo/hdir
+echo hl >lo/hdir/x
+ln lo/hdir/x lo/hx
+remount_union
+assert_eq hl "$(cat u/hx)" "the other name, read before"
+ino_hx=$(ino u/hx)
+mv u/hdir u/hdir-moved
+echo more >>u/hdir-moved/x
+assert_eq "hl more" "$(paste -sd' ' u/hx)" "the other name after a write through the moved one"
+assert_eq "$ino_hx $ino_hx" "$(ino u/hx) $(ino u/hdir-moved/x)" "one st_ino"
+assert_eq "2 2" "$(stat -c %h u/hx) $(stat -c %h u/hdir-moved/x)" "link counts"
+drop_caches
+assert_eq "hl more" "$(paste -sd' ' u/hx)" "the other name after the caches were dropped"
+
 step "a writable branch without xattrs: a copy's st_ino changes once, then stays"
 # minix stores no xattrs, so its copies carry no origin record (and it has
 # no O_TMPFILE: copyup goes through a hidden temporary name). The copy keeps
