@@ -815,8 +815,11 @@ static int uni_exchange(struct inode *old_dir, struct dentry *old, struct inode 
 	};
 	int err = uni_run_op(old_dir->i_sb, &op);
 
-	if (!err)
+	if (!err) {
 		uni_renamed(&op, old_dir, new_dir);
+		uni_rename_records_write(old);
+		uni_rename_records_write(new);
+	}
 	uni_op_done(&op);
 	return err;
 }
@@ -859,8 +862,10 @@ static int uni_op_rename(UNI_IDMAP_PARAM, struct inode *old_dir, struct dentry *
 		return err;
 	err = uni_run_op(old_dir->i_sb, &op);
 	uni_removal_end(old_dir->i_sb, &removal, err);
-	if (!err)
+	if (!err) {
 		uni_renamed(&op, old_dir, new_dir);
+		uni_rename_records_write(old);	/* the VFS moves it to new's name next */
+	}
 	uni_op_done(&op);
 	return err;
 }

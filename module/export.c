@@ -18,9 +18,14 @@
  * union). Anything else - a removed object, a name now whited out,
  * another union's handle, forged bytes - is ESTALE.
  *
- * Known limit: after a non-directory was renamed into another directory
- * and every cache dropped, the branch cannot reconnect it (its handle
- * names the old parent): ESTALE. overlayfs needs its index for the same.
+ * An object renamed through the union is no longer at its handle's path
+ * once the caches are dropped: it is found by the records the rename
+ * left (rename_records.c) - on the whiteout at its old path (an object
+ * of a read-only branch, copied to its new name, or one below a renamed
+ * directory) or on a regular file of a writable branch moved into another
+ * directory. Without records (a branch without trusted xattrs; a symlink
+ * or device node of the writable branch moved into another directory)
+ * such a handle is ESTALE.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -177,6 +182,8 @@ static bool uni_is_object_of(struct dentry *dentry, struct dentry *lower)
 	if (info->kind == UNI_KIND_DIR && d_is_dir(lower)) {
 		for (i = info->start; i <= info->end && !same; i++)
 			same = info->lower[i] && d_inode(info->lower[i]) == d_inode(lower);
+		/* Or moved by a rename through the union: copied, with its origin. */
+		same = same || uni_origin_is(info->lower[info->start], d_inode(lower));
 	} else if (info->kind == UNI_KIND_OTHER && !d_is_dir(lower)) {
 		same = uni_origin_is(info->lower[info->start], d_inode(lower));
 	}
@@ -184,43 +191,55 @@ static bool uni_is_object_of(struct dentry *dentry, struct dentry *lower)
 	return same;
 }
 
-/* Looks up, through the union, the path of lower below branch root 'root'. */
-static struct dentry *uni_lookup_same_path(struct super_block *sb, struct dentry *root,
-					   struct dentry *lower)
+/* Looks up path ("" or "/a/b") through the union: a positive dentry or ERR_PTR(-ESTALE). */
+static struct dentry *uni_lookup_union_path(struct super_block *sb, const char *path)
 {
-	char *buf = kmalloc(2 * PATH_MAX, GFP_KERNEL), *path, *root_path, *name, *slash;
-	struct dentry *dentry;
-	size_t root_len;
+	struct dentry *dentry = dget(sb->s_root);
+	const char *name, *slash;
 
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	path = dentry_path_raw(lower, buf, PATH_MAX);
-	root_path = dentry_path_raw(root, buf + PATH_MAX, PATH_MAX);
-	dentry = ERR_PTR(-ESTALE);
-	if (IS_ERR(path) || IS_ERR(root_path))
-		goto out;
-	root_len = strcmp(root_path, "/") ? strlen(root_path) : 0;
-	if (strncmp(path, root_path, root_len) || (path[root_len] && path[root_len] != '/'))
-		goto out;	/* moved out of the branch meanwhile */
-
-	dentry = dget(sb->s_root);
-	for (name = path + root_len; *name == '/'; name = slash) {
+	for (name = path; *name == '/'; name = slash) {
 		struct dentry *child;
 
 		name++;
 		slash = strchrnul(name, '/');
-		if (slash == name)
-			break;	/* the branch root itself ("/" after it) */
 		child = lookup_positive_unlocked(name, dentry, slash - name);
 		dput(dentry);
-		if (IS_ERR(child)) {
-			dentry = ERR_PTR(-ESTALE);
-			break;
-		}
+		if (IS_ERR(child))
+			return ERR_PTR(-ESTALE);
 		dentry = child;
 	}
-out:
+	return dentry;
+}
+
+/*
+ * The union dentry at the path that lower has below branch root 'root',
+ * followed by rest ("" or "/a/b"); an ERR_PTR when there is none.
+ */
+static struct dentry *uni_lookup_same_path(struct super_block *sb, struct dentry *root,
+					   struct dentry *lower, const char *rest)
+{
+	char *buf = kmalloc(2 * PATH_MAX, GFP_KERNEL), *path;
+	struct dentry *dentry = ERR_PTR(-ESTALE);
+
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	path = uni_path_below(root, lower, buf);
+	if (!IS_ERR(path) && strlen(path) + strlen(rest) < PATH_MAX) {
+		memmove(buf, path, strlen(path) + 1);
+		strcat(buf, rest);
+		dentry = uni_lookup_union_path(sb, buf);
+	}
 	kfree(buf);
+	return dentry;
+}
+
+/* dentry (consumed) if its object is the one lower stands for, else ERR_PTR(-ESTALE). */
+static struct dentry *uni_if_object_of(struct dentry *dentry, struct dentry *lower)
+{
+	if (!IS_ERR(dentry) && !uni_is_object_of(dentry, lower)) {
+		dput(dentry);
+		dentry = ERR_PTR(-ESTALE);
+	}
 	return dentry;
 }
 
@@ -241,32 +260,138 @@ static struct dentry *uni_cached_alias(struct super_block *sb, struct dentry *lo
 	return alias;
 }
 
+/*
+ * An object renamed through the union, found by the record on a whiteout
+ * left at its old path, or at an ancestor's (rename_records.c): lower is
+ * the handle's object, connected, below the root of branch 'from'. Each
+ * writable branch is searched down lower's path for the deepest whiteout
+ * with a record; the union object is then at the recorded object's place
+ * plus the rest of lower's path.
+ */
+static struct dentry *uni_decode_by_moved_record(struct super_block *sb,
+						 const struct uni_layout *layout,
+						 const struct uni_lower_branch *from,
+						 struct dentry *lower)
+{
+	char *buf = kmalloc(2 * PATH_MAX, GFP_KERNEL), *path, *name, *slash;
+	struct dentry *dentry = ERR_PTR(-ESTALE);
+	unsigned int i;
+
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	path = uni_path_below(from->path.dentry, lower, buf);
+	for (i = 0; i < layout->nbranches && !IS_ERR(path) && IS_ERR(dentry); i++) {
+		const struct uni_lower_branch *branch = layout->branch[i];
+		struct dentry *dir, *moved = NULL, *found;
+		const char *rest = "";
+
+		if (READ_ONCE(branch->mode) != UNI_BRANCH_RW || !branch->can_index)
+			continue;
+		dir = dget(branch->path.dentry);
+		for (name = path; *name == '/' && dir; name = slash) {
+			struct qstr qname;
+			struct dentry *child;
+
+			name++;
+			slash = strchrnul(name, '/');
+			qname = (struct qstr)QSTR_INIT(name, slash - name);
+			found = uni_moved_record_find(&branch->path, dir, &qname);
+			if (found) {
+				dput(moved);
+				moved = found;
+				rest = slash;
+			}
+			child = uni_do_lookup(dir, name, slash - name);
+			dput(dir);
+			dir = NULL;
+			if (!IS_ERR(child) && d_is_dir(child))
+				dir = child;
+			else if (!IS_ERR(child))
+				dput(child);
+		}
+		dput(dir);
+		if (moved) {
+			dentry = uni_lookup_same_path(sb, branch->path.dentry, moved, rest);
+			dentry = uni_if_object_of(dentry, lower);
+			dput(moved);
+		}
+	}
+	kfree(buf);
+	return dentry;
+}
+
+/*
+ * A regular file on a writable branch that was renamed through the union
+ * into another directory (its branch cannot reconnect it), found by its
+ * name record (rename_records.c): ERR_PTR(-ESTALE) when it has none.
+ */
+static struct dentry *uni_decode_by_name_record(struct super_block *sb,
+						const struct uni_layout *layout,
+						struct dentry *lower)
+{
+	struct dentry *dentry = ERR_PTR(-ESTALE), *named;
+	unsigned int i;
+
+	for (i = 0; i < layout->nbranches && IS_ERR(dentry); i++) {
+		const struct uni_lower_branch *branch = layout->branch[i];
+
+		if (READ_ONCE(branch->mode) != UNI_BRANCH_RW || !branch->can_index ||
+		    lower->d_sb != branch->path.mnt->mnt_sb)
+			continue;
+		named = uni_name_record_find(&branch->path, lower);
+		if (!named)
+			continue;
+		dentry = uni_lookup_same_path(sb, branch->path.dentry, named, "");
+		dentry = uni_if_object_of(dentry, lower);
+		dput(named);
+	}
+	return dentry;
+}
+
+/*
+ * The union dentry of the reconnected lower object of h: at its path, or
+ * where a rename through the union moved it. An ERR_PTR when there is none.
+ */
+static struct dentry *uni_decode_connected(struct super_block *sb,
+					   const struct uni_layout *layout,
+					   const struct uni_fh *h, int lower_len)
+{
+	struct uni_decode_ctx ctx = { .layout = layout, .branch = -1 };
+	const struct uni_lower_branch *from;
+	struct dentry *lower, *dentry;
+
+	lower = uni_decode_lower(layout, h, lower_len, uni_lower_acceptable, &ctx);
+	if (IS_ERR(lower))
+		return lower;
+	if (ctx.branch < 0) {
+		dput(lower);
+		return ERR_PTR(-ESTALE);
+	}
+	from = layout->branch[ctx.branch];
+	dentry = uni_lookup_same_path(sb, from->path.dentry, lower, "");
+	dentry = uni_if_object_of(dentry, lower);
+	if (IS_ERR(dentry) && PTR_ERR(dentry) != -ENOMEM)
+		dentry = uni_decode_by_moved_record(sb, layout, from, lower);
+	dput(lower);
+	return dentry;
+}
+
 static struct dentry *uni_decode(struct super_block *sb, const struct uni_layout *layout,
 				 const struct uni_fh *h, int lower_len)
 {
 	struct uni_decode_ctx ctx = { .layout = layout, .branch = -1 };
 	struct dentry *lower, *dentry;
 
-	if (!(h->flags & UNI_FH_DIR)) {
-		lower = uni_decode_lower(layout, h, lower_len, uni_accept_any, &ctx);
-		if (IS_ERR(lower))
-			return lower;
-		dentry = uni_cached_alias(sb, lower);
-		dput(lower);
-		if (dentry)
-			return dentry;
-	}
-	/* A reconnected lower object inside one of our branches: its path. */
-	lower = uni_decode_lower(layout, h, lower_len, uni_lower_acceptable, &ctx);
+	if (h->flags & UNI_FH_DIR)
+		return uni_decode_connected(sb, layout, h, lower_len);
+	lower = uni_decode_lower(layout, h, lower_len, uni_accept_any, &ctx);
 	if (IS_ERR(lower))
 		return lower;
-	dentry = ERR_PTR(-ESTALE);
-	if (ctx.branch >= 0)
-		dentry = uni_lookup_same_path(sb, layout->branch[ctx.branch]->path.dentry, lower);
-	if (!IS_ERR(dentry) && !uni_is_object_of(dentry, lower)) {
-		dput(dentry);
-		dentry = ERR_PTR(-ESTALE);
-	}
+	dentry = uni_cached_alias(sb, lower);
+	if (!dentry)
+		dentry = uni_decode_connected(sb, layout, h, lower_len);
+	if (IS_ERR(dentry) && PTR_ERR(dentry) != -ENOMEM && d_is_reg(lower))
+		dentry = uni_decode_by_name_record(sb, layout, lower);
 	dput(lower);
 	return dentry;
 }

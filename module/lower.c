@@ -21,6 +21,7 @@
 #include <linux/posix_acl.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
+#include <linux/exportfs.h>
 #include "uni.h"
 
 /* ---- The core's environment ---- */
@@ -553,6 +554,68 @@ int uni_do_revalidate(struct dentry *dentry, unsigned int flags)
 
 	pr_debug("revalidate %pd flags %#x -> %d\n", dentry, flags, ret);
 	return ret;
+}
+
+/*
+ * The path of dentry below root (both on one filesystem) in buf, which
+ * has room for two paths (2 * PATH_MAX): "" for root itself, else "/a/b".
+ * ERR_PTR(-ESTALE) when dentry is not below root (moved out meanwhile).
+ */
+char *uni_path_below(struct dentry *root, struct dentry *dentry, char *buf)
+{
+	char *path = dentry_path_raw(dentry, buf, PATH_MAX);
+	char *root_path = dentry_path_raw(root, buf + PATH_MAX, PATH_MAX);
+	size_t root_len;
+
+	if (IS_ERR(path) || IS_ERR(root_path))
+		return ERR_PTR(-ESTALE);
+	root_len = strcmp(root_path, "/") ? strlen(root_path) : 0;
+	if (strncmp(path, root_path, root_len) || (path[root_len] && path[root_len] != '/'))
+		return ERR_PTR(-ESTALE);
+	path += root_len;
+	return strcmp(path, "/") ? path : path + 1;
+}
+
+/* ---- file handles of branch objects ---- */
+
+/* Encodes object's handle on its filesystem (not connectable): its type, or <= 0 / FILEID_INVALID. */
+int uni_do_encode_fh(struct dentry *object, struct fid *fid, int *max_words)
+{
+	int type = exportfs_encode_fh(object, fid, max_words, 0);
+
+	pr_debug("encode fh %pd -> type %d, %d words\n", object, type, *max_words);
+	return type;
+}
+
+static int uni_is_below(void *root, struct dentry *dentry)
+{
+	return is_subdir(dentry, root);
+}
+
+static int uni_accept_any_object(void *context, struct dentry *dentry)
+{
+	return 1;
+}
+
+/*
+ * The object that handle fid of type on root's filesystem names: a
+ * directory connected below root, or any other object (possibly not
+ * connected: found by its inode alone). An ERR_PTR when there is none.
+ */
+struct dentry *uni_do_decode_fh(const struct path *root, struct fid *fid, int words, int type,
+				bool directory)
+{
+	struct dentry *object = exportfs_decode_fh(root->mnt, fid, words, type,
+						   directory ? uni_is_below : uni_accept_any_object,
+						   root->dentry);
+
+	if (!IS_ERR_OR_NULL(object) && d_is_dir(object) != directory) {
+		dput(object);
+		object = ERR_PTR(-ESTALE);
+	}
+	pr_debug("decode fh type %d -> %ld\n", type,
+		 IS_ERR_OR_NULL(object) ? PTR_ERR(object) : 0L);
+	return object ? object : ERR_PTR(-ESTALE);
 }
 
 /* ---- Branch operations for the core (handles are struct dentry *) ---- */

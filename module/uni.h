@@ -70,6 +70,11 @@ int uni_do_set_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name
 		   struct posix_acl *acl);
 int uni_do_remove_acl(struct vfsmount *mnt, struct dentry *dentry, const char *name);
 #endif
+struct fid;
+char *uni_path_below(struct dentry *root, struct dentry *dentry, char *buf);
+int uni_do_encode_fh(struct dentry *object, struct fid *fid, int *max_words);
+struct dentry *uni_do_decode_fh(const struct path *root, struct fid *fid, int words, int type,
+				bool directory);
 int uni_do_check_flags(struct file *file, int flags);
 int uni_do_flush(struct file *file, fl_owner_t id);
 ssize_t uni_do_iter_read(struct file *file, struct iov_iter *iter, loff_t *pos, rwf_t flags);
@@ -187,6 +192,12 @@ u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 void uni_origin_key_of_inode(const struct inode *origin, char key[UNI_ORIGIN_KEY_LEN]);
 int uni_origin_key_of_copy(struct dentry *copy, char key[UNI_ORIGIN_KEY_LEN]);
 int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
+
+/* rename_records.c: where an object renamed through the union went, for its handles */
+void uni_rename_records_write(struct dentry *old);
+struct dentry *uni_name_record_find(const struct path *root, struct dentry *file);
+struct dentry *uni_moved_record_find(const struct path *root, struct dentry *dir,
+				     const struct qstr *name);
 
 /* index.c: names of a lower hard link stay linked across copyup */
 bool uni_index_probe(const struct path *root);

@@ -3,7 +3,8 @@
 # open_by_handle_at (progs/fhandle.c): a handle keeps opening the same
 # object after the caches are dropped, after the object is copied up (a
 # handle taken before opens the copy), after a rename through the union
-# (of an object on the writable branch: see doc/design.md for the rest),
+# (also of a file still on the read-only branch, copied to its new name,
+# and into another directory, found by the records the rename left),
 # and after an unmount and mount of the same branches; a removed object, a
 # forged handle and another union's handle give ESTALE. And st_ino, which
 # tar, rsync -H and NFS clients take for identity, stays what it was across
@@ -24,6 +25,10 @@ mkdir -p lo/d/sub lo/keep lo/gone
 echo lower-f >lo/d/f
 echo lower-g >lo/d/g
 echo lower-r >lo/d/r
+echo lower-m1 >lo/d/m1
+echo lower-m2 >lo/d/m2
+mkdir -p lo/tree/sub
+echo lower-leaf >lo/tree/sub/leaf
 echo doomed >lo/gone/x
 echo linked >lo/h1
 ln lo/h1 lo/h2
@@ -49,7 +54,7 @@ done
 ino_f=$(ino u/d/f) ino_g=$(ino u/d/g) ino_d=$(ino u/d) ino_keep=$(ino u/keep)
 drop_caches
 assert_eq lower-f "$("$fh" cat "$W/u" "$W/h.d_f")" "d/f through its handle"
-assert_eq "f g r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" "d through its handle"
+assert_eq "f g m1 m2 r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" "d through its handle"
 assert_eq "$ino_f" "$("$fh" ino "$W/u" "$W/h.d_f")" "st_ino of d/f opened by handle"
 
 step "copyup keeps st_ino, the handle taken before opens the copy"
@@ -70,7 +75,7 @@ assert_eq "$ino_d" "$(dino u d)" "d_ino of d"
 assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.d_f" | paste -sd' ')" \
 	"a handle taken before the copyup opens the copy"
 assert_eq "lower-g +by-handle" "$("$fh" cat "$W/u" "$W/h.d_g" | paste -sd' ')" "d/g by handle"
-assert_eq "f g new r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" "d by handle"
+assert_eq "f g m1 m2 new r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" "d by handle"
 
 step "a rename through the union keeps the handle and st_ino"
 "$fh" save u/d/f "$W/h.copy"
@@ -79,6 +84,46 @@ assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.copy" | paste -sd' ')" "handl
 drop_caches
 assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.copy" | paste -sd' ')" "handle, uncached"
 assert_eq "$ino_f" "$(ino u/d/f-renamed)" "st_ino after the rename"
+
+step "handles follow renames: files of the read-only branch, and across directories"
+# m1 and m2 are still only on the read-only branch: a rename copies them to
+# the new name and whites the old one out; n is a file of the writable
+# branch. Once the caches are dropped, no handle is at its old path.
+echo upper-n >u/d/n
+for n in m1 m2 n; do "$fh" save "u/d/$n" "$W/h.$n"; done
+ino_m1=$(ino u/d/m1) ino_m2=$(ino u/d/m2) ino_n=$(ino u/d/n)
+mkdir u/moved
+mv u/d/m1 u/d/m1-renamed
+mv u/d/m2 u/moved/m2
+mv u/d/n u/moved/n-renamed
+drop_caches
+assert_eq lower-m1 "$("$fh" cat "$W/u" "$W/h.m1")" "m1 renamed in its directory, by handle"
+assert_eq lower-m2 "$("$fh" cat "$W/u" "$W/h.m2")" "m2 moved to another directory, by handle"
+assert_eq upper-n "$("$fh" cat "$W/u" "$W/h.n")" "n moved to another directory, by handle"
+assert_eq "$ino_m1 $ino_m2 $ino_n" "$(ino u/d/m1-renamed) $(ino u/moved/m2) $(ino u/moved/n-renamed)" \
+	"st_ino of the renamed files"
+assert_eq "$ino_m2" "$("$fh" ino "$W/u" "$W/h.m2")" "st_ino of m2 opened by handle"
+assert_eq 1 "$(stat -c %h u/moved/m2)" "link count of a file copied by its rename"
+"$fh" append "$W/u" "$W/h.m2" "+by-handle"
+assert_eq "lower-m2 +by-handle" "$(paste -sd' ' u/moved/m2)" "a write through m2's handle"
+# Renamed again, and its directory too.
+mv u/moved/m2 u/moved/m2-again
+mv u/moved u/moved-dir
+drop_caches
+assert_eq "lower-m2 +by-handle" "$("$fh" cat "$W/u" "$W/h.m2" | paste -sd' ')" \
+	"m2 by handle after a second rename and its directory's"
+assert_eq upper-n "$("$fh" cat "$W/u" "$W/h.n")" "n by handle after its directory's rename"
+assert_eq lower-m2 "$(cat lo/d/m2)" "the read-only branch"
+# A directory of the read-only branch renamed: copied with all below it.
+"$fh" save u/tree "$W/h.tree"
+"$fh" save u/tree/sub/leaf "$W/h.leaf"
+ino_leaf=$(ino u/tree/sub/leaf)
+mv u/tree u/d/tree-renamed
+drop_caches
+assert_eq sub "$("$fh" cat "$W/u" "$W/h.tree")" "a renamed lower directory by handle"
+assert_eq lower-leaf "$("$fh" cat "$W/u" "$W/h.leaf")" "a file below it by handle"
+assert_eq "$ino_leaf" "$("$fh" ino "$W/u" "$W/h.leaf")" "its st_ino by handle"
+assert_eq "$ino_leaf" "$(ino u/d/tree-renamed/sub/leaf)" "its st_ino by name"
 
 step "unmount and mount of the same branches"
 remount_union
@@ -90,14 +135,27 @@ assert_eq "$ino_f" "$(dino u/d f-renamed)" "d_ino of the copy after a remount"
 assert_eq "lower-f more" "$("$fh" cat "$W/u" "$W/h.copy" | paste -sd' ')" "handle across a remount"
 assert_eq "lower-g +by-handle" "$("$fh" cat "$W/u" "$W/h.d_g" | paste -sd' ')" \
 	"d/g by handle across a remount"
-assert_eq "f-renamed g new r sub" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" \
+assert_eq "f-renamed g m1-renamed new r sub tree-renamed" "$("$fh" cat "$W/u" "$W/h.d" | paste -sd' ')" \
 	"directory handle across a remount"
 assert_eq "" "$("$fh" cat "$W/u" "$W/h.keep")" "an empty lower directory by handle"
+assert_eq lower-m1 "$("$fh" cat "$W/u" "$W/h.m1")" "renamed m1 by handle across a remount"
+assert_eq "lower-m2 +by-handle" "$("$fh" cat "$W/u" "$W/h.m2" | paste -sd' ')" \
+	"renamed m2 by handle across a remount"
+assert_eq upper-n "$("$fh" cat "$W/u" "$W/h.n")" "moved n by handle across a remount"
+assert_eq "$ino_m2" "$(ino u/moved-dir/m2-again)" "st_ino of m2 across a remount"
+assert_eq lower-leaf "$("$fh" cat "$W/u" "$W/h.leaf")" "a file of a renamed directory across a remount"
 
 step "removed, whited out, forged and foreign handles are ESTALE"
 rm u/d/r u/gone/x
 expect_errno ESTALE "$fh" cat "$W/u" "$W/h.d_r"
 expect_errno ESTALE "$fh" cat "$W/u" "$W/h.gone_x"
+# A renamed file removed: its handles, followed through the records its
+# renames left, find nothing (a new file at its name is another object).
+rm u/d/m1-renamed u/moved-dir/n-renamed
+echo new-m1 >u/d/m1-renamed
+drop_caches
+expect_errno ESTALE "$fh" cat "$W/u" "$W/h.m1"
+expect_errno ESTALE "$fh" cat "$W/u" "$W/h.n"
 drop_caches
 expect_errno ESTALE "$fh" cat "$W/u" "$W/h.d_r"
 expect_errno ESTALE "$fh" forge "$W/u" "$W/h.d_g"

@@ -5,8 +5,8 @@
 # lower directory and remove; a client's current directory and open files
 # keep working after the server dropped its caches and after a server
 # restart (nfsd stopped, the union unmounted and mounted again with the
-# same branches, nfsd started); a file removed on the server reads as
-# ESTALE. rpcbind, mountd and nfsd are started here; the
+# same branches, nfsd started); a file a client has open follows a rename
+# through the union; a file removed on the server reads as ESTALE. rpcbind, mountd and nfsd are started here; the
 # guest has no network device but loopback.
 set -eu
 # shellcheck source=../lib.sh
@@ -22,6 +22,7 @@ echo lower-b >lo/docs/b
 echo lower-gone >lo/docs/gone
 echo deep >lo/proj/sub/file
 echo kept >lo/keep/k
+echo travels >lo/docs/travels
 chmod -R a+rwX up
 
 mount_union() { mount -t unionfs -o "dirs=$W/up:$W/lo=ro" none "$W/u"; }
@@ -71,14 +72,14 @@ assert_eq "lower-a" "$(cat lo/docs/a)" "the read-only branch is untouched"
 assert_eq "lower-a by-v3 by-v4" "$(paste -sd' ' c3/docs/a)" "v3 reads the copy"
 echo new3 >c3/docs/new3
 echo new4 >c4/docs/new4
-assert_eq "a b gone new3 new4" "$(ls u/docs | paste -sd' ')" "names made by the clients"
+assert_eq "a b gone new3 new4 travels" "$(ls u/docs | paste -sd' ')" "names made by the clients"
 mv c4/proj c4/proj-moved
 assert_eq deep "$(cat c3/proj-moved/sub/file)" "the renamed lower directory, seen by v3"
 assert_missing u/proj
 rm c3/docs/b
 assert_missing u/docs/b
 assert_exists lo/docs/b
-assert_eq "a gone new3 new4" "$(ls c4/docs | paste -sd' ')" "v4.2 sees the removal"
+assert_eq "a gone new3 new4 travels" "$(ls c4/docs | paste -sd' ')" "v4.2 sees the removal"
 
 step "a client's cwd and open file survive dropped caches and a restart on a remounted union"
 # The client is a process of its own with its cwd and open files on the NFS
@@ -112,6 +113,17 @@ wait
 assert_eq kept "$(cat c3/keep/k)" "v3 reads after the restart"
 echo appended >>c3/docs/new3
 assert_eq "new3 appended" "$(paste -sd' ' c4/docs/new3)" "a write after the restart"
+
+step "a file a client has open follows a rename through the union"
+# Opened by the v3 client while on the read-only branch, renamed by the v4.2
+# client into another directory (the server copies it there), caches
+# dropped: the v3 client's handle is found through the rename's records.
+exec 5<c3/docs/travels
+mv c4/docs/travels c4/keep/travelled
+drop_server_caches
+assert_eq travels "$(cat <&5)" "the v3 client's open file after the rename"
+exec 5<&-
+assert_eq "k travelled" "$(ls c3/keep | paste -sd' ')" "the new name, seen by v3"
 
 step "a file removed on the server is ESTALE for a v3 client that had it open"
 exec 5<c3/docs/gone
