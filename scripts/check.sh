@@ -4,7 +4,8 @@
 # check.sh [--kernel SERIES] - every test: the host unit tests of the core,
 # of unionctl and of snapmerge (Catch2, ASan/UBSan), and the guest suite
 # (test/vm/run), which uses the built module and tools: the concurrency
-# tests (150-154) on 4 vCPUs, the others on 2, in two boots.
+# tests (150-154) on 4 vCPUs, the others on 2, in two boots; and the checks
+# that need a reboot (test/vm/reboot/run: two boots on the same disks).
 # Each part's output is shown as it runs; the last line sums them all:
 #   N passed, N failed
 set -uo pipefail
@@ -52,7 +53,7 @@ count_results() {
 	echo "$passed $failed"
 }
 
-parts=(core unionctl snapmerge deb vm vm-smp4)
+parts=(core unionctl snapmerge deb vm vm-smp4 vm-reboot)
 # Builds use every core (the test programs compile with sanitizers: slow).
 jobs=-j$(nproc)
 run_part core make "$jobs" -C "$top/core/tests" run
@@ -79,6 +80,8 @@ keep_vm_logs vm
 # 150 ~90 s, 151 ~40 s, 152 ~60 s, 153 ~3 min on 4 vCPUs, plus the boot.
 run_part vm-smp4 "$top/test/vm/run" --kernel "$kernel" --smp 4 --timeout 1500 ${concurrency_tests//,/ }
 keep_vm_logs vm-smp4
+# ~30 s: two boots of about 15 s each.
+run_part vm-reboot "$top/test/vm/reboot/run" --kernel "$kernel"
 
 total_passed=0
 total_failed=0

@@ -20,6 +20,7 @@
 # Branches: mkbranch_tmpfs DIR [SIZE], mkbranch_ext4 DIR SIZE,
 #   mkbranch_xfs DIR SIZE, mkbranch_iso DIR SRCDIR [genisoimage|xorriso],
 #   mkbranch_ext4_holdable DIR SIZE (branch_io_hold/branch_io_release DIR).
+#   mount_disk vda DIR                   (a disk of test/vm/run --disk)
 # Processes: exit_within SECS PID...     (all ended in time; then `wait` them)
 
 set -o pipefail
@@ -333,6 +334,20 @@ exit_within() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# Mounts the ext4 filesystem of virtio disk DEV (vda, vdb: test/vm/run --disk,
+# as test/vm/reboot/run attaches them) on DIR.
+mount_disk() {
+	local dev=/dev/$1 dir=$2
+	_ufs_modprobe virtio_blk ext4
+	for _ in $(seq 50); do
+		[[ -b $dev ]] && break
+		sleep 0.1
+	done
+	[[ -b $dev ]] || fail "no disk $dev (run through test/vm/reboot/run)"
+	mkdir -p "$dir"
+	mount -t ext4 "$dev" "$dir"
 }
 
 # Makes an XFS filesystem of SIZE (at least 300M; sparse) in DIR.img on DIR.
