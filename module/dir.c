@@ -630,6 +630,22 @@ static bool uni_indexed_name(struct dentry *dentry, char key[UNI_ORIGIN_KEY_LEN]
 }
 
 /*
+ * The copy of info's object, a lower hard link whose copies go to branch
+ * target, in that branch's index: a reference; NULL when there is none or
+ * the object is no such link; or an ERR_PTR.
+ */
+static struct dentry *uni_indexed_copy_of(struct uni_sb_info *sbi,
+					  const struct uni_dentry_info *info, int target)
+{
+	struct inode *lower = d_inode(info->lower[info->start]);
+
+	if (!uni_index_wanted(info->layout->branch[info->start], info->layout->branch[target],
+			      lower))
+		return NULL;
+	return uni_index_find(sbi, &info->layout->branch[target]->path, lower);
+}
+
+/*
  * Before a name of a lower hard link that has no copy yet goes, its file
  * is copied into the index (index.c, as overlayfs does with index=on), so
  * that the copy can count the names left; its inode follows the copy.
@@ -663,7 +679,7 @@ static int uni_index_before_removal(struct dentry *dentry)
 		goto out;
 	if (!READ_ONCE(ui->indexed) && d_inode(src.dentry) == READ_ONCE(ui->lower)) {
 		old_cred = override_creds(sbi->creator_cred);
-		copy = uni_index_find(sbi, &target_branch->path, d_inode(src.dentry));
+		copy = uni_indexed_copy_of(sbi, info, target);
 		if (!copy)
 			copy = uni_index_copy_only(&src, &target_branch->path);
 		revert_creds(old_cred);
@@ -893,13 +909,8 @@ int uni_copyup_target(const struct uni_dentry_info *info)
 static bool uni_has_indexed_copy(struct uni_sb_info *sbi, const struct uni_dentry_info *info,
 				 int target)
 {
-	struct inode *lower = d_inode(info->lower[info->start]);
-	struct dentry *copy;
+	struct dentry *copy = uni_indexed_copy_of(sbi, info, target);
 
-	if (!uni_index_wanted(info->layout->branch[info->start], info->layout->branch[target],
-			      lower))
-		return false;
-	copy = uni_index_find(sbi, &info->layout->branch[target]->path, lower);
 	if (IS_ERR_OR_NULL(copy))
 		return false;
 	dput(copy);

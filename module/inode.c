@@ -270,6 +270,35 @@ static const struct inode_operations uni_symlink_iops = {
 };
 
 /*
+ * Points inode at lower on branch (caller holds top_mutex) and re-keys the
+ * inode cache by lower. Returns the old lower inode, or NULL when lower
+ * was the inode's already; the caller puts it once the mutex is dropped.
+ */
+static struct inode *uni_inode_rekey(struct inode *inode, struct inode *lower,
+				     struct uni_lower_branch *branch)
+{
+	struct uni_inode_info *ui = UNI_I(inode);
+	struct uni_lower_branch *old_branch;
+	struct inode *old;
+
+	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
+	if (branch != old_branch) {
+		rcu_assign_pointer(ui->branch, uni_branch_get(branch));
+		uni_branch_put(old_branch);
+	}
+	if (lower == ui->lower)
+		return NULL;
+	old = ui->lower;
+	ihold(lower);
+	remove_inode_hash(inode);
+	spin_lock(&inode->i_lock);	/* against uni_lower_inode_get() */
+	WRITE_ONCE(ui->lower, lower);
+	spin_unlock(&inode->i_lock);
+	__insert_inode_hash(inode, (unsigned long)lower);
+	return old;
+}
+
+/*
  * The object of a union inode moved to another lower inode (copyup, a
  * directory made on a new branch): after publishing dentry's new info,
  * follow its top, and re-key the inode cache so later lookups of the new
@@ -281,7 +310,6 @@ void uni_inode_update_top(struct dentry *dentry)
 {
 	struct inode *inode = d_inode(dentry);
 	struct uni_inode_info *ui = UNI_I(inode);
-	struct uni_lower_branch *branch, *old_branch;
 	struct uni_dentry_info *info;
 	struct inode *lower, *old = NULL;
 
@@ -291,20 +319,8 @@ void uni_inode_update_top(struct dentry *dentry)
 	if (uni_top_lags_inode(dentry, info))
 		goto out;
 	lower = d_inode(info->lower[info->start]);
-	branch = info->layout->branch[info->start];
-	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
-	if (branch != old_branch) {
-		rcu_assign_pointer(ui->branch, uni_branch_get(branch));
-		uni_branch_put(old_branch);
-	}
-	if (lower != ui->lower) {
-		old = ui->lower;
-		ihold(lower);
-		remove_inode_hash(inode);
-		spin_lock(&inode->i_lock);	/* against uni_lower_inode_get() */
-		WRITE_ONCE(ui->lower, lower);
-		spin_unlock(&inode->i_lock);
-		__insert_inode_hash(inode, (unsigned long)lower);
+	old = uni_inode_rekey(inode, lower, info->layout->branch[info->start]);
+	if (old) {
 		/*
 		 * A copy is numbered from its origin, unless that was a hard
 		 * link the copy parted from its other names: then it takes the
@@ -329,8 +345,8 @@ out:
 }
 
 /*
- * The object (a lower hard link) got its index copy without a name
- * (uni_index_copy_only, before a removal): the inode follows the copy,
+ * A union inode whose top is still the original of a hard-linked file
+ * follows its indexed copy (copy: the index entry, or a name of it),
  * which all its names now read (index.c). Its number stays: the copy is
  * numbered as the original.
  */
@@ -338,20 +354,10 @@ void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
 			    struct uni_lower_branch *branch)
 {
 	struct uni_inode_info *ui = UNI_I(inode);
-	struct uni_lower_branch *old_branch;
 	struct inode *old;
 
 	mutex_lock(&ui->top_mutex);
-	old_branch = rcu_dereference_protected(ui->branch, lockdep_is_held(&ui->top_mutex));
-	rcu_assign_pointer(ui->branch, uni_branch_get(branch));
-	uni_branch_put(old_branch);
-	old = ui->lower;
-	ihold(d_inode(copy));
-	remove_inode_hash(inode);
-	spin_lock(&inode->i_lock);	/* against uni_lower_inode_get() */
-	WRITE_ONCE(ui->lower, d_inode(copy));
-	spin_unlock(&inode->i_lock);
-	__insert_inode_hash(inode, (unsigned long)d_inode(copy));
+	old = uni_inode_rekey(inode, d_inode(copy), branch);
 	WRITE_ONCE(ui->indexed, true);
 	mutex_unlock(&ui->top_mutex);
 	iput(old);
