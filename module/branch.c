@@ -110,6 +110,7 @@ static int uni_publish_layout(struct super_block *sb, struct uni_layout *layout)
 	smp_wmb();	/* pairs with uni_ioc_get_branch(): a generation never precedes its layout */
 	atomic64_set(&sbi->generation, generation);
 	uni_layout_put(old);
+	uni_name_cache_clear(sbi);	/* lists of a removed branch must not outlive it */
 	return 0;
 }
 

@@ -26,6 +26,25 @@
 #define uni_mnt_idmap(mnt) mnt_user_ns(mnt)
 #endif
 
+/* 6.6 put an inode's ctime behind inode_get_ctime(), 6.7 its mtime behind inode_get_mtime(). */
+static inline struct timespec64 uni_inode_ctime(const struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return inode_get_ctime(inode);
+#else
+	return inode->i_ctime;
+#endif
+}
+
+static inline struct timespec64 uni_inode_mtime(const struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return inode_get_mtime(inode);
+#else
+	return inode->i_mtime;
+#endif
+}
+
 /* 6.3 renamed struct renamedata's user namespaces to idmaps. */
 static inline void uni_renamedata_set_idmap(struct renamedata *rd, struct vfsmount *mnt)
 {

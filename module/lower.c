@@ -102,7 +102,7 @@ int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *o
 	return err;
 }
 
-static int uni_do_iterate(struct file *dir, struct dir_context *ctx)
+int uni_do_iterate(struct file *dir, struct dir_context *ctx)
 {
 	int err = iterate_dir(dir, ctx);
 
@@ -667,9 +667,15 @@ static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 	struct dentry *found = NULL;
 
 	if (!IS_DEADDIR(dinode)) {
+		struct uni_layout *layout = env;
+		struct path path = { .mnt = uni_branch_mnt(env, branch), .dentry = dir };
 		const struct cred *old_cred = uni_as_mounter(env);
 
-		found = uni_do_lookup(dir, name, len);
+		/* Names a branch directory certainly lacks are not asked for. */
+		if (uni_name_absent(layout->sbi, layout->branch[branch], &path, name, len))
+			found = NULL;
+		else
+			found = uni_do_lookup(dir, name, len);
 		revert_creds(old_cred);
 		if (PTR_ERR(found) == -ENOENT && IS_DEADDIR(dinode))
 			found = NULL;	/* removed while we looked */

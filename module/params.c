@@ -360,6 +360,7 @@ int uni_init_fs_context(struct fs_context *fc)
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)
 		return -ENOMEM;	/* uni_free_fc() frees ctx */
+	uni_name_cache_init(sbi);
 	fc->s_fs_info = sbi;
 	return 0;
 }

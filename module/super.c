@@ -17,6 +17,7 @@
 void uni_free_sb_info(struct uni_sb_info *sbi)
 {
 	uni_layout_put(rcu_dereference_protected(sbi->layout, true));
+	uni_name_cache_clear(sbi);
 	if (sbi->creator_cred)
 		put_cred(sbi->creator_cred);
 	kfree(sbi);

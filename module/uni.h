@@ -29,6 +29,7 @@ int uni_resolve_branches(struct uni_sb_info *sbi, const struct uni_options *opts
 /* lower.c: calls into branch filesystems, and the core's branch operations */
 extern const struct uni_branch_ops uni_lower_ops;
 struct file *uni_do_open(const struct path *path, int flags);
+int uni_do_iterate(struct file *dir, struct dir_context *ctx);
 int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
 		  struct dentry *new_dir, struct dentry *new, unsigned int flags);
 int uni_do_getattr(const struct path *path, struct kstat *stat, u32 mask,
@@ -192,6 +193,12 @@ u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 void uni_origin_key_of_inode(const struct inode *origin, char key[UNI_ORIGIN_KEY_LEN]);
 int uni_origin_key_of_copy(struct dentry *copy, char key[UNI_ORIGIN_KEY_LEN]);
 int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
+
+/* name_cache.c: which names a branch directory holds, for lookups in many branches */
+void uni_name_cache_init(struct uni_sb_info *sbi);
+void uni_name_cache_clear(struct uni_sb_info *sbi);
+bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+		     const struct path *dir, const char *name, unsigned int len);
 
 /* rename_records.c: where an object renamed through the union went, for its handles */
 void uni_rename_records_write(struct dentry *old);

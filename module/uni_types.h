@@ -6,6 +6,7 @@
 #ifndef _UNI_TYPES_H
 #define _UNI_TYPES_H
 
+#include <linux/hashtable.h>
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
@@ -74,6 +75,11 @@ struct uni_sb_info {
 	unsigned int next_fs_index;	/* under namespace_rwsem (write) */
 	spinlock_t staged_lock;		/* protects staged */
 	struct list_head staged;	/* copies built before namespace_rwsem (copy_up.c) */
+	/* Names of branch directories (name_cache.c), under name_cache_lock. */
+	spinlock_t name_cache_lock;
+	DECLARE_HASHTABLE(name_cache, 8);
+	struct list_head name_lru;
+	unsigned int name_lists;
 };
 
 /*

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * name_cache.c - which names a branch directory holds, so that a lookup in
+ * a union of many branches asks only the branches that may hold the name.
+ *
+ * A name that only the bottom of N branches holds costs the walk
+ * (core/src/lookup.cpp) a lookup of the name and of its whiteout on every
+ * branch above: 2N - 1 lookups into branch filesystems, each a miss that
+ * the filesystem answers from its directory (and then a negative dentry).
+ * Compilers' -I paths, PATH searches and package managers do that all day.
+ * So after a branch directory has answered UNI_NAME_CACHE_AFTER misses
+ * without changing, its names are read once (iterate_dir) into a sorted
+ * array of name hashes; from then on a name whose hash is not there is
+ * absent - the name, its whiteout, the opaque markers - without asking.
+ * A hash that is there only means "ask": collisions cost a lookup, never
+ * a wrong answer.
+ *
+ * Validity: a list belongs to the directory's state when it was read (its
+ * ctime, mtime, size and i_version, "the stamp"). Every change of a
+ * directory's entries - through the union or on the branch itself -
+ * moves its ctime, so a list whose stamp is no longer the directory's is
+ * dropped before use. A list is only built when the clock has moved past
+ * the directory's ctime (coarse timestamps: a change in the same tick as
+ * the stamp would not move it) and is kept only if the stamp is unchanged
+ * after the read. Not cached: directories of nfsro branches and of
+ * filesystems that revalidate or compare names themselves (NFS, FUSE,
+ * 9p, case-insensitive ones), which change behind our back or match names
+ * other than byte for byte.
+ *
+ * The lists of a union live in a small hash table (by filesystem and inode
+ * number, with no reference to the inode: the stamp, which includes the
+ * inode's generation, tells a list from a stale one) under
+ * sbi->name_cache_lock, least recently used first out, and are dropped when
+ * the branches change (but one being read, which is only memory).
+ */
+#define pr_fmt(fmt) "unionfs: " fmt
+
+#include <linux/bsearch.h>
+#include <linux/hash.h>
+#include <linux/iversion.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/stringhash.h>
+#include "uni.h"
+
+#define UNI_NAME_CACHE_AFTER 16		/* misses of one directory before its names are read */
+#define UNI_NAME_CACHE_DIRS 1024	/* directories a union keeps lists for */
+#define UNI_NAME_CACHE_MAX_NAMES (1U << 20)	/* bigger directories are not listed */
+
+struct uni_dir_stamp {
+	struct timespec64 ctime, mtime;
+	loff_t size;
+	u64 version;
+	u32 generation;
+};
+
+struct uni_name_list {
+	struct hlist_node hash;		/* sbi->name_cache, by sb and inode number */
+	struct list_head lru;		/* sbi->name_lru, most recently used first */
+	const struct super_block *sb;	/* identity only */
+	unsigned long ino;
+	struct uni_dir_stamp stamp;
+	unsigned int misses;		/* lookups that asked the directory since the stamp */
+	bool reading;			/* someone reads its names now */
+	bool too_big;			/* more than UNI_NAME_CACHE_MAX_NAMES: not listed */
+	unsigned int count;
+	u32 *hashes;			/* sorted; NULL while not listed */
+};
+
+static void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
+{
+	stamp->ctime = uni_inode_ctime(dir);
+	stamp->mtime = uni_inode_mtime(dir);
+	stamp->size = i_size_read(dir);
+	stamp->version = IS_I_VERSION(dir) ? inode_peek_iversion_raw(dir) : 0;
+	stamp->generation = dir->i_generation;
+}
+
+static bool uni_dir_stamp_equal(const struct uni_dir_stamp *a, const struct uni_dir_stamp *b)
+{
+	return timespec64_equal(&a->ctime, &b->ctime) && timespec64_equal(&a->mtime, &b->mtime) &&
+	       a->size == b->size && a->version == b->version && a->generation == b->generation;
+}
+
+/* May dir (a directory of branch) have its names listed? */
+static bool uni_name_cache_eligible(const struct uni_lower_branch *branch, struct dentry *dir)
+{
+	return READ_ONCE(branch->mode) != UNI_BRANCH_NFSRO &&
+	       !(dir->d_flags & (DCACHE_OP_REVALIDATE | DCACHE_OP_WEAK_REVALIDATE |
+				 DCACHE_OP_HASH | DCACHE_OP_COMPARE)) &&
+	       !IS_DEADDIR(d_inode(dir));
+}
+
+static u32 uni_name_hash(const char *name, unsigned int len)
+{
+	return full_name_hash(NULL, name, len);
+}
+
+static unsigned long uni_name_list_key(const struct super_block *sb, unsigned long ino)
+{
+	return hash_ptr(sb, 32) ^ ino;
+}
+
+/* Caller holds name_cache_lock. */
+static struct uni_name_list *uni_name_list_find(struct uni_sb_info *sbi, struct inode *dir)
+{
+	struct uni_name_list *list;
+
+	hash_for_each_possible(sbi->name_cache, list, hash, uni_name_list_key(dir->i_sb, dir->i_ino))
+		if (list->sb == dir->i_sb && list->ino == dir->i_ino)
+			return list;
+	return NULL;
+}
+
+static void uni_name_list_free(struct uni_name_list *list)
+{
+	kvfree(list->hashes);
+	kfree(list);
+}
+
+/* Caller holds name_cache_lock. Returns the list to free after unlocking. */
+static struct uni_name_list *uni_name_list_unlink(struct uni_sb_info *sbi,
+						  struct uni_name_list *list)
+{
+	hash_del(&list->hash);
+	list_del(&list->lru);
+	sbi->name_lists--;
+	return list;
+}
+
+/*
+ * The list of dir, made if missing (NULL when out of memory), current: a
+ * list whose stamp is not dir's is emptied and starts counting again.
+ * Caller holds name_cache_lock; *evicted gets a list to free after it.
+ */
+static struct uni_name_list *uni_name_list_get(struct uni_sb_info *sbi, struct inode *dir,
+					       struct uni_name_list *fresh,
+					       struct uni_name_list **evicted)
+{
+	struct uni_name_list *list = uni_name_list_find(sbi, dir);
+	struct uni_dir_stamp now;
+
+	uni_dir_stamp_of(dir, &now);
+	if (!list) {
+		if (!fresh)
+			return NULL;
+		list = fresh;
+		list->sb = dir->i_sb;
+		list->ino = dir->i_ino;
+		list->stamp = now;
+		hash_add(sbi->name_cache, &list->hash, uni_name_list_key(dir->i_sb, dir->i_ino));
+		list_add(&list->lru, &sbi->name_lru);
+		if (++sbi->name_lists > UNI_NAME_CACHE_DIRS)
+			*evicted = uni_name_list_unlink(sbi, list_last_entry(&sbi->name_lru,
+									     struct uni_name_list, lru));
+		return list;
+	}
+	list_move(&list->lru, &sbi->name_lru);
+	if (!uni_dir_stamp_equal(&list->stamp, &now)) {
+		list->stamp = now;
+		list->misses = 0;
+		list->too_big = false;
+		if (!list->reading) {
+			kvfree(list->hashes);
+			list->hashes = NULL;
+			list->count = 0;
+		}
+	}
+	return list;
+}
+
+struct uni_name_reader {
+	struct dir_context ctx;
+	u32 *hashes;
+	unsigned int count, room;
+	int err;
+};
+
+static bool uni_name_reader_actor(struct dir_context *ctx, const char *name, int len,
+				  loff_t offset, u64 ino, unsigned int dtype)
+{
+	struct uni_name_reader *r = container_of(ctx, struct uni_name_reader, ctx);
+
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	if (r->count == r->room) {
+		unsigned int room = r->room ? 2 * r->room : 256;
+		u32 *more;
+
+		if (room > UNI_NAME_CACHE_MAX_NAMES) {
+			r->err = -EFBIG;
+			return false;
+		}
+		more = kvmalloc_array(room, sizeof(*more), GFP_KERNEL);
+		if (!more) {
+			r->err = -ENOMEM;
+			return false;
+		}
+		if (r->count)
+			memcpy(more, r->hashes, r->count * sizeof(*more));
+		kvfree(r->hashes);
+		r->hashes = more;
+		r->room = room;
+	}
+	r->hashes[r->count++] = uni_name_hash(name, len);
+	return true;
+}
+
+static int uni_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads the names of dir (on mnt) into r, sorted. As the mounter. */
+static int uni_name_list_read(const struct path *dir, struct uni_name_reader *r)
+{
+	struct file *file = uni_do_open(dir, O_RDONLY | O_DIRECTORY);
+	unsigned int before;
+	int err;
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	r->ctx.actor = uni_name_reader_actor;
+	do {
+		before = r->count;
+		err = uni_do_iterate(file, &r->ctx);
+	} while (!err && !r->err && r->count != before);
+	fput(file);
+	err = err ?: r->err;
+	if (!err)
+		sort(r->hashes, r->count, sizeof(*r->hashes), uni_cmp_u32, NULL);
+	return err;
+}
+
+/*
+ * Reads dir's names for list, whose stamp was 'stamp' when the read was
+ * decided, and installs them if the directory did not change meanwhile.
+ */
+static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
+			       const struct uni_dir_stamp *stamp)
+{
+	struct uni_name_reader r = { };
+	struct uni_name_list *list, *evicted = NULL;
+	struct uni_dir_stamp after;
+	int err = uni_name_list_read(dir, &r);
+
+	uni_dir_stamp_of(d_inode(dir->dentry), &after);
+	spin_lock(&sbi->name_cache_lock);
+	list = uni_name_list_get(sbi, d_inode(dir->dentry), NULL, &evicted);
+	if (list) {
+		list->reading = false;
+		if (uni_dir_stamp_equal(&list->stamp, stamp) &&
+		    uni_dir_stamp_equal(stamp, &after)) {
+			if (err == -EFBIG) {
+				list->too_big = true;
+			} else if (!err) {
+				kvfree(list->hashes);
+				list->hashes = r.hashes;
+				list->count = r.count;
+				r.hashes = NULL;
+			}
+		}
+	}
+	spin_unlock(&sbi->name_cache_lock);
+	kvfree(r.hashes);
+	if (err && err != -EFBIG)
+		pr_debug("cannot list %pd: error %d\n", dir->dentry, err);
+}
+
+/*
+ * Is name certainly absent from dir, a directory of branch (on mnt)?
+ * False means "look it up". Counts the misses that lead to listing dir,
+ * and lists it when they are enough. As the mounter.
+ */
+bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+		     const struct path *dir, const char *name, unsigned int len)
+{
+	struct inode *dinode = d_inode(dir->dentry);
+	struct uni_name_list *list, *fresh = NULL, *evicted = NULL;
+	struct uni_dir_stamp stamp;
+	bool absent = false, read = false;
+	struct timespec64 now;
+	u32 hash;
+
+	if (!uni_name_cache_eligible(branch, dir->dentry))
+		return false;
+	hash = uni_name_hash(name, len);
+	spin_lock(&sbi->name_cache_lock);
+	list = uni_name_list_get(sbi, dinode, NULL, &evicted);
+	if (!list) {
+		/* A directory not seen before: a list for it, to count its misses. */
+		spin_unlock(&sbi->name_cache_lock);
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		spin_lock(&sbi->name_cache_lock);
+		list = uni_name_list_get(sbi, dinode, fresh, &evicted);
+		if (list == fresh)
+			fresh = NULL;
+		if (!list)
+			goto out;
+	}
+	if (list->hashes) {
+		absent = !bsearch(&hash, list->hashes, list->count, sizeof(hash), uni_cmp_u32);
+	} else if (!list->reading && !list->too_big && ++list->misses >= UNI_NAME_CACHE_AFTER) {
+		/* Only once the clock is past its ctime can a change move the stamp. */
+		now = current_time(dinode);
+		if (timespec64_compare(&now, &list->stamp.ctime) > 0) {
+			list->reading = true;
+			stamp = list->stamp;
+			read = true;
+		}
+	}
+out:
+	spin_unlock(&sbi->name_cache_lock);
+	kfree(fresh);
+	if (evicted)
+		uni_name_list_free(evicted);
+	if (read)
+		uni_name_list_fill(sbi, dir, &stamp);
+	return absent;
+}
+
+/* Drops every list: the branches changed, or the union goes. */
+void uni_name_cache_clear(struct uni_sb_info *sbi)
+{
+	struct uni_name_list *list, *next;
+	LIST_HEAD(dead);
+
+	spin_lock(&sbi->name_cache_lock);
+	list_for_each_entry_safe(list, next, &sbi->name_lru, lru) {
+		if (list->reading)
+			continue;	/* its reader still needs it; the LRU frees it later */
+		hash_del(&list->hash);
+		list_move(&list->lru, &dead);
+		sbi->name_lists--;
+	}
+	spin_unlock(&sbi->name_cache_lock);
+	list_for_each_entry_safe(list, next, &dead, lru)
+		uni_name_list_free(list);
+}
+
+void uni_name_cache_init(struct uni_sb_info *sbi)
+{
+	spin_lock_init(&sbi->name_cache_lock);
+	hash_init(sbi->name_cache);
+	INIT_LIST_HEAD(&sbi->name_lru);
+}
