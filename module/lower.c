@@ -669,14 +669,16 @@ static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 	if (!IS_DEADDIR(dinode)) {
 		struct uni_layout *layout = env;
 		struct path path = { .mnt = uni_branch_mnt(env, branch), .dentry = dir };
-		const struct cred *old_cred = uni_as_mounter(env);
+		const struct cred *old_cred;
 
 		/* Names a branch directory certainly lacks are not asked for. */
-		if (uni_name_absent(layout->sbi, layout->branch[branch], &path, name, len))
+		if (uni_name_absent(layout->sbi, layout->branch[branch], &path, name, len)) {
 			found = NULL;
-		else
+		} else {
+			old_cred = uni_as_mounter(env);
 			found = uni_do_lookup(dir, name, len);
-		revert_creds(old_cred);
+			revert_creds(old_cred);
+		}
 		if (PTR_ERR(found) == -ENOENT && IS_DEADDIR(dinode))
 			found = NULL;	/* removed while we looked */
 		if (IS_ERR(found))
@@ -694,6 +696,17 @@ static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 static void uni_lower_put(void *env, void *handle)
 {
 	dput(handle);
+}
+
+/* The walk skips a branch directory that has neither the name nor its whiteout. */
+static int uni_lower_may_hold(void *env, unsigned int branch, void *dir, const char *name,
+			      unsigned int len)
+{
+	struct uni_layout *layout = env;
+	struct path path = { .mnt = uni_branch_mnt(env, branch), .dentry = dir };
+
+	return !uni_name_and_whiteout_absent(layout->sbi, layout->branch[branch], &path, name,
+					     len);
 }
 
 struct uni_iterate_ctx {
@@ -1108,4 +1121,5 @@ const struct uni_branch_ops uni_lower_ops = {
 	.rename = uni_lower_rename,
 	.copy_up = uni_lower_copy_up,
 	.exchange = uni_lower_exchange,
+	.may_hold = uni_lower_may_hold,
 };

@@ -36,6 +36,7 @@
 #define pr_fmt(fmt) "unionfs: " fmt
 
 #include <linux/bsearch.h>
+#include <linux/cred.h>
 #include <linux/hash.h>
 #include <linux/iversion.h>
 #include <linux/slab.h>
@@ -213,7 +214,7 @@ static int uni_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads the names of dir (on mnt) into r, sorted. As the mounter. */
+/* Reads the names of dir into r, sorted. Caller is the mounter. */
 static int uni_name_list_read(const struct path *dir, struct uni_name_reader *r)
 {
 	struct file *file = uni_do_open(dir, O_RDONLY | O_DIRECTORY);
@@ -243,9 +244,11 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 {
 	struct uni_name_reader r = { };
 	struct uni_name_list *list, *evicted = NULL;
+	const struct cred *old_cred = override_creds(sbi->creator_cred);
 	struct uni_dir_stamp after;
 	int err = uni_name_list_read(dir, &r);
 
+	revert_creds(old_cred);
 	uni_dir_stamp_of(d_inode(dir->dentry), &after);
 	spin_lock(&sbi->name_cache_lock);
 	list = uni_name_list_get(sbi, d_inode(dir->dentry), NULL, &evicted);
@@ -270,23 +273,22 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 }
 
 /*
- * Is name certainly absent from dir, a directory of branch (on mnt)?
- * False means "look it up". Counts the misses that lead to listing dir,
- * and lists it when they are enough. As the mounter.
+ * Are the names of hashes[0..n) certainly absent from dir, a directory of
+ * branch? False means "look". Counts the misses that lead to listing dir,
+ * and lists it (as the mounter) when they are enough.
  */
-bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
-		     const struct path *dir, const char *name, unsigned int len)
+static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+			      const struct path *dir, const u32 *hashes, unsigned int n)
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct uni_name_list *list, *fresh = NULL, *evicted = NULL;
 	struct uni_dir_stamp stamp;
 	bool absent = false, read = false;
 	struct timespec64 now;
-	u32 hash;
+	unsigned int i;
 
 	if (!uni_name_cache_eligible(branch, dir->dentry))
 		return false;
-	hash = uni_name_hash(name, len);
 	spin_lock(&sbi->name_cache_lock);
 	list = uni_name_list_get(sbi, dinode, NULL, &evicted);
 	if (!list) {
@@ -301,7 +303,10 @@ bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 			goto out;
 	}
 	if (list->hashes) {
-		absent = !bsearch(&hash, list->hashes, list->count, sizeof(hash), uni_cmp_u32);
+		absent = true;
+		for (i = 0; i < n && absent; i++)
+			absent = !bsearch(&hashes[i], list->hashes, list->count, sizeof(u32),
+					  uni_cmp_u32);
 	} else if (!list->reading && !list->too_big && ++list->misses >= UNI_NAME_CACHE_AFTER) {
 		/* Only once the clock is past its ctime can a change move the stamp. */
 		now = current_time(dinode);
@@ -319,6 +324,32 @@ out:
 	if (read)
 		uni_name_list_fill(sbi, dir, &stamp);
 	return absent;
+}
+
+/* Is name certainly absent from dir, a directory of branch? False: look it up. */
+bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+		     const struct path *dir, const char *name, unsigned int len)
+{
+	u32 hash = uni_name_hash(name, len);
+
+	return uni_hashes_absent(sbi, branch, dir, &hash, 1);
+}
+
+/*
+ * Are name and its whiteout both certainly absent from dir (a directory of
+ * branch)? The lookup walk then skips the branch (uni_branch_ops.may_hold).
+ */
+bool uni_name_and_whiteout_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+				  const struct path *dir, const char *name, unsigned int len)
+{
+	char whiteout[UNI_NAME_MAX + 1];
+	int wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
+	u32 hashes[2] = { uni_name_hash(name, len) };
+
+	if (wh_len < 0)		/* too long to have a whiteout */
+		return uni_hashes_absent(sbi, branch, dir, hashes, 1);
+	hashes[1] = uni_name_hash(whiteout, wh_len);
+	return uni_hashes_absent(sbi, branch, dir, hashes, 2);
 }
 
 /* Drops every list: the branches changed, or the union goes. */

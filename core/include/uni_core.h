@@ -327,6 +327,15 @@ struct uni_branch_ops {
 	 */
 	int (*exchange)(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
 			void *child_b);
+	/*
+	 * Optional, for lookups: may directory DIR on BRANCH hold NAME or its
+	 * whiteout? 0 only when it certainly holds neither (a lookup of either
+	 * would be negative): the lookup walk then skips the branch without
+	 * asking. Anything else, or no such op, means "look". Lets an
+	 * environment that knows a directory's names spare the lookups a
+	 * union of many branches makes for a name only one of them holds.
+	 */
+	int (*may_hold)(void *env, unsigned branch, void *dir, const char *name, unsigned len);
 };
 
 /* ---- Lookup resolution ---- */

@@ -43,6 +43,12 @@ Result<bool> BranchOps::exists(unsigned branch, void *dir, StringView name) cons
 	return hit.kind != UNI_KIND_NONE;
 }
 
+bool BranchOps::may_hold(unsigned branch, void *dir, StringView name) const
+{
+	return !ops_.may_hold || ops_.may_hold(env_, branch, dir, name.data(),
+					       static_cast<unsigned>(name.length())) != 0;
+}
+
 Result<void> BranchOps::iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const
 {
 	return from_env(ops_.iterate(env_, branch, dir, emit, cookie));

@@ -58,6 +58,8 @@ public:
 	Result<LookupHit> lookup(unsigned branch, void *dir, StringView name) const;
 	/* Is NAME present (any kind) in DIR on BRANCH? */
 	Result<bool> exists(unsigned branch, void *dir, StringView name) const;
+	/* False only when DIR on BRANCH certainly holds neither NAME nor its whiteout. */
+	bool may_hold(unsigned branch, void *dir, StringView name) const;
 
 	using EmitFn = int (*)(void *cookie, const char *name, unsigned len,
 			       unsigned long long ino, unsigned dtype);

@@ -56,6 +56,10 @@ Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView
 		   int branch, bool more_below, uni_lower_set &out)
 {
 	void *dir = parent.handles[branch];
+
+	/* Neither the name nor its whiteout there: as a negative name. */
+	if (!ops.may_hold(branch, dir, name))
+		return more_below ? Step::kContinue : Step::kStop;
 	LookupHit hit = TRY(ops.lookup(branch, dir, name));
 
 	switch (hit.kind) {
@@ -127,6 +131,11 @@ Result<void> find_holders(const BranchOps &ops, const uni_lower_set &parent, Str
 	for (int branch = next_present(parent, parent.start - 1); branch >= 0;) {
 		int next = next_present(parent, branch);
 		void *dir = parent.handles[branch];
+
+		if (!ops.may_hold(branch, dir, name)) {
+			branch = next;
+			continue;
+		}
 		LookupHit hit = TRY(ops.lookup(branch, dir, name));
 
 		if (hit.kind != UNI_KIND_NONE) {

@@ -164,6 +164,42 @@ TEST_CASE("lookup: a whiteout hides the name on lower branches")
 	REQUIRE_BALANCED(u.fs, root.held());
 }
 
+TEST_CASE("lookup: branches that hold neither the name nor its whiteout are not asked")
+{
+	TestUnion u(4);
+	u.fs.answer_may_hold = true;
+	u.fs.add_file(0, "/own0");
+	u.fs.add_whiteout(1, "/Gone");
+	u.fs.add_file(2, "/Gone");
+	u.fs.add_file(3, "/Deep");
+	u.fs.add_file(3, "/Gone");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	/* only the bottom holds it: one lookup, three branches skipped */
+	REQUIRE(resolve(u, root, "Deep", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
+	REQUIRE(out.start() == 3);
+	REQUIRE(out.node(3) == u.fs.find(3, "/Deep"));
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"3:Deep"});
+	REQUIRE(u.fs.skipped == std::vector<std::string>{"0:Deep", "1:Deep", "2:Deep"});
+
+	/* a whiteout is one of the names a branch is asked about */
+	u.fs.reset_log();
+	u.fs.skipped.clear();
+	REQUIRE(resolve(u, root, "Gone", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"1:Gone", "1:.wh.Gone"});
+	REQUIRE(u.fs.skipped == std::vector<std::string>{"0:Gone"});
+
+	/* nowhere: every branch skipped, the name is negative at the top */
+	u.fs.reset_log();
+	REQUIRE(resolve(u, root, "Nowhere", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
+	REQUIRE(out.start() == 0);
+	REQUIRE(u.fs.lookup_log().empty());
+	REQUIRE_BALANCED(u.fs, root.held());
+}
+
 TEST_CASE("lookup: a whiteout does not hide its own branch or higher ones")
 {
 	TestUnion u(3);

@@ -133,6 +133,7 @@ const uni_branch_ops *Fs::ops() const
 		&Fs::op_lookup,	 &Fs::op_put,	 &Fs::op_iterate, &Fs::op_get,
 		&Fs::op_getattr, &Fs::op_create, &Fs::op_link,	  &Fs::op_unlink,
 		&Fs::op_rmdir,	 &Fs::op_rename, &Fs::op_copy_up, &Fs::op_exchange,
+		&Fs::op_may_hold,
 	};
 	return &ops;
 }
@@ -142,6 +143,7 @@ const uni_branch_ops *Fs::read_only_ops() const
 	static const uni_branch_ops ops = {
 		&Fs::op_lookup, &Fs::op_put, &Fs::op_iterate, nullptr, nullptr, nullptr,
 		nullptr,	nullptr,     nullptr,	      nullptr, nullptr, nullptr,
+		&Fs::op_may_hold,
 	};
 	return &ops;
 }
@@ -816,6 +818,21 @@ int Fs::op_lookup(void *env, unsigned branch, void *dir, const char *name, unsig
 void Fs::op_put(void *env, void *handle)
 {
 	static_cast<Fs *>(env)->put(handle);
+}
+
+int Fs::op_may_hold(void *env, unsigned branch, void *dir_handle, const char *name,
+		    unsigned len)
+{
+	auto *fs = static_cast<Fs *>(env);
+	std::string n(name, len);
+	Node *dir = fs->checked(dir_handle, static_cast<int>(branch), "may_hold");
+
+	if (!fs->answer_may_hold || !dir || !dir->is_dir())
+		return 1;
+	if (dir->index.count(n) || dir->index.count(".wh." + n))
+		return 1;
+	fs->skipped.push_back(std::to_string(branch) + ":" + n);
+	return 0;
 }
 
 int Fs::op_iterate(void *env, unsigned branch, void *dir,

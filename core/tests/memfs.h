@@ -166,6 +166,13 @@ public:
 	bool fault_fired() const { return fired_; }
 	/* Include '.' and '..' in iterate() (the core must skip them). */
 	bool emit_dots = true;
+	/*
+	 * Answer may_hold() from the directory's names (as the kernel's name
+	 * lists do); off: "look" always, as an environment without it.
+	 */
+	bool answer_may_hold = false;
+	/* "BRANCH:NAME" for every may_hold() that said "neither is there". */
+	std::vector<std::string> skipped;
 
 	/* ---- What the core did ---- */
 	long outstanding_refs() const;
@@ -191,6 +198,8 @@ private:
 	static int op_lookup(void *env, unsigned branch, void *dir, const char *name,
 			     unsigned len, void **child, enum uni_kind *kind);
 	static void op_put(void *env, void *handle);
+	static int op_may_hold(void *env, unsigned branch, void *dir, const char *name,
+			       unsigned len);
 	static int op_iterate(void *env, unsigned branch, void *dir,
 			      int (*emit)(void *cookie, const char *name, unsigned len,
 					  unsigned long long ino, unsigned dtype),
