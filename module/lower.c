@@ -698,15 +698,12 @@ static void uni_lower_put(void *env, void *handle)
 	dput(handle);
 }
 
-/* The walk skips a branch directory that has neither the name nor its whiteout. */
-static int uni_lower_may_hold(void *env, unsigned int branch, void *dir, const char *name,
-			      unsigned int len)
+/* The walk skips branch directories that have neither the name nor its whiteout. */
+static void uni_lower_may_hold(void *env, const struct uni_lower_set *dir, const char *name,
+			       unsigned int len, unsigned long long *look, unsigned int nwords)
 {
-	struct uni_layout *layout = env;
-	struct path path = { .mnt = uni_branch_mnt(env, branch), .dentry = dir };
-
-	return !uni_name_and_whiteout_absent(layout->sbi, layout->branch[branch], &path, name,
-					     len);
+	if (nwords * 64 >= UNI_MAX_BRANCHES)
+		uni_name_lists_filter(env, dir, name, len, look);
 }
 
 struct uni_iterate_ctx {

@@ -336,20 +336,27 @@ bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 }
 
 /*
- * Are name and its whiteout both certainly absent from dir (a directory of
- * branch)? The lookup walk then skips the branch (uni_branch_ops.may_hold).
+ * For the lookup walk (uni_branch_ops.may_hold): clears the bit in look of
+ * every directory of set (a union directory's lower set in layout) that
+ * certainly holds neither name nor its whiteout.
  */
-bool uni_name_and_whiteout_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
-				  const struct path *dir, const char *name, unsigned int len)
+void uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
+			   const char *name, unsigned int len, unsigned long long *look)
 {
 	char whiteout[UNI_NAME_MAX + 1];
 	int wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
 	u32 hashes[2] = { uni_name_hash(name, len) };
+	unsigned int n = 1;
+	int i;
 
-	if (wh_len < 0)		/* too long to have a whiteout */
-		return uni_hashes_absent(sbi, branch, dir, hashes, 1);
-	hashes[1] = uni_name_hash(whiteout, wh_len);
-	return uni_hashes_absent(sbi, branch, dir, hashes, 2);
+	if (wh_len >= 0)	/* else too long to have a whiteout */
+		hashes[n++] = uni_name_hash(whiteout, wh_len);
+	for (i = set->start; i >= 0 && i <= set->end; i++) {
+		struct path dir = { .mnt = layout->branch[i]->path.mnt, .dentry = set->handles[i] };
+
+		if (dir.dentry && uni_hashes_absent(layout->sbi, layout->branch[i], &dir, hashes, n))
+			look[i / 64] &= ~(1ULL << (i % 64));
+	}
 }
 
 /* Drops every list: the branches changed, or the union goes. */

@@ -242,6 +242,8 @@ struct uni_create_args {
  * passed, the environment checks under the directory lock that child is
  * still the entry of dir it was looked up as, and returns -ESTALE otherwise.
  */
+struct uni_lower_set;
+
 struct uni_branch_ops {
 	/*
 	 * Look NAME (len bytes, no NUL needed) up in directory DIR on branch
@@ -328,14 +330,17 @@ struct uni_branch_ops {
 	int (*exchange)(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
 			void *child_b);
 	/*
-	 * Optional, for lookups: may directory DIR on BRANCH hold NAME or its
-	 * whiteout? 0 only when it certainly holds neither (a lookup of either
-	 * would be negative): the lookup walk then skips the branch without
-	 * asking. Anything else, or no such op, means "look". Lets an
-	 * environment that knows a directory's names spare the lookups a
-	 * union of many branches makes for a name only one of them holds.
+	 * Optional, for lookups: which directories of DIR (a directory's lower
+	 * set, handles[i] for start <= i <= end, NULL where absent) may hold
+	 * NAME or its whiteout? On entry bit i of look[] (i / 64, i % 64; nwords
+	 * words) is set for every present directory; clear it only for one that
+	 * certainly holds neither (a lookup of either would be negative): the
+	 * lookup walk then skips it without asking. No such op: ask them all.
+	 * Lets an environment that knows its directories' names spare the
+	 * lookups a union of many branches makes for a name one of them holds.
 	 */
-	int (*may_hold)(void *env, unsigned branch, void *dir, const char *name, unsigned len);
+	void (*may_hold)(void *env, const struct uni_lower_set *dir, const char *name,
+			 unsigned len, unsigned long long *look, unsigned nwords);
 };
 
 /* ---- Lookup resolution ---- */

@@ -43,10 +43,17 @@ Result<bool> BranchOps::exists(unsigned branch, void *dir, StringView name) cons
 	return hit.kind != UNI_KIND_NONE;
 }
 
-bool BranchOps::may_hold(unsigned branch, void *dir, StringView name) const
+void BranchOps::may_hold(const uni_lower_set &dir, StringView name,
+			 unsigned long long *look) const
 {
-	return !ops_.may_hold || ops_.may_hold(env_, branch, dir, name.data(),
-					       static_cast<unsigned>(name.length())) != 0;
+	for (unsigned i = 0; i < kLookWords; i++)
+		look[i] = 0;
+	for (int i = dir.start; i >= 0 && i <= dir.end; i++)
+		if (dir.handles[i])
+			look[i / 64] |= 1ULL << (i % 64);
+	if (ops_.may_hold)
+		ops_.may_hold(env_, &dir, name.data(), static_cast<unsigned>(name.length()), look,
+			      kLookWords);
 }
 
 Result<void> BranchOps::iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const

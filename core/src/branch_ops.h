@@ -51,6 +51,9 @@ struct LookupHit {
  * COMDAT copies, and the kernel's link drops one while __mcount_loc (ftrace)
  * still points into it.
  */
+/* Words of a bitmap with a bit per branch. */
+constexpr unsigned kLookWords = (UNI_MAX_BRANCHES + 63) / 64;
+
 class BranchOps {
 public:
 	BranchOps(const uni_branch_ops &ops, void *env) : ops_(ops), env_(env) {}
@@ -58,8 +61,11 @@ public:
 	Result<LookupHit> lookup(unsigned branch, void *dir, StringView name) const;
 	/* Is NAME present (any kind) in DIR on BRANCH? */
 	Result<bool> exists(unsigned branch, void *dir, StringView name) const;
-	/* False only when DIR on BRANCH certainly holds neither NAME nor its whiteout. */
-	bool may_hold(unsigned branch, void *dir, StringView name) const;
+	/*
+	 * Of DIR's present directories, the ones that may hold NAME or its
+	 * whiteout: bit i of look (UNI_MAX_BRANCHES bits) for branch i.
+	 */
+	void may_hold(const uni_lower_set &dir, StringView name, unsigned long long *look) const;
 
 	using EmitFn = int (*)(void *cookie, const char *name, unsigned len,
 			       unsigned long long ino, unsigned dtype);

@@ -51,14 +51,19 @@ void take(uni_lower_set &out, int branch, LookupHit &hit)
 	out.handles[branch] = hit.ref.release();
 }
 
+bool asked_for(const unsigned long long *look, int branch)
+{
+	return look[branch / 64] & (1ULL << (branch % 64));
+}
+
 /* Looks the name up on one branch where the parent exists. */
 Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView name,
-		   int branch, bool more_below, uni_lower_set &out)
+		   int branch, bool more_below, const unsigned long long *look, uni_lower_set &out)
 {
 	void *dir = parent.handles[branch];
 
 	/* Neither the name nor its whiteout there: as a negative name. */
-	if (!ops.may_hold(branch, dir, name))
+	if (!asked_for(look, branch))
 		return more_below ? Step::kContinue : Step::kStop;
 	LookupHit hit = TRY(ops.lookup(branch, dir, name));
 
@@ -95,10 +100,14 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 	if (first < 0)
 		return Error(UNI_EINVAL);
 	if (!is_hidden_name(name)) {
+		unsigned long long look[kLookWords];
+
+		ops.may_hold(parent, name, look);
 		for (int branch = first; branch >= 0;) {
 			int next = next_present(parent, branch);
 
-			if (TRY(visit(ops, parent, name, branch, next >= 0, out)) == Step::kStop)
+			if (TRY(visit(ops, parent, name, branch, next >= 0, look, out)) ==
+			    Step::kStop)
 				break;
 			branch = next;
 		}
@@ -125,14 +134,16 @@ Result<void> find_holders(const BranchOps &ops, const uni_lower_set &parent, Str
 			  unsigned long long *holders)
 {
 	uni_kind first = UNI_KIND_NONE;
+	unsigned long long look[kLookWords];
 
 	if (is_hidden_name(name))
 		return {};
+	ops.may_hold(parent, name, look);
 	for (int branch = next_present(parent, parent.start - 1); branch >= 0;) {
 		int next = next_present(parent, branch);
 		void *dir = parent.handles[branch];
 
-		if (!ops.may_hold(branch, dir, name)) {
+		if (!asked_for(look, branch)) {
 			branch = next;
 			continue;
 		}

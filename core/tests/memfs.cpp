@@ -820,19 +820,26 @@ void Fs::op_put(void *env, void *handle)
 	static_cast<Fs *>(env)->put(handle);
 }
 
-int Fs::op_may_hold(void *env, unsigned branch, void *dir_handle, const char *name,
-		    unsigned len)
+void Fs::op_may_hold(void *env, const struct uni_lower_set *set, const char *name,
+		     unsigned len, unsigned long long *look, unsigned nwords)
 {
 	auto *fs = static_cast<Fs *>(env);
 	std::string n(name, len);
-	Node *dir = fs->checked(dir_handle, static_cast<int>(branch), "may_hold");
 
-	if (!fs->answer_may_hold || !dir || !dir->is_dir())
-		return 1;
-	if (dir->index.count(n) || dir->index.count(".wh." + n))
-		return 1;
-	fs->skipped.push_back(std::to_string(branch) + ":" + n);
-	return 0;
+	if (!fs->answer_may_hold)
+		return;
+	for (int i = set->start; i >= 0 && i <= set->end; i++) {
+		Node *dir = set->handles[i] ? fs->checked(set->handles[i], i, "may_hold") : nullptr;
+
+		if (!dir || !dir->is_dir() || static_cast<unsigned>(i / 64) >= nwords)
+			continue;
+		if (!(look[i / 64] & (1ULL << (i % 64))))
+			fs->violation("may_hold: asked about a branch not marked present");
+		if (dir->index.count(n) || dir->index.count(".wh." + n))
+			continue;
+		look[i / 64] &= ~(1ULL << (i % 64));
+		fs->skipped.push_back(std::to_string(i) + ":" + n);
+	}
 }
 
 int Fs::op_iterate(void *env, unsigned branch, void *dir,

@@ -198,8 +198,8 @@ private:
 	static int op_lookup(void *env, unsigned branch, void *dir, const char *name,
 			     unsigned len, void **child, enum uni_kind *kind);
 	static void op_put(void *env, void *handle);
-	static int op_may_hold(void *env, unsigned branch, void *dir, const char *name,
-			       unsigned len);
+	static void op_may_hold(void *env, const struct uni_lower_set *dir, const char *name,
+				unsigned len, unsigned long long *look, unsigned nwords);
 	static int op_iterate(void *env, unsigned branch, void *dir,
 			      int (*emit)(void *cookie, const char *name, unsigned len,
 					  unsigned long long ino, unsigned dtype),
