@@ -30,8 +30,10 @@
  * The lists of a union live in a small hash table (by filesystem and inode
  * number, with no reference to the inode: the stamp, which includes the
  * inode's generation, tells a list from a stale one) under
- * sbi->name_cache_lock, least recently used first out, and are dropped when
- * the branches change (but one being read, which is only memory).
+ * sbi->name_cache_lock, least recently used first out beyond 1024 lists or
+ * 2M names (8 MiB) per union; a directory of more than 256K names is not
+ * listed. They are dropped when the branches change (but one being read,
+ * which is only memory) and when the union goes.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -46,7 +48,8 @@
 
 #define UNI_NAME_CACHE_AFTER 16		/* misses of one directory before its names are read */
 #define UNI_NAME_CACHE_DIRS 1024	/* directories a union keeps lists for */
-#define UNI_NAME_CACHE_MAX_NAMES (1U << 20)	/* bigger directories are not listed */
+#define UNI_NAME_CACHE_MAX_NAMES (1U << 18)	/* bigger directories are not listed */
+#define UNI_NAME_CACHE_BUDGET (1U << 21)	/* names a union keeps in all (8 MiB) */
 
 struct uni_dir_stamp {
 	struct timespec64 ctime, mtime;
@@ -113,30 +116,78 @@ static struct uni_name_list *uni_name_list_find(struct uni_sb_info *sbi, struct 
 	return NULL;
 }
 
-static void uni_name_list_free(struct uni_name_list *list)
+/*
+ * What a change under name_cache_lock lets go of: freed after unlocking
+ * (kvfree() may sleep).
+ */
+struct uni_name_garbage {
+	struct list_head lists;		/* whole lists, with their names */
+	u32 *hashes;			/* the names of a list that stays */
+};
+
+#define UNI_NAME_GARBAGE(g) { .lists = LIST_HEAD_INIT((g).lists) }
+
+static void uni_name_garbage_free(struct uni_name_garbage *garbage)
 {
-	kvfree(list->hashes);
-	kfree(list);
+	struct uni_name_list *list, *next;
+
+	list_for_each_entry_safe(list, next, &garbage->lists, lru) {
+		kvfree(list->hashes);
+		kfree(list);
+	}
+	kvfree(garbage->hashes);
 }
 
-/* Caller holds name_cache_lock. Returns the list to free after unlocking. */
-static struct uni_name_list *uni_name_list_unlink(struct uni_sb_info *sbi,
-						  struct uni_name_list *list)
+/* Takes list's names away into garbage. Caller holds name_cache_lock. */
+static void uni_name_list_empty(struct uni_sb_info *sbi, struct uni_name_list *list,
+				struct uni_name_garbage *garbage)
+{
+	if (!list->hashes)
+		return;
+	WARN_ON_ONCE(garbage->hashes);
+	garbage->hashes = list->hashes;
+	sbi->name_hashes -= list->count;
+	list->hashes = NULL;
+	list->count = 0;
+}
+
+/* Removes list, into garbage. Caller holds name_cache_lock. */
+static void uni_name_list_drop(struct uni_sb_info *sbi, struct uni_name_list *list,
+			       struct uni_name_garbage *garbage)
 {
 	hash_del(&list->hash);
-	list_del(&list->lru);
+	list_move(&list->lru, &garbage->lists);
 	sbi->name_lists--;
-	return list;
+	sbi->name_hashes -= list->count;
+}
+
+/*
+ * Drops the least recently used lists (not keep, none being read) while
+ * there are more than UNI_NAME_CACHE_DIRS or more names than the budget.
+ * Caller holds name_cache_lock.
+ */
+static void uni_name_lists_trim(struct uni_sb_info *sbi, struct uni_name_list *keep,
+				struct uni_name_garbage *garbage)
+{
+	struct uni_name_list *list, *prev;
+
+	list_for_each_entry_safe_reverse(list, prev, &sbi->name_lru, lru) {
+		if (sbi->name_lists <= UNI_NAME_CACHE_DIRS &&
+		    sbi->name_hashes <= UNI_NAME_CACHE_BUDGET)
+			break;
+		if (list != keep && !list->reading)
+			uni_name_list_drop(sbi, list, garbage);
+	}
 }
 
 /*
  * The list of dir, made if missing (NULL when out of memory), current: a
  * list whose stamp is not dir's is emptied and starts counting again.
- * Caller holds name_cache_lock; *evicted gets a list to free after it.
+ * Caller holds name_cache_lock; what goes is put in garbage.
  */
 static struct uni_name_list *uni_name_list_get(struct uni_sb_info *sbi, struct inode *dir,
 					       struct uni_name_list *fresh,
-					       struct uni_name_list **evicted)
+					       struct uni_name_garbage *garbage)
 {
 	struct uni_name_list *list = uni_name_list_find(sbi, dir);
 	struct uni_dir_stamp now;
@@ -151,9 +202,8 @@ static struct uni_name_list *uni_name_list_get(struct uni_sb_info *sbi, struct i
 		list->stamp = now;
 		hash_add(sbi->name_cache, &list->hash, uni_name_list_key(dir->i_sb, dir->i_ino));
 		list_add(&list->lru, &sbi->name_lru);
-		if (++sbi->name_lists > UNI_NAME_CACHE_DIRS)
-			*evicted = uni_name_list_unlink(sbi, list_last_entry(&sbi->name_lru,
-									     struct uni_name_list, lru));
+		sbi->name_lists++;
+		uni_name_lists_trim(sbi, list, garbage);
 		return list;
 	}
 	list_move(&list->lru, &sbi->name_lru);
@@ -161,11 +211,7 @@ static struct uni_name_list *uni_name_list_get(struct uni_sb_info *sbi, struct i
 		list->stamp = now;
 		list->misses = 0;
 		list->too_big = false;
-		if (!list->reading) {
-			kvfree(list->hashes);
-			list->hashes = NULL;
-			list->count = 0;
-		}
+		uni_name_list_empty(sbi, list, garbage);
 	}
 	return list;
 }
@@ -243,7 +289,8 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 			       const struct uni_dir_stamp *stamp)
 {
 	struct uni_name_reader r = { };
-	struct uni_name_list *list, *evicted = NULL;
+	struct uni_name_garbage garbage = UNI_NAME_GARBAGE(garbage);
+	struct uni_name_list *list;
 	const struct cred *old_cred = override_creds(sbi->creator_cred);
 	struct uni_dir_stamp after;
 	int err = uni_name_list_read(dir, &r);
@@ -251,22 +298,24 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 	revert_creds(old_cred);
 	uni_dir_stamp_of(d_inode(dir->dentry), &after);
 	spin_lock(&sbi->name_cache_lock);
-	list = uni_name_list_get(sbi, d_inode(dir->dentry), NULL, &evicted);
+	list = uni_name_list_get(sbi, d_inode(dir->dentry), NULL, &garbage);
 	if (list) {
 		list->reading = false;
 		if (uni_dir_stamp_equal(&list->stamp, stamp) &&
 		    uni_dir_stamp_equal(stamp, &after)) {
 			if (err == -EFBIG) {
 				list->too_big = true;
-			} else if (!err) {
-				kvfree(list->hashes);
+			} else if (!err && !list->hashes) {
 				list->hashes = r.hashes;
 				list->count = r.count;
+				sbi->name_hashes += r.count;
 				r.hashes = NULL;
+				uni_name_lists_trim(sbi, list, &garbage);
 			}
 		}
 	}
 	spin_unlock(&sbi->name_cache_lock);
+	uni_name_garbage_free(&garbage);
 	kvfree(r.hashes);
 	if (err && err != -EFBIG)
 		pr_debug("cannot list %pd: error %d\n", dir->dentry, err);
@@ -281,7 +330,8 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 			      const struct path *dir, const u32 *hashes, unsigned int n)
 {
 	struct inode *dinode = d_inode(dir->dentry);
-	struct uni_name_list *list, *fresh = NULL, *evicted = NULL;
+	struct uni_name_garbage garbage = UNI_NAME_GARBAGE(garbage);
+	struct uni_name_list *list, *fresh = NULL;
 	struct uni_dir_stamp stamp;
 	bool absent = false, read = false;
 	struct timespec64 now;
@@ -290,13 +340,13 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 	if (!uni_name_cache_eligible(branch, dir->dentry))
 		return false;
 	spin_lock(&sbi->name_cache_lock);
-	list = uni_name_list_get(sbi, dinode, NULL, &evicted);
+	list = uni_name_list_get(sbi, dinode, NULL, &garbage);
 	if (!list) {
 		/* A directory not seen before: a list for it, to count its misses. */
 		spin_unlock(&sbi->name_cache_lock);
 		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
 		spin_lock(&sbi->name_cache_lock);
-		list = uni_name_list_get(sbi, dinode, fresh, &evicted);
+		list = uni_name_list_get(sbi, dinode, fresh, &garbage);
 		if (list == fresh)
 			fresh = NULL;
 		if (!list)
@@ -319,8 +369,7 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 out:
 	spin_unlock(&sbi->name_cache_lock);
 	kfree(fresh);
-	if (evicted)
-		uni_name_list_free(evicted);
+	uni_name_garbage_free(&garbage);
 	if (read)
 		uni_name_list_fill(sbi, dir, &stamp);
 	return absent;
@@ -362,20 +411,15 @@ void uni_name_lists_filter(const struct uni_layout *layout, const struct uni_low
 /* Drops every list: the branches changed, or the union goes. */
 void uni_name_cache_clear(struct uni_sb_info *sbi)
 {
+	struct uni_name_garbage garbage = UNI_NAME_GARBAGE(garbage);
 	struct uni_name_list *list, *next;
-	LIST_HEAD(dead);
 
 	spin_lock(&sbi->name_cache_lock);
-	list_for_each_entry_safe(list, next, &sbi->name_lru, lru) {
-		if (list->reading)
-			continue;	/* its reader still needs it; the LRU frees it later */
-		hash_del(&list->hash);
-		list_move(&list->lru, &dead);
-		sbi->name_lists--;
-	}
+	list_for_each_entry_safe(list, next, &sbi->name_lru, lru)
+		if (!list->reading)	/* its reader still needs it; the LRU frees it later */
+			uni_name_list_drop(sbi, list, &garbage);
 	spin_unlock(&sbi->name_cache_lock);
-	list_for_each_entry_safe(list, next, &dead, lru)
-		uni_name_list_free(list);
+	uni_name_garbage_free(&garbage);
 }
 
 void uni_name_cache_init(struct uni_sb_info *sbi)

@@ -79,7 +79,8 @@ struct uni_sb_info {
 	spinlock_t name_cache_lock;
 	DECLARE_HASHTABLE(name_cache, 8);
 	struct list_head name_lru;
-	unsigned int name_lists;
+	unsigned int name_lists;	/* lists in name_lru */
+	unsigned long name_hashes;	/* names they hold, for the budget */
 };
 
 /*

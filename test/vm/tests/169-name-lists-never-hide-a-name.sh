@@ -5,7 +5,8 @@
 # branch directory - made through the union or on the branch itself, right
 # after the list was read, in the same clock tick - shows at the next
 # lookup. Checked on tmpfs and ext4 branches, with new names, whiteouts and
-# opaque markers made behind the union's back.
+# opaque markers made behind the union's back, and with more directories
+# than a union keeps lists for (1024: the least recently used go).
 set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
@@ -65,3 +66,18 @@ for fs in tmpfs ext4; do
 	assert_eq "" "$(ls "$u/sub")" "a subdirectory made opaque on b3"
 	umount "$fs/u"
 done
+
+step "more directories than lists: the oldest go, answers stay right"
+mkbranch_tmpfs many/b1 64m
+mkbranch_tmpfs many/b2 64m
+mkdir -p many/b1/d{0..1099} many/b2/d{0..1099}
+mkdir -p many/u
+mount -t unionfs -o "dirs=$W/many/b1:$W/many/b2=ro" none "$W/many/u"
+for ((i = 0; i < 1100; i++)); do
+	misses "many/u/d$i" 17
+done
+for i in 0 500 1099; do
+	echo "$i" >"many/b2/d$i/late"
+	assert_eq "$i" "$(cat "many/u/d$i/late")" "a name made on b2 in d$i"
+done
+umount many/u
