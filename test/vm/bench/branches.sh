@@ -23,17 +23,15 @@ for word in $(</proc/cmdline); do
 	ufs_bench_quick=1) names=300 own=20 counts=(1 4) ;;
 	esac
 done
-for m in overlay; do
-	[[ -d /sys/module/$m ]] || modprobe "$m" || { echo "bench: cannot load $m"; exit 1; }
-done
+[[ -d /sys/module/overlay ]] || modprobe overlay || { echo "bench: cannot load overlay"; exit 1; }
 grep -qw unionfs /proc/filesystems || { echo "bench: the unionfs module is not loaded"; exit 1; }
 
 W=$PWD
 NOW=0
 # CLOCK_MONOTONIC in ns from /proc/timer_list, by builtins (see run.sh).
 clock_ns() {
-	local line ns
-	{ read -r line && read -r line && read -r _ _ ns _; } </proc/timer_list
+	local ns
+	{ read -r _ && read -r _ && read -r _ _ ns _; } </proc/timer_list
 	NOW=$ns
 }
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
@@ -70,7 +68,7 @@ time_stats() {
 
 # mount_contender KIND N MNT: mounts the union of N's branches (top first).
 mount_contender() {
-	local kind=$1 n=$2 mnt=$3 b dirs= lowers=
+	local kind=$1 n=$2 mnt=$3 b dirs='' lowers=''
 	for ((b = 1; b <= n; b++)); do
 		dirs+="${dirs:+:}$W/$n/b$b$( ((b > 1)) && echo =ro)"
 		lowers+="${lowers:+:}$W/$n/b$b"

@@ -31,8 +31,8 @@ grep -qw unionfs /proc/filesystems || { echo "bench: the unionfs module is not l
 W=$PWD
 NOW=0
 clock_ns() {
-	local line ns
-	{ read -r line && read -r line && read -r _ _ ns _; } </proc/timer_list
+	local ns
+	{ read -r _ && read -r _ && read -r _ _ ns _; } </proc/timer_list
 	NOW=$ns
 }
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
