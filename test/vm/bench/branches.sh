@@ -70,7 +70,8 @@ time_stats() {
 mount_contender() {
 	local kind=$1 n=$2 mnt=$3 b dirs='' lowers=''
 	for ((b = 1; b <= n; b++)); do
-		dirs+="${dirs:+:}$W/$n/b$b$( ((b > 1)) && echo =ro)"
+		dirs+="${dirs:+:}$W/$n/b$b"
+		((b == 1)) || dirs+="=ro"
 		lowers+="${lowers:+:}$W/$n/b$b"
 	done
 	mkdir -p "$mnt"
