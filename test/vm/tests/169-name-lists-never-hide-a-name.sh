@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 300
 # Lookups in a union of many branches skip the branch directories whose
 # names, read once after repeated misses (module/name_cache.c), do not
 # include the name. Such a list must never hide a name: every change of a
