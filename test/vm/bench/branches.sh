@@ -16,30 +16,12 @@
 set -u
 export LC_ALL=C
 
-reps=3 names=3000 own=200 counts=(1 2 4 8 16)
-for word in $(</proc/cmdline); do
-	case $word in
-	ufs_bench_reps=[1-9]*) reps=${word#*=} ;;
-	ufs_bench_quick=1) names=300 own=20 counts=(1 4) ;;
-	esac
-done
-[[ -d /sys/module/overlay ]] || modprobe overlay || { echo "bench: cannot load overlay"; exit 1; }
-grep -qw unionfs /proc/filesystems || { echo "bench: the unionfs module is not loaded"; exit 1; }
-
+# shellcheck source=guest-timing.sh
+. "${UFS_VM:?run me with test/vm/run --script}/bench/guest-timing.sh"
+bench_need overlay
+reps=$REPS names=3000 own=200 counts=(1 2 4 8 16)
+[[ -z $QUICK ]] || { names=300 own=20 counts=(1 4); }
 W=$PWD
-NOW=0
-# CLOCK_MONOTONIC in ns from /proc/timer_list, by builtins (see run.sh).
-clock_ns() {
-	local ns
-	{ read -r _ && read -r _ && read -r _ _ ns _; } </proc/timer_list
-	NOW=$ns
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-ratio() {
-	local r=$((($1 * 100 + $2 / 2) / $2))
-	printf '%d.%02dx' $((r / 100)) $((r % 100))
-}
-ms() { echo $(($1 / 1000000)); }
 
 # make_branches N: b1..bN under $W/N/, each with d/ and its own names;
 # the bottom one also holds the names looked up.

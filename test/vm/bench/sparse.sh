@@ -15,32 +15,12 @@
 set -u
 export LC_ALL=C
 
-reps=3 size_mib=1024 pieces=64
-for word in $(</proc/cmdline); do
-	case $word in
-	ufs_bench_reps=[1-9]*) reps=${word#*=} ;;
-	ufs_bench_quick=1) size_mib=64 pieces=8 ;;
-	esac
-done
-for m in loop ext4 overlay; do
-	[[ -d /sys/module/$m ]] || grep -qw "$m" /proc/filesystems || modprobe "$m" ||
-		{ echo "bench: cannot load $m"; exit 1; }
-done
-grep -qw unionfs /proc/filesystems || { echo "bench: the unionfs module is not loaded"; exit 1; }
-
+# shellcheck source=guest-timing.sh
+. "${UFS_VM:?run me with test/vm/run --script}/bench/guest-timing.sh"
+bench_need loop ext4 overlay
+reps=$REPS size_mib=1024 pieces=64
+[[ -z $QUICK ]] || { size_mib=64 pieces=8; }
 W=$PWD
-NOW=0
-clock_ns() {
-	local ns
-	{ read -r _ && read -r _ && read -r _ _ ns _; } </proc/timer_list
-	NOW=$ns
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-ratio() {
-	local r=$((($1 * 100 + $2 / 2) / $2))
-	printf '%d.%02dx' $((r / 100)) $((r % 100))
-}
-ms() { echo $(($1 / 1000000)); }
 
 # An ext4 image in the guest's RAM (tmpfs), mounted on DIR.
 mkfs_on() {
@@ -84,15 +64,13 @@ for kind in cp unionfs overlayfs; do
 			clock_ns
 			t0=$((t0 + exec_ns))
 			;;
-		unionfs)
-			mount -t unionfs -o "dirs=$W/up/upper:$W/lo=ro" none u
-			clock_ns; t0=$NOW
-			printf x >>u/sparse
-			clock_ns
-			umount u
-			;;
-		overlayfs)
-			mount -t overlay -o "lowerdir=$W/lo,upperdir=$W/up/upper,workdir=$W/up/work" none u
+		*)
+			if [[ $kind == unionfs ]]; then
+				mount -t unionfs -o "dirs=$W/up/upper:$W/lo=ro" none u
+			else
+				mount -t overlay -o "lowerdir=$W/lo,upperdir=$W/up/upper,workdir=$W/up/work" \
+					none u
+			fi
 			clock_ns; t0=$NOW
 			printf x >>u/sparse
 			clock_ns
