@@ -87,16 +87,35 @@ const char *uni_branch_refusal(const struct path *path, struct uni_lower_branch 
 /* ---- Publishing a layout ---- */
 
 /*
+ * Starts a new epoch with root_info (the root's info in the current
+ * layout, its epoch not yet set; the reference passes to the root): every
+ * other cached info is resolved again before it is used. The root's is
+ * rebuilt at once, since nothing above it would bring it up to date.
+ * Returns the new epoch. Caller holds namespace_rwsem (write).
+ */
+u64 uni_begin_epoch_locked(struct super_block *sb, struct uni_dentry_info *root_info)
+{
+	struct uni_sb_info *sbi = UNI_SB(sb);
+	u64 epoch = atomic64_read(&sbi->epoch) + 1;
+
+	root_info->epoch = epoch;
+	uni_set_dentry_info(sb->s_root, root_info);
+	uni_inode_update_top(sb->s_root);
+	/* From here on, every info of an older epoch is stale. */
+	smp_wmb();	/* an info of the new epoch is never met before the root's */
+	atomic64_set(&sbi->epoch, epoch);
+	return epoch;
+}
+
+/*
  * Makes layout the union's current one (the caller's reference passes to
- * the union) with a new generation; the root's info is rebuilt at once,
- * since nothing above it would bring it up to date. Caller holds
+ * the union) with a new generation and a new epoch. Caller holds
  * namespace_rwsem (write).
  */
 static int uni_publish_layout(struct super_block *sb, struct uni_layout *layout)
 {
 	struct uni_sb_info *sbi = UNI_SB(sb);
-	u64 generation = atomic64_read(&sbi->generation) + 1;
-	struct uni_dentry_info *root_info = uni_root_info(layout, generation);
+	struct uni_dentry_info *root_info = uni_root_info(layout, 0);
 	struct uni_layout *old;
 
 	if (!root_info) {
@@ -104,11 +123,9 @@ static int uni_publish_layout(struct super_block *sb, struct uni_layout *layout)
 		return -ENOMEM;
 	}
 	old = rcu_replace_pointer(sbi->layout, layout, lockdep_is_held(&sbi->namespace_rwsem));
-	uni_set_dentry_info(sb->s_root, root_info);
-	uni_inode_update_top(sb->s_root);
-	/* From here on, every info of an older generation is stale. */
+	uni_begin_epoch_locked(sb, root_info);
 	smp_wmb();	/* pairs with uni_ioc_get_branch(): a generation never precedes its layout */
-	atomic64_set(&sbi->generation, generation);
+	atomic64_inc(&sbi->generation);
 	uni_layout_put(old);
 	uni_name_cache_clear(sbi);	/* lists of a removed branch must not outlive it */
 	return 0;

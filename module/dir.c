@@ -379,6 +379,7 @@ struct uni_op {
 	struct uni_dentry_info *out_info[2];	/* referenced; NULL once installed */
 	struct uni_lower_set out[2];
 	unsigned int out_flags;
+	struct uni_dentry_info *next_root;	/* moves_subtree: for a new epoch, or NULL */
 };
 
 static int uni_run_op(struct super_block *sb, struct uni_op *op)
@@ -395,6 +396,11 @@ static int uni_run_op(struct super_block *sb, struct uni_op *op)
 	err = uni_begin_change(sb, op->moves_subtree);
 	if (err)
 		goto out_objects;
+	if (op->moves_subtree) {
+		op->next_root = uni_root_info(uni_layout_locked(UNI_SB(sb)), 0);
+		if (!op->next_root)
+			err = -ENOMEM;
+	}
 	for (i = 0; i < op->nout; i++) {
 		op->out_info[i] = uni_out_info(sb, &op->out[i]);
 		if (!op->out_info[i])
@@ -420,6 +426,7 @@ static void uni_op_done(struct uni_op *op)
 {
 	uni_put_dentry_info(op->out_info[0]);
 	uni_put_dentry_info(op->out_info[1]);
+	uni_put_dentry_info(op->next_root);
 }
 
 /* Output set i of op is now the object of dentry. */
@@ -791,6 +798,28 @@ static int uni_op_link(struct dentry *old, struct inode *dir, struct dentry *new
 
 /* ---- rename ---- */
 
+/*
+ * A directory rename that rebuilt the directory on another branch leaves
+ * the lower objects below the old name behind (hidden, or removed): every
+ * dentry still cached below it names them. Those in use (a working
+ * directory, an open file, an operation waiting for the lock) cannot be
+ * pruned, so a new epoch makes every cached info resolve again before it
+ * is used; the sets installed now are of the new epoch already. Under the
+ * operation's locks (namespace_rwsem exclusive).
+ */
+static void uni_forget_moved_tree(struct uni_op *op)
+{
+	u64 epoch;
+	unsigned int i;
+
+	if (!(op->out_flags & UNI_RENAME_COPIED))
+		return;
+	epoch = uni_begin_epoch_locked(op->name[0]->d_sb, op->next_root);
+	op->next_root = NULL;
+	for (i = 0; i < op->nout; i++)
+		op->out_info[i]->epoch = epoch;
+}
+
 /* A directory rebuilt on one branch: what we cached below it is stale. */
 static void uni_renamed(struct uni_op *op, struct inode *old_dir, struct inode *new_dir)
 {
@@ -813,6 +842,7 @@ static int uni_call_exchange(struct uni_op *op, struct uni_context *ctx, struct 
 /* Each dentry keeps its inode, and gets its own object's set (now under the other name). */
 static void uni_install_exchanged(struct uni_op *op)
 {
+	uni_forget_moved_tree(op);
 	uni_op_install(op, 0, op->name[0]);
 	uni_op_install(op, 1, op->name[1]);
 }
@@ -848,6 +878,7 @@ static int uni_call_rename(struct uni_op *op, struct uni_context *ctx, struct un
 /* The VFS moves the old dentry to the new name; a replaced object is gone. */
 static void uni_install_renamed(struct uni_op *op)
 {
+	uni_forget_moved_tree(op);
 	uni_op_install(op, 0, op->name[0]);
 	if (d_really_is_positive(op->name[1]))
 		uni_forget_removed(op->name[1]);

@@ -13,9 +13,9 @@
 
 /*
  * Returns a zeroed info of layout (which it references) stamped with
- * generation, one reference, one lower slot per branch; or NULL.
+ * epoch, one reference, one lower slot per branch; or NULL.
  */
-struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 generation)
+struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 epoch)
 {
 	struct uni_dentry_info *info;
 
@@ -24,20 +24,20 @@ struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 gen
 		return NULL;
 	refcount_set(&info->count, 1);
 	info->layout = uni_layout_get(layout);
-	info->generation = generation;
+	info->epoch = epoch;
 	return info;
 }
 
-/* An info resolved in the same layout and generation as model (e.g. its parent). */
+/* An info resolved in the same layout and epoch as model (e.g. its parent). */
 struct uni_dentry_info *uni_alloc_info_like(const struct uni_dentry_info *model)
 {
-	return uni_alloc_dentry_info(model->layout, model->generation);
+	return uni_alloc_dentry_info(model->layout, model->epoch);
 }
 
 /* An info of the current layout; caller holds namespace_rwsem. */
 struct uni_dentry_info *uni_alloc_current_info(struct uni_sb_info *sbi)
 {
-	return uni_alloc_dentry_info(uni_layout_locked(sbi), atomic64_read(&sbi->generation));
+	return uni_alloc_dentry_info(uni_layout_locked(sbi), atomic64_read(&sbi->epoch));
 }
 
 /* Returns a counted reference to the dentry's current info (NULL if it has none). */
@@ -152,12 +152,12 @@ void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *
 
 static bool uni_info_is_current(struct uni_sb_info *sbi, const struct uni_dentry_info *info)
 {
-	return info->generation == (u64)atomic64_read(&sbi->generation);
+	return info->epoch == (u64)atomic64_read(&sbi->epoch);
 }
 
 /*
  * Resolves name in the directory of parent_info into a new info (one
- * reference) with parent_info's layout and generation; or an ERR_PTR.
+ * reference) with parent_info's layout and epoch; or an ERR_PTR.
  */
 static struct uni_dentry_info *uni_resolve_name(const struct uni_dentry_info *parent_info,
 						const struct qstr *name)

@@ -123,9 +123,9 @@ static const struct super_operations uni_super_ops = {
 };
 
 /* The root's info in layout: its lower objects are the branch roots themselves. */
-struct uni_dentry_info *uni_root_info(struct uni_layout *layout, u64 generation)
+struct uni_dentry_info *uni_root_info(struct uni_layout *layout, u64 epoch)
 {
-	struct uni_dentry_info *info = uni_alloc_dentry_info(layout, generation);
+	struct uni_dentry_info *info = uni_alloc_dentry_info(layout, epoch);
 	unsigned int i;
 
 	if (!info)
@@ -201,9 +201,10 @@ int uni_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_LIST_HEAD(&sbi->staged);
 	/* Generations count from 1: 0 in a request means "do not check". */
 	atomic64_set(&sbi->generation, 1);
+	atomic64_set(&sbi->epoch, 1);
 
 	info = uni_root_info(rcu_dereference_protected(sbi->layout, true),
-			     atomic64_read(&sbi->generation));
+			     atomic64_read(&sbi->epoch));
 	if (!info)
 		return -ENOMEM;
 	root = uni_iget(sb, info);

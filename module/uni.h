@@ -17,7 +17,7 @@
 /* super.c */
 extern struct file_system_type uni_fs_type;
 int uni_fill_super(struct super_block *sb, struct fs_context *fc);
-struct uni_dentry_info *uni_root_info(struct uni_layout *layout, u64 generation);
+struct uni_dentry_info *uni_root_info(struct uni_layout *layout, u64 epoch);
 void uni_free_sb_info(struct uni_sb_info *sbi);
 
 /* params.c */
@@ -106,7 +106,7 @@ int uni_do_revalidate(struct dentry *dentry, unsigned int flags);
 
 /* namei.c */
 extern const struct dentry_operations uni_dentry_ops;
-struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 generation);
+struct uni_dentry_info *uni_alloc_dentry_info(struct uni_layout *layout, u64 epoch);
 struct uni_dentry_info *uni_alloc_info_like(const struct uni_dentry_info *model);
 struct uni_dentry_info *uni_alloc_current_info(struct uni_sb_info *sbi);
 struct uni_dentry_info *uni_get_dentry_info(struct dentry *dentry);
@@ -242,6 +242,7 @@ int uni_layout_find(const struct uni_layout *layout, const struct path *path);
 const char *uni_branch_refusal(const struct path *path, struct uni_lower_branch *const *others,
 			       unsigned int count, int max_depth, unsigned int *clash);
 int uni_check_generation(struct uni_sb_info *sbi, u64 expected);
+u64 uni_begin_epoch_locked(struct super_block *sb, struct uni_dentry_info *root_info);
 int uni_incgen_locked(struct super_block *sb);
 int uni_set_mode_locked(struct super_block *sb, unsigned int index, enum uni_branch_mode mode,
 			const char **why);

@@ -68,10 +68,17 @@ struct uni_sb_info {
 	 */
 	struct rw_semaphore namespace_rwsem;
 	/*
-	 * Bumped by every change of the layout (and by incgen): an info of an
-	 * older generation is resolved again before it is used for names.
+	 * Bumped by every change of the layout (and by incgen); the number
+	 * unionctl sees and passes back to change branches safely.
 	 */
 	atomic64_t generation;
+	/*
+	 * Bumped with the generation, and by a directory rename that copied
+	 * the directory: an info of an older epoch is resolved again before
+	 * it is used for names (uni_get_fresh_info), since the lower objects
+	 * it names may be the ones the rename left behind.
+	 */
+	atomic64_t epoch;
 	unsigned int next_fs_index;	/* under namespace_rwsem (write) */
 	spinlock_t staged_lock;		/* protects staged */
 	struct list_head staged;	/* copies built before namespace_rwsem (copy_up.c) */
@@ -113,7 +120,7 @@ struct uni_dentry_info {
 	refcount_t count;
 	struct rcu_head rcu;
 	struct uni_layout *layout;	/* referenced: lower[] has a slot per branch of it */
-	u64 generation;		/* the union's generation when it was resolved */
+	u64 epoch;		/* the union's epoch when it was resolved */
 	int start;
 	int end;
 	enum uni_kind kind;

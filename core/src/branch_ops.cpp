@@ -13,12 +13,26 @@ unsigned length_of(StringView name)
 	return static_cast<unsigned>(name.length());
 }
 
+/*
+ * Every object an operation names must be there. A missing one means the
+ * caller's sets disagree (a parent's set without the branch its child is
+ * on: a cached view gone stale); the environment is never asked, since it
+ * would follow the NULL. -ESTALE lets the VFS look the names up again.
+ */
+template <typename... Handles> Result<void> present(Handles... handles)
+{
+	if ((!handles || ...))
+		return Error(UNI_ESTALE);
+	return {};
+}
+
 } /* namespace */
 
 Result<LookupHit> BranchOps::lookup(unsigned branch, void *dir, StringView name) const
 {
 	void *child = nullptr;
 	uni_kind kind = UNI_KIND_NONE;
+	TRY(present(dir));
 	int ret = ops_.lookup(env_, branch, dir, name.data(), length_of(name), &child, &kind);
 
 	if (ret)
@@ -58,6 +72,7 @@ void BranchOps::may_hold(const uni_lower_set &dir, StringView name,
 
 Result<void> BranchOps::iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const
 {
+	TRY(present(dir));
 	return from_env(ops_.iterate(env_, branch, dir, emit, cookie));
 }
 
@@ -82,6 +97,7 @@ Result<uni_attr> BranchOps::getattr(unsigned branch, void *handle) const
 {
 	uni_attr attr{0, 0};
 
+	TRY(present(handle));
 	TRY(from_env(ops_.getattr(env_, branch, handle, &attr)));
 	return attr;
 }
@@ -91,6 +107,7 @@ Result<BranchRef> BranchOps::create(unsigned branch, void *dir, StringView name,
 {
 	void *child = nullptr;
 
+	TRY(present(dir));
 	TRY(from_env(ops_.create(env_, branch, dir, name.data(), length_of(name), &args, &child)));
 	return positive(child);
 }
@@ -99,23 +116,27 @@ Result<BranchRef> BranchOps::link(unsigned branch, void *old, void *dir, StringV
 {
 	void *child = nullptr;
 
+	TRY(present(old, dir));
 	TRY(from_env(ops_.link(env_, branch, old, dir, name.data(), length_of(name), &child)));
 	return positive(child);
 }
 
 Result<void> BranchOps::unlink(unsigned branch, void *dir, void *child) const
 {
+	TRY(present(dir, child));
 	return from_env(ops_.unlink(env_, branch, dir, child));
 }
 
 Result<void> BranchOps::rmdir(unsigned branch, void *dir, void *child) const
 {
+	TRY(present(dir, child));
 	return from_env(ops_.rmdir(env_, branch, dir, child));
 }
 
 Result<void> BranchOps::rename(unsigned branch, void *old_dir, void *child, void *new_dir,
 			       StringView name, unsigned flags) const
 {
+	TRY(present(old_dir, child, new_dir));
 	return from_env(ops_.rename(env_, branch, old_dir, child, new_dir, name.data(),
 				    length_of(name), flags));
 }
@@ -128,6 +149,7 @@ bool BranchOps::can_exchange() const
 Result<void> BranchOps::exchange(unsigned branch, void *dir_a, void *child_a, void *dir_b,
 				 void *child_b) const
 {
+	TRY(present(dir_a, child_a, dir_b, child_b));
 	return from_env(ops_.exchange(env_, branch, dir_a, child_a, dir_b, child_b));
 }
 
@@ -136,6 +158,7 @@ Result<BranchRef> BranchOps::copy_up(unsigned from_branch, void *object, unsigne
 {
 	void *child = nullptr;
 
+	TRY(present(object, to_dir));
 	TRY(from_env(ops_.copy_up(env_, from_branch, object, to_branch, to_dir, name.data(),
 				  length_of(name), size, &child)));
 	return positive(child);

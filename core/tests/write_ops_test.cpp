@@ -554,6 +554,32 @@ TEST_CASE("write: the C boundary checks what it is given")
 	CHECK(u->fs.violations().empty());
 }
 
+TEST_CASE("write: a parent set without the object's branch is ESTALE, never a NULL lower call")
+{
+	/*
+	 * A cached view gone stale: /d/f's set says b1, /d's set (from after a
+	 * directory rename rebuilt /d on b0) has nothing there.
+	 */
+	auto u = make_union("b0: /d/  b1: /d/ /d/f", "rw rw");
+	uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+	{
+		Tree tree(*u);
+		Entry f(tree, *u, "/d/f");
+		uni_dir_level *d = f.get()->parent->levels[1];
+		void *saved = d->set.handles[1];
+
+		d->set.handles[1] = nullptr;
+		d->set.end = 0;
+		u->fs.reset_log();
+		CHECK(uni_unlink(&ctx, f.get()) == -ESTALE);
+		CHECK(u->fs.write_log().empty());
+		d->set.handles[1] = saved;
+		d->set.end = 1;
+	}
+	CHECK(u->fs.dump() == "b0: /d/  b1: /d/ /d/f");
+	check_clean(*u);
+}
+
 /* ---- renameat2(RENAME_EXCHANGE) ---- */
 
 TEST_CASE("exchange: objects keep their identity; each out set is its own object's")
