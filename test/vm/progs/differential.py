@@ -29,6 +29,13 @@ later copy of that branch's objects onto the top would rightly break the
 link, which a plain directory cannot model); the write-path table test
 (tests/120) covers links on lower branches.
 
+A directory may also be held open in both trees, as a shell's working
+directory is, and some operations go through it (/proc/self/fd/N/NAME):
+renames move it, and through it the union must act on what it shows under
+the directory's current name, never on a lower tree that a rename left
+behind (test 199). Held directories and their operations have their own
+random stream, so the other operations of a seed stay the same.
+
 With --churn, the union's branches also change between operations in ways
 that must not change what the union shows or where writes land: a new
 generation (remount incgen), an empty read-only branch added at the bottom,
@@ -217,6 +224,9 @@ class Config:
         self.log = []
         self.churn = churn
         self.churn_rng = random.Random("%s/%s/%s/churn" % (seed, layout, mode))
+        self.held_rng = random.Random("%s/%s/%s/held" % (seed, layout, mode))
+        self.held = None        # (union fd, reference fd) of the held directory
+        self.held_ops = 0       # operations made through it
         self.extra = None       # the empty bottom branch the churn added, if any
         self.extra_mode = "ro"
         self.extras_made = 0
@@ -381,6 +391,7 @@ class Config:
 
     def drop_extra(self):
         if self.extra is not None:
+            self.release_held()  # an open directory may hold the branch (EBUSY)
             self.remount("del=%s" % self.extra)
             os.rmdir(self.extra)
             self.extra = None
@@ -523,17 +534,8 @@ class Config:
             return ("rename", somed(), rng.choice([newp(), newp(), somed()]))
         if kind == "link":
             src = somef()
-            if self.lower_rw:
-                # A hard link made on a writable lower branch (the source's
-                # own) is one inode there; a later copy of that branch's
-                # objects (a directory rebuilt on top, a blocked parent
-                # chain) rightly breaks it, which no plain directory models.
-                # Links are made on the top branch only (or the source is
-                # copied up first, from a read-only one).
-                real = self.real_path(src)
-                inst = self.resolve(real) if real else []
-                if inst and inst[0][0] > 0 and self.modes[inst[0][0]] == "rw":
-                    return self.pick_op()
+            if self.source_on_lower_rw(src):
+                return self.pick_op()
             return (kind, src, newp())
         if kind == "symlink":
             return (kind, rng.choice(NAMES + ["nowhere"]), newp())
@@ -551,6 +553,81 @@ class Config:
         if kind == "setxattr":
             return (kind, somep(), rng.choice(XATTR_KEYS), rng.randbytes(rng.randint(1, 30)))
         return (kind, somep(), rng.choice(XATTR_KEYS))
+
+    def source_on_lower_rw(self, src):
+        """A hard link made on a writable lower branch (the source's own) is
+        one inode there; a later copy of that branch's objects (a directory
+        rebuilt on top, a blocked parent chain) rightly breaks it, which no
+        plain directory models. Links are made on the top branch only (or
+        the source is copied up first, from a read-only one)."""
+        if not self.lower_rw:
+            return False
+        real = self.real_path(src)
+        inst = self.resolve(real) if real else []
+        return bool(inst) and inst[0][0] > 0 and self.modes[inst[0][0]] == "rw"
+
+    # --- a held directory -------------------------------------------------------
+
+    PATH_ARGS = {"rename": (1, 2), "exchange": (1, 2), "link": (1, 2), "symlink": (2,)}
+
+    def release_held(self):
+        if self.held is not None:
+            for fd in self.held:
+                os.close(fd)
+            self.held = None
+
+    def hold(self):
+        """Opens a random directory in both trees (closing the one held)."""
+        _, dirs, _ = self.existing()
+        rel = self.held_rng.choice(dirs + [""])
+        self.release_held()
+        fds = []
+        for root in (self.view, self.ref):
+            try:
+                fds.append(os.open(os.path.join(root, rel), os.O_RDONLY | os.O_DIRECTORY))
+            except OSError as e:
+                fds.append(-e.errno)
+        self.log.append("   hold %s" % (rel or "."))
+        if min(fds) < 0:
+            for fd in fds:
+                if fd >= 0:
+                    os.close(fd)
+            if fds[0] != fds[1]:
+                raise Divergence("holding %s: union %s, reference %s" % (rel, fds[0], fds[1]))
+            return
+        self.held = tuple(fds)
+
+    def held_rel(self):
+        """Where the held directory is now, in the reference; None once removed."""
+        where = os.readlink("/proc/self/fd/%d" % self.held[1])
+        if where == self.ref:
+            return ""
+        if where.endswith(" (deleted)") or not where.startswith(self.ref + "/"):
+            return None
+        return os.path.relpath(where, self.ref)
+
+    def pick_held_op(self):
+        """An operation on names in the held directory (from the held stream):
+        (the op with bare names, the same op with names in the tree, or None
+        when the directory is gone); or None for no operation this time."""
+        main_rng, self.rng = self.rng, self.held_rng
+        try:
+            op = list(self.pick_op())
+        finally:
+            self.rng = main_rng
+        for i in self.PATH_ARGS.get(op[0], (1,)):
+            op[i] = os.path.basename(op[i])
+        op = tuple(op)
+        rel = self.held_rel()
+        if rel is None:
+            return op, None
+        tree_op = list(op)
+        for i in self.PATH_ARGS.get(op[0], (1,)):
+            tree_op[i] = os.path.join(rel, op[i]) if rel else op[i]
+        tree_op = tuple(tree_op)
+        if op[0] == "link" and self.source_on_lower_rw(tree_op[1]):
+            return None
+        return op, tree_op
 
     @staticmethod
     def apply(root, op):
@@ -660,21 +737,39 @@ class Config:
             raise SystemExit(0)
         if self.churn and self.churn_rng.random() < 0.2:
             self.churn_once()
-        op = self.pick_op()
+        roots = (self.view, self.ref)
+        where = ""
+        if self.held_rng.random() < 0.15:
+            if self.held is None or self.held_rng.random() < 0.2:
+                self.hold()
+                return
+            picked = self.pick_held_op()
+            if picked is None:
+                return
+            op, tree_op = picked
+            roots = tuple("/proc/self/fd/%d" % fd for fd in self.held)
+            self.held_ops += 1
+            where = " (in the held directory, now %s)" % (
+                "removed" if tree_op is None else tree_op[self.PATH_ARGS.get(op[0], (1,))[0]])
+        else:
+            op = tree_op = self.pick_op()
         # The source of a removal under delete=first: what will show through.
-        removed = self.real_path(op[1]) if op[0] in ("unlink", "rmdir", "rename") else None
-        if op[0] == "rename" and self.same_object(op[1], op[2]):
-            removed = None  # rename(2) between names of one inode does nothing
+        removed = None
+        if tree_op and op[0] in ("unlink", "rmdir", "rename"):
+            removed = self.real_path(tree_op[1])
+            if op[0] == "rename" and self.same_object(tree_op[1], tree_op[2]):
+                removed = None  # rename(2) between names of one inode does nothing
         plan = self.reveal_plan(removed) if removed else None
-        ru = self.apply(self.view, op)
-        rr = self.apply(self.ref, op)
+        ru = self.apply(roots[0], op)
+        rr = self.apply(roots[1], op)
         self.done += 1
-        entry = "#%d %s: union %s, reference %s" % (self.done, self.show(op), ename(ru), ename(rr))
+        entry = "#%d %s%s: union %s, reference %s" % (self.done, self.show(op), where, ename(ru),
+                                                     ename(rr))
         if plan and rr == 0:
             self.materialize(os.path.join(self.ref, removed), removed, plan)
             entry += " (delete=first: %s shows through from b%d)" % (removed, plan[0][0])
         self.log.append(entry)
-        if ru != rr and not self.nfs_client_refuses_first(op, ru, rr):
+        if ru != rr and not (tree_op and self.nfs_client_refuses_first(tree_op, ru, rr)):
             raise Divergence("different results: union %s, reference %s" % (ename(ru), ename(rr)))
 
     def nfs_client_refuses_first(self, op, ru, rr):
@@ -708,6 +803,7 @@ class Config:
             for _ in range(min(self.batch, self.nops - self.done)):
                 self.step()
             self.compare("after op #%d" % self.done)
+        self.release_held()
         self.drop_extra()
         self.umount()
         self.mount()
@@ -761,8 +857,8 @@ def main():
                 print("  " + line)
             raise
         total += c.done
-        print("%-22s %4d ops, %2d comparisons, %.1fs" % (c.name, c.done, c.compares, time.monotonic() - t0),
-              flush=True)
+        print("%-22s %4d ops (%d in a held directory), %2d comparisons, %.1fs"
+              % (c.name, c.done, c.held_ops, c.compares, time.monotonic() - t0), flush=True)
     print("%d operations in %.1fs, no divergence (seed %d)" % (total, time.monotonic() - start, seed))
     return 0
 

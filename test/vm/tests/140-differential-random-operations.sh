@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 600
+# timeout: 900
 # Differential test (progs/differential.py): thousands of random operations
 # (create, write, append, truncate, rename of files and directories, link,
 # symlink, unlink, mkdir, rmdir, chmod, chown, user.* xattrs) applied both to
@@ -7,7 +7,9 @@
 # the read-only branches stay byte-identical; over rw/ro, rw/rw and three
 # branches, under each delete mode (delete=first with its own, non-POSIX,
 # reference: the lower instance shows through). Branches and the reference
-# live on ext4, which (unlike 6.1's tmpfs) has user.* xattrs.
+# live on ext4, which (unlike 6.1's tmpfs) has user.* xattrs. A directory
+# is also held open in both trees, and some operations go through it, as
+# through a shell's working directory, while renames move it.
 #
 # The seed is random and printed; repeat a run with
 #     test/vm/run --append ufs_seed=N 140
