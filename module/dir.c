@@ -380,6 +380,7 @@ struct uni_op {
 	struct uni_lower_set out[2];
 	unsigned int out_flags;
 	struct uni_dentry_info *next_root;	/* moves_subtree: for a new epoch, or NULL */
+	struct list_head copies;	/* moves_subtree: uni_rename_copy, the objects it copied */
 };
 
 static int uni_run_op(struct super_block *sb, struct uni_op *op)
@@ -400,6 +401,8 @@ static int uni_run_op(struct super_block *sb, struct uni_op *op)
 		op->next_root = uni_root_info(uni_layout_locked(UNI_SB(sb)), 0);
 		if (!op->next_root)
 			err = -ENOMEM;
+		INIT_LIST_HEAD(&op->copies);
+		UNI_SB(sb)->rename_copies = &op->copies;
 	}
 	for (i = 0; i < op->nout; i++) {
 		op->out_info[i] = uni_out_info(sb, &op->out[i]);
@@ -415,6 +418,8 @@ static int uni_run_op(struct super_block *sb, struct uni_op *op)
 		if (!err && op->install)
 			op->install(op);
 	}
+	if (op->moves_subtree)
+		UNI_SB(sb)->rename_copies = NULL;
 	uni_end_change(sb, op->moves_subtree);
 out_objects:
 	if (op->object[0])
@@ -422,11 +427,15 @@ out_objects:
 	return err;
 }
 
+static void uni_drop_rename_copies(struct list_head *copies);
+
 static void uni_op_done(struct uni_op *op)
 {
 	uni_put_dentry_info(op->out_info[0]);
 	uni_put_dentry_info(op->out_info[1]);
 	uni_put_dentry_info(op->next_root);
+	if (op->moves_subtree && op->copies.next)
+		uni_drop_rename_copies(&op->copies);
 }
 
 /* Output set i of op is now the object of dentry. */
@@ -798,6 +807,67 @@ static int uni_op_link(struct dentry *old, struct inode *dir, struct dentry *new
 
 /* ---- rename ---- */
 
+/* An object a directory rename copied (on branch of its layout). */
+struct uni_rename_copy {
+	struct list_head node;
+	struct inode *original;		/* referenced */
+	struct dentry *copy;		/* referenced */
+	unsigned int branch;
+};
+
+/*
+ * Called by the copy_up branch operation for every non-directory it
+ * copied: inside a directory rename (the names below the directory are
+ * copied with it), the copy is listed for uni_follow_rename_copies.
+ */
+void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
+			  struct dentry *copy, unsigned int branch)
+{
+	struct uni_sb_info *sbi = layout->sbi;
+	struct uni_rename_copy *rc;
+
+	if (!sbi->rename_copies)
+		return;		/* a copyup: its own dentry's inode follows it */
+	lockdep_assert_held_write(&sbi->namespace_rwsem);
+	rc = kmalloc(sizeof(*rc), GFP_KERNEL);
+	if (!rc)
+		return;		/* files open on it keep the original */
+	ihold(original);
+	rc->original = original;
+	rc->copy = dget(copy);
+	rc->branch = branch;
+	list_add_tail(&rc->node, sbi->rename_copies);
+}
+
+/*
+ * Once the rename is done (it cannot be undone any more): a union inode
+ * in memory that reads an object the rename copied reads the copy from
+ * now on, and so do the files open on it. Before, a process with a file
+ * open below the renamed directory went on writing to the object left
+ * behind, hidden from the union.
+ */
+static void uni_follow_rename_copies(struct uni_op *op)
+{
+	struct super_block *sb = op->name[0]->d_sb;
+	const struct uni_layout *layout = uni_layout_locked(UNI_SB(sb));
+	struct uni_rename_copy *rc;
+
+	list_for_each_entry(rc, &op->copies, node)
+		uni_inode_follow_copy(sb, rc->original, layout, rc->branch, rc->copy);
+}
+
+static void uni_drop_rename_copies(struct list_head *copies)
+{
+	struct uni_rename_copy *rc, *next;
+
+	list_for_each_entry_safe(rc, next, copies, node) {
+		iput(rc->original);
+		dput(rc->copy);
+		kfree(rc);
+	}
+	INIT_LIST_HEAD(copies);
+}
+
 /*
  * A directory rename that rebuilt the directory on another branch leaves
  * the lower objects below the old name behind (hidden, or removed): every
@@ -812,6 +882,8 @@ static void uni_forget_moved_tree(struct uni_op *op)
 	u64 epoch;
 	unsigned int i;
 
+	if (op->moves_subtree)
+		uni_follow_rename_copies(op);
 	if (!(op->out_flags & UNI_RENAME_COPIED))
 		return;
 	epoch = uni_begin_epoch_locked(op->name[0]->d_sb, op->next_root);

@@ -35,9 +35,18 @@
 /* Opens the union file's current top object as the lower file. */
 static struct file *uni_open_top(struct file *file)
 {
+	struct uni_dentry_info *info;
 	struct path lower_path;
 	struct file *lower;
 
+	/*
+	 * A name cached before a directory rename copied its object names the
+	 * original until it is resolved again (namei.c); its inode follows
+	 * the copy already (uni_inode_follow_copy), and so must the file.
+	 */
+	info = uni_get_fresh_info(file->f_path.dentry);
+	if (!IS_ERR(info))
+		uni_put_dentry_info(info);
 	uni_get_top_lower_path(file->f_path.dentry, &lower_path);
 	/* Creation and truncation were the VFS's business on our inode, not the lower's. */
 	lower = uni_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));

@@ -299,6 +299,37 @@ static struct inode *uni_inode_rekey(struct inode *inode, struct inode *lower,
 }
 
 /*
+ * Makes inode read top (on branch bi of layout) from now on (caller holds
+ * top_mutex): re-keyed, numbered and with the attributes of its new top.
+ * Returns the old lower inode, or NULL when top was the inode's already.
+ */
+static struct inode *uni_inode_take_top(struct inode *inode, const struct uni_layout *layout,
+					unsigned int bi, struct dentry *top)
+{
+	struct uni_inode_info *ui = UNI_I(inode);
+	struct inode *lower = d_inode(top);
+	struct inode *old = uni_inode_rekey(inode, lower, layout->branch[bi]);
+
+	if (!old)
+		return NULL;
+	/*
+	 * A copy is numbered from its origin, unless that was a hard link the
+	 * copy parted from its other names: then it takes the number it will
+	 * have when read again (uni_object_ino()).
+	 */
+	if (!S_ISDIR(lower->i_mode)) {
+		bool indexed;
+
+		WRITE_ONCE(inode->i_ino, uni_object_identity(layout, bi, top, &indexed));
+		WRITE_ONCE(ui->indexed, indexed);
+	}
+	forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
+	fsstack_copy_attr_all(inode, lower);
+	fsstack_copy_inode_size(inode, lower);
+	return old;
+}
+
+/*
  * The object of a union inode moved to another lower inode (copyup, a
  * directory made on a new branch): after publishing dentry's new info,
  * follow its top, and re-key the inode cache so later lookups of the new
@@ -311,37 +342,42 @@ void uni_inode_update_top(struct dentry *dentry)
 	struct inode *inode = d_inode(dentry);
 	struct uni_inode_info *ui = UNI_I(inode);
 	struct uni_dentry_info *info;
-	struct inode *lower, *old = NULL;
+	struct inode *old = NULL;
 
 	mutex_lock(&ui->top_mutex);
 	info = uni_get_dentry_info(dentry);
 	/* Another name copied the object up: this one reads the copy already. */
 	if (uni_top_lags_inode(dentry, info))
 		goto out;
-	lower = d_inode(info->lower[info->start]);
-	old = uni_inode_rekey(inode, lower, info->layout->branch[info->start]);
-	if (old) {
-		/*
-		 * A copy is numbered from its origin, unless that was a hard
-		 * link the copy parted from its other names: then it takes the
-		 * number it will have when read again (uni_object_ino()).
-		 */
-		if (!S_ISDIR(lower->i_mode)) {
-			bool indexed;
-
-			WRITE_ONCE(inode->i_ino, uni_object_identity(info->layout, info->start,
-								     info->lower[info->start],
-								     &indexed));
-			WRITE_ONCE(ui->indexed, indexed);
-		}
-		forget_all_cached_acls(inode);	/* the copy's ACLs are asked for anew */
-		fsstack_copy_attr_all(inode, lower);
-		fsstack_copy_inode_size(inode, lower);
-	}
+	old = uni_inode_take_top(inode, info->layout, info->start, info->lower[info->start]);
 out:
 	mutex_unlock(&ui->top_mutex);
 	uni_put_dentry_info(info);
 	iput(old);
+}
+
+/*
+ * A directory rename copied the object a union inode still in memory
+ * reads (original) to copy, on branch bi of layout: the inode, and the
+ * files open on it, follow the copy, as after a copyup. An inode that
+ * reads another object by now is left alone.
+ */
+void uni_inode_follow_copy(struct super_block *sb, struct inode *original,
+			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy)
+{
+	struct inode *inode = uni_ilookup_lower(sb, original);
+	struct uni_inode_info *ui;
+	struct inode *old = NULL;
+
+	if (!inode)
+		return;
+	ui = UNI_I(inode);
+	mutex_lock(&ui->top_mutex);
+	if (ui->lower == original)
+		old = uni_inode_take_top(inode, layout, bi, copy);
+	mutex_unlock(&ui->top_mutex);
+	iput(old);
+	iput(inode);
 }
 
 /*

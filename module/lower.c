@@ -1097,6 +1097,8 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	}
 	if (copy == ERR_PTR(-EXDEV))
 		copy = uni_copy_up(&src, &dir, &qname, size);
+	if (!IS_ERR(copy) && !d_is_dir(copy))
+		uni_rename_copy_made(layout, d_inode(src.dentry), copy, to_branch);
 out:
 	revert_creds(old_cred);
 	if (IS_ERR(copy))

@@ -204,15 +204,22 @@ u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsi
 /*
  * Is fresh (the name resolved again) still the object the dentry stands
  * for? A directory stays itself when another branch's instance becomes its
- * top (its inode follows); anything else must keep its kind and top inode.
+ * top (its inode follows); anything else must keep its kind and top
+ * inode, or have a union inode that follows the new top already (a copy
+ * a directory rename made: uni_inode_follow_copy).
  */
-static bool uni_same_object(const struct uni_dentry_info *old, const struct uni_dentry_info *fresh)
+static bool uni_same_object(struct dentry *dentry, const struct uni_dentry_info *old,
+			    const struct uni_dentry_info *fresh)
 {
+	struct inode *top;
+
 	if (old->kind != fresh->kind)
 		return false;
 	if (old->kind == UNI_KIND_NONE || old->kind == UNI_KIND_DIR)
 		return true;
-	return d_inode(old->lower[old->start]) == d_inode(fresh->lower[fresh->start]);
+	top = d_inode(fresh->lower[fresh->start]);
+	return d_inode(old->lower[old->start]) == top ||
+	       (d_really_is_positive(dentry) && READ_ONCE(UNI_I(d_inode(dentry))->lower) == top);
 }
 
 /*
@@ -235,7 +242,7 @@ static int uni_refresh_dentry(struct dentry *dentry, const struct uni_dentry_inf
 	release_dentry_name_snapshot(&name);
 	if (IS_ERR(fresh)) {
 		err = PTR_ERR(fresh);
-	} else if (!uni_same_object(old, fresh)) {
+	} else if (!uni_same_object(dentry, old, fresh)) {
 		uni_put_dentry_info(fresh);
 		err = -ESTALE;
 	} else {

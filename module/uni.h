@@ -132,6 +132,10 @@ int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		u32 request_mask, unsigned int flags);
 int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
 void uni_inode_update_top(struct dentry *dentry);
+void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
+			  struct dentry *copy, unsigned int branch);
+void uni_inode_follow_copy(struct super_block *sb, struct inode *original,
+			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy);
 void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
 			    struct uni_lower_branch *branch);
 void uni_copy_dir_attrs(struct inode *dir);

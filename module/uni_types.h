@@ -68,6 +68,12 @@ struct uni_sb_info {
 	 */
 	struct rw_semaphore namespace_rwsem;
 	/*
+	 * While a directory rename runs (namespace_rwsem exclusive): where
+	 * the copies it makes are listed, so that union inodes in memory
+	 * follow them once it is done (dir.c). NULL otherwise.
+	 */
+	struct list_head *rename_copies;
+	/*
 	 * Bumped by every change of the layout (and by incgen); the number
 	 * unionctl sees and passes back to change branches safely.
 	 */

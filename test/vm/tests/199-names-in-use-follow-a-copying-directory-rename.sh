@@ -7,9 +7,12 @@
 # file - must not keep working on that tree: through the working directory a
 # new file, an append, a mkdir, an rmdir and an unlink all act on what the
 # union shows under the new name (before, the unlink oopsed on a NULL lower
-# directory and the new file went into the hidden old tree). A file opened
-# before the rename still reads what it opened. A fresh mount shows the same
-# tree and the read-only branch is unchanged.
+# directory and the new file went into the hidden old tree). Files open
+# before the rename follow the copies, as on a plain filesystem they are the
+# same files: what is appended through one shows under the new name (before,
+# it went to the object left behind), with the same inode number, and a file
+# open for reading reads what was appended through the new name. A fresh
+# mount shows the same tree and the read-only branch is unchanged.
 set -eu
 # shellcheck source=../lib.sh
 . "${UFS_LIB:?}"
@@ -24,8 +27,10 @@ mkdir -p mid/X/sub top/P low/R/sub u
 touch top/P/.wh.__dir_opaque	# P shows nothing of the branches below it
 echo data >mid/X/c
 echo kept >mid/X/sub/k
+echo line1 >mid/X/log
 echo lower >low/R/c
 echo kept >low/R/sub/k
+echo line1 >low/R/log
 low_before=$(tree_snapshot low)
 mount -t unionfs -o "dirs=$W/top:$W/mid:$W/low=ro" none "$W/u"
 
@@ -36,9 +41,16 @@ work_in_moved() {
 	step "$old -> $new with a working directory and an open file inside"
 	cat "u/$old/c" >/dev/null
 	exec 3<"u/$old/c"
+	exec 4>>"u/$old/log"
+	log_ino=$(stat -c %i "u/$old/log")
 	cd "u/$old/sub"
 	mv "$W/u/$old" "$W/u/$new"
 	assert_missing "$W/u/$old"
+	echo appended >&4
+	assert_file_content "$W/u/$new/log" "line1
+appended"
+	assert_eq "$log_ino" "$(stat -c %i "$W/u/$new/log")" "log's inode number"
+	exec 4>&-
 	assert_eq "$(cat "$W/u/$new/sub/k")" "$(cat k)" "k read through the working directory"
 
 	echo made >made_here
@@ -54,8 +66,9 @@ more"
 	assert_listing "$W/u/$new/sub" "made_here"
 	rm ../c
 	assert_missing "$W/u/$new/c"
-	assert_listing "$W/u/$new" "sub"
-	assert_eq "$opened" "$(cat <&3)" "the file opened before the rename"
+	assert_listing "$W/u/$new" "log sub"
+	assert_eq "$opened
+more" "$(cat <&3)" "the file opened for reading before the rename"
 	exec 3<&-
 	cd "$W"
 }
