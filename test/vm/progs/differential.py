@@ -33,7 +33,11 @@ A directory may also be held open in both trees, as a shell's working
 directory is, and some operations go through it (/proc/self/fd/N/NAME):
 renames move it, and through it the union must act on what it shows under
 the directory's current name, never on a lower tree that a rename left
-behind (test 199). Held directories and their operations have their own
+behind (test 199). A regular file may be held open (read-write) in both
+trees too: writes and reads through it must agree with the reference
+whatever happens to its names meanwhile (copies, renames of directories
+above it, removal); not with --nfs, where the client keeps a removed open
+file as a .nfsXXXX name (silly rename). Held objects and their operations have their own
 random stream, so the other operations of a seed stay the same.
 
 With --churn, the union's branches also change between operations in ways
@@ -226,7 +230,8 @@ class Config:
         self.churn_rng = random.Random("%s/%s/%s/churn" % (seed, layout, mode))
         self.held_rng = random.Random("%s/%s/%s/held" % (seed, layout, mode))
         self.held = None        # (union fd, reference fd) of the held directory
-        self.held_ops = 0       # operations made through it
+        self.held_ops = 0       # operations made through a held directory or file
+        self.held_file = None   # (union fd, reference fd) of the held file
         self.extra = None       # the empty bottom branch the churn added, if any
         self.extra_mode = "ro"
         self.extras_made = 0
@@ -571,10 +576,67 @@ class Config:
     PATH_ARGS = {"rename": (1, 2), "exchange": (1, 2), "link": (1, 2), "symlink": (2,)}
 
     def release_held(self):
-        if self.held is not None:
-            for fd in self.held:
+        for held in (self.held, self.held_file):
+            if held is not None:
+                for fd in held:
+                    os.close(fd)
+        self.held = self.held_file = None
+
+    def hold_file(self):
+        """Opens a random regular file read-write in both trees (the union
+        copies it up), closing the one held."""
+        files, _, _ = self.existing()
+        if not files:
+            return
+        rel = self.held_rng.choice(files)
+        if self.held_file is not None:
+            for fd in self.held_file:
                 os.close(fd)
-            self.held = None
+            self.held_file = None
+        fds = []
+        for root in (self.view, self.ref):
+            try:
+                fds.append(os.open(os.path.join(root, rel), os.O_RDWR))
+            except OSError as e:
+                fds.append(-e.errno)
+        self.log.append("   hold file %s" % rel)
+        if min(fds) < 0:
+            for fd in fds:
+                if fd >= 0:
+                    os.close(fd)
+            if fds[0] != fds[1]:
+                raise Divergence("opening %s: union %s, reference %s" % (rel, fds[0], fds[1]))
+            return
+        self.held_file = tuple(fds)
+
+    def held_file_step(self):
+        """A write through the held file, or a read that must match."""
+        rng = self.held_rng
+        self.held_ops += 1
+        if rng.random() < 0.5:
+            data, offset = rng.randbytes(rng.randint(1, 1500)), rng.randint(0, 3500)
+            results = []
+            for fd in self.held_file:
+                try:
+                    results.append(os.pwrite(fd, data, offset))
+                except OSError as e:
+                    results.append(-e.errno)
+            self.done += 1
+            self.log.append("#%d write %d bytes at %d through the held file: union %s, reference %s"
+                            % (self.done, len(data), offset, results[0], results[1]))
+            if results[0] != results[1]:
+                raise Divergence("write through the held file: union %s, reference %s" % tuple(results))
+            return
+        contents = []
+        for fd in self.held_file:
+            size = os.fstat(fd).st_size
+            contents.append(os.pread(fd, size + 1, 0))
+        self.done += 1
+        self.log.append("#%d read the held file: union %d bytes, reference %d bytes"
+                        % (self.done, len(contents[0]), len(contents[1])))
+        if contents[0] != contents[1]:
+            raise Divergence("the held file reads differently: union %d bytes, reference %d bytes"
+                             % (len(contents[0]), len(contents[1])))
 
     def hold(self):
         """Opens a random directory in both trees (closing the one held)."""
@@ -739,6 +801,13 @@ class Config:
             self.churn_once()
         roots = (self.view, self.ref)
         where = ""
+        # (Not through NFS: a client renames a removed open file to .nfsXXXX.)
+        if self.held_rng.random() < 0.08 and not self.nfs_root:
+            if self.held_file is None or self.held_rng.random() < 0.2:
+                self.hold_file()
+            else:
+                self.held_file_step()
+            return
         if self.held_rng.random() < 0.15:
             if self.held is None or self.held_rng.random() < 0.2:
                 self.hold()
@@ -857,7 +926,7 @@ def main():
                 print("  " + line)
             raise
         total += c.done
-        print("%-22s %4d ops (%d in a held directory), %2d comparisons, %.1fs"
+        print("%-22s %4d ops (%d through held objects), %2d comparisons, %.1fs"
               % (c.name, c.done, c.held_ops, c.compares, time.monotonic() - t0), flush=True)
     print("%d operations in %.1fs, no divergence (seed %d)" % (total, time.monotonic() - start, seed))
     return 0

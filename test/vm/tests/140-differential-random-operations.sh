@@ -9,7 +9,8 @@
 # reference: the lower instance shows through). Branches and the reference
 # live on ext4, which (unlike 6.1's tmpfs) has user.* xattrs. A directory
 # is also held open in both trees, and some operations go through it, as
-# through a shell's working directory, while renames move it.
+# through a shell's working directory, while renames move it; and a file is
+# held open read-write, written and read through.
 #
 # The seed is random and printed; repeat a run with
 #     test/vm/run --append ufs_seed=N 140
