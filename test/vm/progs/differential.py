@@ -575,12 +575,33 @@ class Config:
 
     PATH_ARGS = {"rename": (1, 2), "exchange": (1, 2), "link": (1, 2), "symlink": (2,)}
 
+    @staticmethod
+    def close_all(fds):
+        for fd in fds or ():
+            if fd >= 0:
+                os.close(fd)
+
     def release_held(self):
-        for held in (self.held, self.held_file):
-            if held is not None:
-                for fd in held:
-                    os.close(fd)
+        self.close_all(self.held)
+        self.close_all(self.held_file)
         self.held = self.held_file = None
+
+    def open_in_both(self, rel, flags, what):
+        """rel opened with flags in the union and in the reference: (union fd,
+        reference fd), or None when both refuse it alike."""
+        fds = []
+        for root in (self.view, self.ref):
+            try:
+                fds.append(os.open(os.path.join(root, rel), flags))
+            except OSError as e:
+                fds.append(-e.errno)
+        self.log.append("   %s %s" % (what, rel or "."))
+        if min(fds) >= 0:
+            return tuple(fds)
+        self.close_all(fds)
+        if fds[0] != fds[1]:
+            raise Divergence("%s %s: union %s, reference %s" % (what, rel, fds[0], fds[1]))
+        return None
 
     def hold_file(self):
         """Opens a random regular file read-write in both trees (the union
@@ -589,25 +610,9 @@ class Config:
         if not files:
             return
         rel = self.held_rng.choice(files)
-        if self.held_file is not None:
-            for fd in self.held_file:
-                os.close(fd)
-            self.held_file = None
-        fds = []
-        for root in (self.view, self.ref):
-            try:
-                fds.append(os.open(os.path.join(root, rel), os.O_RDWR))
-            except OSError as e:
-                fds.append(-e.errno)
-        self.log.append("   hold file %s" % rel)
-        if min(fds) < 0:
-            for fd in fds:
-                if fd >= 0:
-                    os.close(fd)
-            if fds[0] != fds[1]:
-                raise Divergence("opening %s: union %s, reference %s" % (rel, fds[0], fds[1]))
-            return
-        self.held_file = tuple(fds)
+        self.close_all(self.held_file)
+        self.held_file = None
+        self.held_file = self.open_in_both(rel, os.O_RDWR, "hold file")
 
     def held_file_step(self):
         """A write through the held file, or a read that must match."""
@@ -642,22 +647,9 @@ class Config:
         """Opens a random directory in both trees (closing the one held)."""
         _, dirs, _ = self.existing()
         rel = self.held_rng.choice(dirs + [""])
-        self.release_held()
-        fds = []
-        for root in (self.view, self.ref):
-            try:
-                fds.append(os.open(os.path.join(root, rel), os.O_RDONLY | os.O_DIRECTORY))
-            except OSError as e:
-                fds.append(-e.errno)
-        self.log.append("   hold %s" % (rel or "."))
-        if min(fds) < 0:
-            for fd in fds:
-                if fd >= 0:
-                    os.close(fd)
-            if fds[0] != fds[1]:
-                raise Divergence("holding %s: union %s, reference %s" % (rel, fds[0], fds[1]))
-            return
-        self.held = tuple(fds)
+        self.close_all(self.held)
+        self.held = None
+        self.held = self.open_in_both(rel, os.O_RDONLY | os.O_DIRECTORY, "hold")
 
     def held_rel(self):
         """Where the held directory is now, in the reference; None once removed."""
