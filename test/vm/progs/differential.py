@@ -24,10 +24,11 @@ writable branch, puts what lies beneath into the reference afterwards. That
 configuration is only run over read-only lower branches, which never change.
 
 Hard links are made only where they land on the top branch (a source on a
-writable lower branch is linked in that branch, as the union should, and a
-later copy of that branch's objects onto the top would rightly break the
-link, which a plain directory cannot model); the write-path table test
-(tests/120) covers links on lower branches.
+writable lower branch is linked in that branch, as the union should, and so
+is a source on a read-only branch below one, copied there first; a later
+copy of that branch's objects onto the top would rightly break the link,
+which a plain directory cannot model); the write-path table test (tests/120)
+covers links on lower branches.
 
 A directory may also be held open in both trees, as a shell's working
 directory is, and some operations go through it (/proc/self/fd/N/NAME):
@@ -560,16 +561,22 @@ class Config:
         return (kind, somep(), rng.choice(XATTR_KEYS))
 
     def source_on_lower_rw(self, src):
-        """A hard link made on a writable lower branch (the source's own) is
-        one inode there; a later copy of that branch's objects (a directory
-        rebuilt on top, a blocked parent chain) rightly breaks it, which no
-        plain directory models. Links are made on the top branch only (or
-        the source is copied up first, from a read-only one)."""
+        """A hard link made on a writable lower branch (the source's own, or
+        the one a source on a read-only branch is copied up to first: the
+        nearest writable one above) is one inode there; a later copy of that
+        branch's objects (a directory rebuilt on top, a blocked parent
+        chain) rightly breaks it, which no plain directory models. Links
+        are made where they land on the top branch only."""
         if not self.lower_rw:
             return False
         real = self.real_path(src)
         inst = self.resolve(real) if real else []
-        return bool(inst) and inst[0][0] > 0 and self.modes[inst[0][0]] == "rw"
+        if not inst:
+            return False
+        b = inst[0][0]
+        if self.modes[b] != "rw":
+            b = max([i for i in range(b) if self.modes[i] == "rw"], default=0)
+        return b > 0
 
     # --- a held directory -------------------------------------------------------
 
