@@ -477,4 +477,13 @@ const struct file_operations uni_file_fops = {
 	.splice_read = uni_splice_read,
 	.splice_write = uni_splice_write,
 	.mmap = uni_mmap,
+	/*
+	 * No leases, so no NFSv4 read delegations: the file handles of two
+	 * names of one hard-linked file may differ today (export.c puts the
+	 * directory of some name in them), and knfsd keys a delegation by
+	 * handle, so a client holding one on the first handle kept reading
+	 * its cache while it wrote through the second (test 203). Without
+	 * delegations a client revalidates at every open.
+	 */
+	.setlease = simple_nosetlease,
 };
