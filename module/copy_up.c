@@ -570,32 +570,37 @@ static struct dentry *uni_index_first_copy(const struct path *src, const struct 
 }
 
 /*
- * Copies up NAME, one name of a hard-linked regular file src on a branch
- * the union does not write, into dir (on the branch at root) so that it
- * stays linked with the original's other names (index.c): the first one
- * is copied and indexed, the others link the indexed copy and count one
- * lower name less. staged: a copy uni_stage_copy() built, or NULL.
- * Returns a reference to the new lower dentry, or an ERR_PTR.
+ * Copies up NAME, one name of a hard-linked regular file src (the top of
+ * the name, on branch from of layout, which the union does not write),
+ * into dir on branch to, so that it stays linked with the original's
+ * other names (index.c): the first one is copied and indexed, the others
+ * link the indexed copy, wherever it is, and count one lower name less.
+ * staged: a copy uni_stage_copy() built, or NULL.
+ * Returns a reference to the new lower dentry, or an ERR_PTR: EXDEV when
+ * the copy is on another filesystem (then the name parts, a file of its
+ * own, and no longer counts as one of the original's names).
  */
-struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct path *src,
-				  const struct path *dir, const struct qstr *name,
-				  unsigned long long size, const struct path *root,
-				  struct file *staged)
+struct dentry *uni_copy_up_linked(const struct uni_layout *layout, unsigned int from,
+				  const struct path *src, const struct path *dir,
+				  const struct qstr *name, unsigned long long size,
+				  unsigned int to, struct file *staged)
 {
 	struct dentry *entry, *result;
-	unsigned int lower_links;
+	unsigned int lower_links, where = to;
 	bool fresh = false;
 
-	entry = uni_index_find(sbi, root, d_inode(src->dentry));
+	entry = uni_index_find_above(layout, from, d_inode(src->dentry), &where);
 	if (!entry)
-		entry = uni_index_first_copy(src, root, size, staged, true, &fresh);
+		entry = uni_index_first_copy(src, &layout->branch[to]->path, size, staged, true,
+					     &fresh);
 	if (IS_ERR(entry))
 		return entry;
 	result = uni_link_into_place(dir, entry, name);
-	if (!IS_ERR(result) && !fresh) {
+	if (!fresh && (!IS_ERR(result) || result == ERR_PTR(-EXDEV))) {
 		lower_links = uni_index_lower_links(entry);
 		if (lower_links)
-			uni_index_set_lower_links(root->mnt, entry, lower_links - 1);
+			uni_index_set_lower_links(layout->branch[where]->path.mnt, entry,
+						  lower_links - 1);
 	}
 	dput(entry);
 	pr_debug("copy up linked %pd -> %pd/%.*s: %ld\n", src->dentry, dir->dentry, name->len,

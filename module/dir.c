@@ -647,18 +647,19 @@ static bool uni_indexed_name(struct dentry *dentry, char key[UNI_ORIGIN_KEY_LEN]
 
 /*
  * The copy of info's object, a lower hard link whose copies go to branch
- * target, in that branch's index: a reference; NULL when there is none or
- * the object is no such link; or an ERR_PTR.
+ * target, in the index of a writable branch above it (*where): a
+ * reference; NULL when there is none or the object is no such link; or
+ * an ERR_PTR.
  */
-static struct dentry *uni_indexed_copy_of(struct uni_sb_info *sbi,
-					  const struct uni_dentry_info *info, int target)
+static struct dentry *uni_indexed_copy_of(const struct uni_dentry_info *info, int target,
+					  unsigned int *where)
 {
 	struct inode *lower = d_inode(info->lower[info->start]);
 
 	if (!uni_index_wanted(info->layout->branch[info->start], info->layout->branch[target],
 			      lower))
 		return NULL;
-	return uni_index_find(sbi, &info->layout->branch[target]->path, lower);
+	return uni_index_find_above(info->layout, info->start, lower, where);
 }
 
 /*
@@ -678,6 +679,7 @@ static int uni_index_before_removal(struct dentry *dentry)
 	const struct cred *old_cred;
 	struct dentry *copy;
 	struct path src;
+	unsigned int where;
 	int target, err = 0;
 
 	if (!S_ISREG(inode->i_mode) || READ_ONCE(ui->indexed))
@@ -695,8 +697,10 @@ static int uni_index_before_removal(struct dentry *dentry)
 		goto out;
 	if (!READ_ONCE(ui->indexed) && d_inode(src.dentry) == READ_ONCE(ui->lower)) {
 		old_cred = override_creds(sbi->creator_cred);
-		copy = uni_indexed_copy_of(sbi, info, target);
-		if (!copy)
+		copy = uni_indexed_copy_of(info, target, &where);
+		if (copy)
+			target_branch = info->layout->branch[where];
+		else
 			copy = uni_index_copy_only(&src, &target_branch->path);
 		revert_creds(old_cred);
 		if (IS_ERR(copy)) {
@@ -740,7 +744,7 @@ static int uni_removal_begin(struct dentry *victim, struct uni_name_removal *rem
 static void uni_removal_end(struct super_block *sb, struct uni_name_removal *removal, int err)
 {
 	if (!err && removal->branch)
-		uni_index_name_removed(UNI_SB(sb), &removal->branch->path, removal->key,
+		uni_index_name_removed(UNI_SB(sb), removal->branch, removal->key,
 				       removal->linked);
 	uni_branch_put(removal->branch);
 }
@@ -1008,11 +1012,11 @@ int uni_copyup_target(const struct uni_dentry_info *info)
 	return -1;
 }
 
-/* Is info's object a lower hard link already copied, into the index of branch target? */
-static bool uni_has_indexed_copy(struct uni_sb_info *sbi, const struct uni_dentry_info *info,
-				 int target)
+/* Is info's object a lower hard link already copied into an index? */
+static bool uni_has_indexed_copy(const struct uni_dentry_info *info, int target)
 {
-	struct dentry *copy = uni_indexed_copy_of(sbi, info, target);
+	unsigned int where;
+	struct dentry *copy = uni_indexed_copy_of(info, target, &where);
 
 	if (IS_ERR_OR_NULL(copy))
 		return false;
@@ -1049,7 +1053,7 @@ static void uni_stage_copyup(struct dentry *dentry, unsigned long long size,
 	src.mnt = uni_info_mnt(info, info->start);
 	src.dentry = info->lower[info->start];
 	root = info->layout->branch[target]->path;
-	if (uni_has_indexed_copy(sbi, info, target))
+	if (uni_has_indexed_copy(info, target))
 		goto out;	/* the copyup only links it: nothing to stage */
 	old_cred = override_creds(sbi->creator_cred);
 	copy = uni_stage_copy(&src, &root, size);

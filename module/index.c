@@ -96,6 +96,34 @@ struct dentry *uni_index_find(const struct uni_sb_info *sbi, const struct path *
 	return uni_index_find_key(sbi, root, key);
 }
 
+/*
+ * The copy of original (the top of a name of a lower hard link, on
+ * branch start of layout) in the index of a writable branch above it: a
+ * reference, with *where its branch; NULL when there is none; or an
+ * ERR_PTR. Copies go to the nearest writable branch, but a rename or an
+ * exchange puts the first one where its new name is, possibly higher,
+ * so every writable branch that keeps an index is asked, nearest first.
+ */
+struct dentry *uni_index_find_above(const struct uni_layout *layout, unsigned int start,
+				    const struct inode *original, unsigned int *where)
+{
+	struct uni_lower_branch *branch;
+	struct dentry *entry;
+	unsigned int i;
+
+	for (i = start; i-- > 0;) {
+		branch = layout->branch[i];
+		if (READ_ONCE(branch->mode) != UNI_BRANCH_RW || !branch->can_index)
+			continue;
+		entry = uni_index_find(layout->sbi, &branch->path, original);
+		if (entry) {
+			*where = i;
+			return entry;
+		}
+	}
+	return NULL;
+}
+
 /* The index directory at root, made if missing. Caller has write access, as the mounter. */
 static struct dentry *uni_index_dir_make(const struct path *root)
 {
@@ -201,16 +229,47 @@ out:
 }
 
 /*
- * A name of an indexed object was removed through the union (key: the
- * object's, taken before). A name that was not linked to the copy
- * counts one lower name less; when no name is left, the index entry
- * goes too. Failures cost only a link count: warned, not returned.
+ * The index entry for key that an object on branch can be linked to: on
+ * branch, or on another writable branch of the union on the same
+ * filesystem (a rename or an exchange may have put the first copy
+ * there, index.c). A reference, NULL or an ERR_PTR.
  */
-void uni_index_name_removed(const struct uni_sb_info *sbi, const struct path *root,
+static struct dentry *uni_index_find_linkable(struct uni_sb_info *sbi,
+					      const struct uni_lower_branch *branch,
+					      const char *key)
+{
+	struct super_block *sb = branch->path.mnt->mnt_sb;
+	struct dentry *entry = uni_index_find_key(sbi, &branch->path, key);
+	struct uni_lower_branch *other;
+	struct uni_layout *layout;
+	unsigned int i;
+
+	if (entry)
+		return entry;
+	layout = uni_current_layout(sbi);
+	for (i = 0; i < layout->nbranches && !entry; i++) {
+		other = layout->branch[i];
+		if (other != branch && other->can_index && other->path.mnt->mnt_sb == sb &&
+		    READ_ONCE(other->mode) == UNI_BRANCH_RW)
+			entry = uni_index_find_key(sbi, &other->path, key);
+	}
+	uni_layout_put(layout);
+	return entry;
+}
+
+/*
+ * A name of an indexed object whose copy is on branch was removed
+ * through the union (key: the object's, taken before). A name that was
+ * not linked to the copy counts one lower name less; when no name is
+ * left, the index entry goes too. Failures cost only a link count:
+ * warned, not returned.
+ */
+void uni_index_name_removed(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
 			    const char *key, bool was_linked)
 {
+	const struct path *root = &branch->path;
 	const struct cred *old_cred;
-	struct dentry *entry = uni_index_find_key(sbi, root, key);
+	struct dentry *entry = uni_index_find_linkable(sbi, branch, key);
 	unsigned int lower_links;
 
 	if (IS_ERR_OR_NULL(entry))
@@ -229,21 +288,23 @@ void uni_index_name_removed(const struct uni_sb_info *sbi, const struct path *ro
 
 /*
  * Where a name of an indexed object whose top is still the original
- * (lower) reads and writes: the copy's index entry on the branch of the
- * object's inode, as a path (a reference to the dentry; the inode pins
- * the branch and so its mount). False when that is not the inode's
+ * (lower) reads and writes: the copy's index entry, on the branch of the
+ * object's inode or linkable from it, as a path (a reference to the
+ * dentry, with the mount of the inode's branch, which the inode pins). False when that is not the inode's
  * object: then the name has parted from it (uni_d_revalidate).
  */
 bool uni_index_alias(struct inode *inode, struct inode *lower, struct path *out)
 {
 	struct uni_inode_info *ui = UNI_I(inode);
 	struct uni_lower_branch *branch;
+	char key[UNI_ORIGIN_KEY_LEN];
 	struct dentry *entry;
 
 	if (!READ_ONCE(ui->indexed))
 		return false;
 	branch = uni_inode_branch_get(inode);
-	entry = uni_index_find(UNI_SB(inode->i_sb), &branch->path, lower);
+	uni_origin_key_of_inode(lower, key);
+	entry = uni_index_find_linkable(UNI_SB(inode->i_sb), branch, key);
 	if (IS_ERR_OR_NULL(entry) || d_inode(entry) != READ_ONCE(ui->lower)) {
 		if (!IS_ERR_OR_NULL(entry))
 			dput(entry);

@@ -524,25 +524,25 @@ static struct inode *uni_iget_hashed(struct super_block *sb, const struct uni_la
 }
 
 /*
- * The union inode of a name of a lower hard link whose copies go to
- * branch target, which keeps an index (index.c): the inode of the indexed
- * copy when there is one, else the original's, shared by all its names.
+ * The union inode of a name of a lower hard link whose copies are kept
+ * in an index (index.c): the inode of the indexed copy when there is one,
+ * on whichever writable branch above it is, else the original's, shared
+ * by all its names.
  */
-static struct inode *uni_iget_linked(struct super_block *sb, const struct uni_dentry_info *info,
-				     unsigned int target)
+static struct inode *uni_iget_linked(struct super_block *sb, const struct uni_dentry_info *info)
 {
 	const struct uni_layout *layout = info->layout;
-	const struct path *root = &layout->branch[target]->path;
 	struct dentry *top = info->lower[info->start];
 	struct inode *inode;
 	struct dentry *copy;
+	unsigned int where;
 
 	for (;;) {
-		copy = uni_index_find(UNI_SB(sb), root, d_inode(top));
+		copy = uni_index_find_above(layout, info->start, d_inode(top), &where);
 		if (IS_ERR(copy))
 			return ERR_CAST(copy);
 		if (copy) {
-			inode = uni_iget_hashed(sb, layout, target, copy);
+			inode = uni_iget_hashed(sb, layout, where, copy);
 			dput(copy);
 			return inode;
 		}
@@ -557,7 +557,7 @@ static struct inode *uni_iget_linked(struct super_block *sb, const struct uni_de
 		 * their copy meanwhile. The copy is indexed before that, so
 		 * one more look at the index tells.
 		 */
-		copy = uni_index_find(UNI_SB(sb), root, d_inode(top));
+		copy = uni_index_find_above(layout, info->start, d_inode(top), &where);
 		if (IS_ERR_OR_NULL(copy))
 			break;
 		dput(copy);
@@ -580,7 +580,7 @@ struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *inf
 	target = uni_copyup_target(info);
 	if (target >= 0 && uni_index_wanted(info->layout->branch[info->start],
 					    info->layout->branch[target], d_inode(top)))
-		return uni_iget_linked(sb, info, target);
+		return uni_iget_linked(sb, info);
 	/* No index where its copies would go: each name its own inode. */
 	inode = uni_new_unhashed_inode(sb, d_inode(top));
 	if (!inode)

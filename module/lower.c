@@ -1074,8 +1074,8 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	if (uni_index_wanted(layout->branch[from_branch], layout->branch[to_branch],
 			     d_inode(src.dentry))) {
 		/* A name of a lower hard link: stays linked with the others. */
-		copy = uni_copy_up_linked(layout->sbi, &src, &dir, &qname, size,
-					  &layout->branch[to_branch]->path, staged);
+		copy = uni_copy_up_linked(layout, from_branch, &src, &dir, &qname, size,
+					  to_branch, staged);
 		/*
 		 * Without O_TMPFILE, or links across (a project quota), the
 		 * copy is made the usual way: a file of its own, whose union

@@ -159,10 +159,10 @@ struct file *uni_lower_file(struct file *file);
 /* copy_up.c */
 struct dentry *uni_copy_up(const struct path *src, const struct path *dir,
 			   const struct qstr *name, unsigned long long size);
-struct dentry *uni_copy_up_linked(const struct uni_sb_info *sbi, const struct path *src,
-				  const struct path *dir, const struct qstr *name,
-				  unsigned long long size, const struct path *root,
-				  struct file *staged);
+struct dentry *uni_copy_up_linked(const struct uni_layout *layout, unsigned int from,
+				  const struct path *src, const struct path *dir,
+				  const struct qstr *name, unsigned long long size,
+				  unsigned int to, struct file *staged);
 struct dentry *uni_index_copy_only(const struct path *src, const struct path *root);
 struct file *uni_stage_copy(const struct path *src, const struct path *branch_root,
 			    unsigned long long size);
@@ -218,11 +218,13 @@ bool uni_index_wanted(const struct uni_lower_branch *from, const struct uni_lowe
 		      const struct inode *lower);
 struct dentry *uni_index_find(const struct uni_sb_info *sbi, const struct path *root,
 			      const struct inode *origin);
+struct dentry *uni_index_find_above(const struct uni_layout *layout, unsigned int start,
+				    const struct inode *original, unsigned int *where);
 struct dentry *uni_index_add(const struct path *root, struct dentry *copy,
 			     const struct inode *origin);
 unsigned int uni_index_lower_links(struct dentry *copy);
 int uni_index_set_lower_links(struct vfsmount *mnt, struct dentry *copy, unsigned int count);
-void uni_index_name_removed(const struct uni_sb_info *sbi, const struct path *root,
+void uni_index_name_removed(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
 			    const char *key, bool was_linked);
 bool uni_index_alias(struct inode *inode, struct inode *lower, struct path *out);
 

@@ -7,6 +7,7 @@
 //   symlink TARGET PATH  symlink(2)
 //   link OLD NEW         link(2)
 //   rename OLD NEW       rename(2), no flags
+//   exchange OLD NEW     renameat2(RENAME_EXCHANGE)
 //   unlink PATH          unlink(2)
 //   rmdir PATH           rmdir(2)
 //   openrw PATH          open(O_RDWR) and close, without writing
@@ -73,6 +74,8 @@ static int run(const char *op, const char *a, const char *b)
 		return link(a, b);
 	if (!strcmp(op, "rename"))
 		return rename(a, b);
+	if (!strcmp(op, "exchange"))
+		return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 	if (!strcmp(op, "append"))
 		return open_close(a, O_WRONLY | O_APPEND, b);
 	if (!strcmp(op, "mount"))

@@ -1,0 +1,101 @@
+#!/bin/bash
+# The names of a read-only branch's hard-linked file stay one file (one
+# st_ino, one content, the right link count) also when the first copy is
+# made by a rename or an exchange that puts it on a writable branch above
+# the nearest one (two writable branches on one filesystem over a
+# read-only one): the index that keeps the names linked is then on that
+# higher branch, and the other names must find it there, after a write
+# through them, after a name is removed, dropped caches and a remount.
+# (The differential test found a name counting a link too many after an
+# exchange: seed 312654143, rw-rw-ro delete=all.)
+# Writable branches on two filesystems cannot hold links between them:
+# there the second name's copy is a file of its own, with its own number,
+# and both link counts say so.
+set -eu
+# shellcheck source=../lib.sh
+. "${UFS_LIB:?}"
+require_real_unionfs
+
+W=$PWD
+op=$(prog fsop)
+mkbranch_ext4 rw 64M
+mkbranch_ext4 lo 32M
+mkdir -p rw/b0 rw/b1 u
+
+mount_union() { mount -t unionfs -o "dirs=$W/rw/b0:$W/rw/b1:$W/lo=ro" none "$W/u"; }
+remount_union() { umount "$W/u" && mount_union; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+links() { stat -c %h "$@" | paste -sd' '; }
+inos() { stat -c %i "$@" | paste -sd' '; }
+text() { paste -sd' ' "$1"; }
+
+step "an exchange copies one name of a lower hard link to the top branch"
+mkdir -p lo/d lo/e rw/b0/b
+echo orig >lo/d/c
+ln lo/d/c lo/e/b
+echo other >rw/b0/b/e
+mount_union
+ino=$(stat -c %i u/d/c)
+"$op" exchange u/b/e u/e/b
+assert_eq "$ino $ino" "$(inos u/d/c u/b/e)" "both names of the file: one st_ino"
+assert_eq "2 2" "$(links u/d/c u/b/e)" "link counts after the exchange"
+assert_eq "other" "$(cat u/e/b)" "the other file under the exchanged name"
+
+step "a write through the other name copies it up linked to the top's copy"
+echo more >>u/d/c
+assert_eq "orig more" "$(text u/b/e)" "the exchanged name reads the write"
+assert_eq "$ino $ino" "$(inos u/d/c u/b/e)" "one st_ino after the write"
+assert_eq "2 2" "$(links u/d/c u/b/e)" "link counts after the write"
+assert_eq "$(stat -c %i rw/b0/b/e)" "$(stat -c %i rw/b1/d/c)" "the copies on the branches are one inode"
+
+step "removing one name leaves the other counting one link"
+rm u/b/e
+assert_eq "1" "$(links u/d/c)" "after the removal"
+drop_caches
+assert_eq "1 orig more" "$(links u/d/c) $(text u/d/c)" "after dropped caches"
+remount_union
+assert_eq "1 orig more $ino" "$(links u/d/c) $(text u/d/c) $(inos u/d/c)" "after a remount"
+rm u/d/c
+assert_eq "" "$(ls -A rw/b0/.wh..wh.index rw/b1/.wh..wh.index 2>/dev/null | grep -v ':$' | grep . || true)" \
+	"index entries left after the last name went"
+
+step "a rename to the top branch, then a name never copied is removed"
+mkdir -p lo/p rw/b0/top
+echo pair >lo/p/k1
+ln lo/p/k1 lo/p/k2
+remount_union
+ino=$(stat -c %i u/p/k1)
+"$op" rename u/p/k1 u/top/k1
+assert_eq "2 2 $ino $ino" "$(links u/top/k1 u/p/k2) $(inos u/top/k1 u/p/k2)" "after the rename"
+rm u/p/k2
+assert_eq "1 pair" "$(links u/top/k1) $(text u/top/k1)" "the moved name after the other went"
+remount_union
+assert_eq "1 $ino" "$(links u/top/k1) $(inos u/top/k1)" "after a remount"
+assert_eq "2 orig" "$(stat -c %h lo/d/c) $(cat lo/d/c)" "the read-only branch, unchanged"
+assert_eq "2 pair" "$(stat -c %h lo/p/k2) $(cat lo/p/k2)" "the read-only branch, unchanged"
+umount u
+
+step "writable branches on two filesystems: the names part, and say so"
+mkbranch_ext4 top 32M
+mkdir -p top/only lo/q rw/b1q u2
+echo top >top/only/t
+echo q >lo/q/h1
+ln lo/q/h1 lo/q/h2
+mount_two() { mount -t unionfs -o "dirs=$W/top:$W/rw/b1q:$W/lo=ro" none "$W/u2"; }
+mount_two
+ino=$(stat -c %i u2/q/h1)
+"$op" exchange u2/only/t u2/q/h1
+assert_eq "2 2 $ino $ino" "$(links u2/only/t u2/q/h2) $(inos u2/only/t u2/q/h2)" \
+	"still one file after the exchange"
+[[ -f top/only/t ]] || fail "the exchange did not copy to the top branch: $(find top rw/b1q)"
+echo x >>u2/q/h2
+assert_eq "q|q x" "$(text u2/only/t)|$(text u2/q/h2)" "the contents part"
+assert_eq "1 1" "$(links u2/only/t u2/q/h2)" "each counts its own link"
+[[ $(stat -c %i u2/only/t) != $(stat -c %i u2/q/h2) ]] ||
+	fail "two different files share st_ino $(stat -c %i u2/q/h2)"
+umount u2
+mount_two
+assert_eq "1 1" "$(links u2/only/t u2/q/h2)" "link counts after a remount"
+[[ $(stat -c %i u2/only/t) != $(stat -c %i u2/q/h2) ]] ||
+	fail "after a remount two different files share st_ino $(stat -c %i u2/q/h2)"
+umount u2
