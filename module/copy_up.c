@@ -373,6 +373,26 @@ out_unlock:
 }
 
 /*
+ * A name of a hard-linked file on a writable branch (its own hard link,
+ * or a name of an indexed copy) that a rename moves to a higher branch of
+ * the same filesystem is linked there instead of copied: it stays the
+ * same file, with its other names and its open files, as a rename on a
+ * plain filesystem keeps it. (A copy would part them: a write through one
+ * name missing from the other.) Returns the new name (a reference), or
+ * ERR_PTR(-EXDEV) when it has to be copied.
+ */
+struct dentry *uni_copy_up_as_link(const struct path *src, const struct path *dir,
+				   const struct qstr *name)
+{
+	struct inode *inode = d_inode(src->dentry);
+
+	if (S_ISDIR(inode->i_mode) || inode->i_nlink < 2 ||
+	    src->mnt->mnt_sb != dir->mnt->mnt_sb)
+		return ERR_PTR(-EXDEV);
+	return uni_link_into_place(dir, src->dentry, name);
+}
+
+/*
  * The copy's data reaches the disk before the copy gets its name: after a
  * crash the name shows the whole copy or (not yet linked) the original,
  * never a file whose blocks were still waiting for writeback.

@@ -1071,6 +1071,15 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	const struct cred *old_cred;
 
 	old_cred = uni_as_mounter(env);
+	if (READ_ONCE(layout->branch[from_branch]->mode) == UNI_BRANCH_RW) {
+		/* Moved up by a rename: a hard link there stays one file. */
+		copy = uni_copy_up_as_link(&src, &dir, &qname);
+		if (copy != ERR_PTR(-EXDEV)) {
+			if (staged)
+				fput(staged);
+			goto out;
+		}
+	}
 	if (uni_index_wanted(layout->branch[from_branch], layout->branch[to_branch],
 			     d_inode(src.dentry))) {
 		/* A name of a lower hard link: stays linked with the others. */

@@ -159,6 +159,8 @@ struct file *uni_lower_file(struct file *file);
 /* copy_up.c */
 struct dentry *uni_copy_up(const struct path *src, const struct path *dir,
 			   const struct qstr *name, unsigned long long size);
+struct dentry *uni_copy_up_as_link(const struct path *src, const struct path *dir,
+				   const struct qstr *name);
 struct dentry *uni_copy_up_linked(const struct uni_layout *layout, unsigned int from,
 				  const struct path *src, const struct path *dir,
 				  const struct qstr *name, unsigned long long size,

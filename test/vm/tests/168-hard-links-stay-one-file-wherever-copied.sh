@@ -75,6 +75,30 @@ assert_eq "2 orig" "$(stat -c %h lo/d/c) $(cat lo/d/c)" "the read-only branch, u
 assert_eq "2 pair" "$(stat -c %h lo/p/k2) $(cat lo/p/k2)" "the read-only branch, unchanged"
 umount u
 
+step "a hard link on a writable lower branch stays one file when a rename moves it up"
+# X is on the middle branch and P is opaque on the top one: mv X P/X has
+# to rebuild X on the top branch. Its file h, linked to the middle
+# branch's hx, is linked there too (same filesystem), not copied apart.
+mkdir -p rw/w0/P rw/w1/X u3
+touch rw/w0/P/.wh.__dir_opaque
+echo hl >rw/w1/X/h
+ln rw/w1/X/h rw/w1/hx
+mount -t unionfs -o "dirs=$W/rw/w0:$W/rw/w1" none "$W/u3"
+ino=$(stat -c %i u3/hx)
+exec 3>>u3/hx
+mv u3/X u3/P/X
+[[ -f rw/w0/P/X/h ]] || fail "X was not rebuilt on the top branch: $(find rw/w0 rw/w1)"
+echo more >>u3/P/X/h
+echo fd >&3
+exec 3>&-
+assert_eq "hl more fd|hl more fd" "$(text u3/P/X/h)|$(text u3/hx)" "both names read both writes"
+assert_eq "$ino $ino 2 2" "$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)" \
+	"one st_ino, two links"
+umount u3
+mount -t unionfs -o "dirs=$W/rw/w0:$W/rw/w1" none "$W/u3"
+assert_eq "$ino $ino 2 2" "$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)" "after a remount"
+umount u3
+
 step "writable branches on two filesystems: the names part, and say so"
 mkbranch_ext4 top 32M
 mkdir -p top/only lo/q rw/b1q u2
