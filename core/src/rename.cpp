@@ -26,8 +26,7 @@
  *     way for the new name is cleared (objects in the way are renamed to a
  *     hidden temporary name, whiteouts above removed), the old name gets
  *     its whiteout (beside the positive top: invisible until it moves),
- *     the object is placed; last, a copied top that can go is removed
- *     (a directory with contents is set aside under a hidden name).
+ *     the object is placed; last, a copied top that can go is removed.
  *     Commit then removes the set-aside objects for good.
  */
 #include "lookup.h"
@@ -176,18 +175,17 @@ private:
 	{
 		Journal journal(ctx_);
 		NameCells cells = TRY(NameCells::scan(ctx_, new_parent_, new_name_));
-		bool remove_old_top = false, retire_old_top = false;
+		bool remove_old_top = false;
 
-		if (placement == Placement::kCopy && ctx_.writable(s_)) {
+		if (placement == Placement::kCopy) {
 			void *top = object_.handles[s_];
 
-			remove_old_top = kind_ != UNI_KIND_DIR ||
-					 !TRY(has_visible_entries(ctx_, s_, top));
-			retire_old_top = !remove_old_top;
+			remove_old_top = ctx_.writable(s_) &&
+					 (kind_ != UNI_KIND_DIR ||
+					  !TRY(has_visible_entries(ctx_, s_, top)));
 		}
 		TRY(clear_way(journal, cells, r, placement));
-		if (old_name_needs_cover(placement, placement == Placement::kCopy && !remove_old_top &&
-						    !retire_old_top))
+		if (old_name_needs_cover(placement, placement == Placement::kCopy && !remove_old_top))
 			TRY(cover_old_name(journal, r));
 		switch (placement) {
 		case Placement::kInPlace:
@@ -205,8 +203,6 @@ private:
 		}
 		if (remove_old_top)
 			TRY(remove_copied_top(journal, r));
-		if (retire_old_top)
-			TRY(retire_copied_top(journal));
 		journal.commit();
 
 		/* A whiteout beside the new object: meaningless now, removed best effort. */
@@ -359,23 +355,6 @@ private:
 		if (removed.is_error())
 			return cover_old_name(journal, r);
 		return {};
-	}
-
-	/*
-	 * The old top, a directory with contents now copied, is set aside
-	 * under a hidden name and removed with everything in it at commit:
-	 * left behind (covered), its files would still hold links of the
-	 * copies a rename links instead of copying (hard links on a
-	 * writable branch), and their link counts would count hidden names.
-	 */
-	Result<void> retire_copied_top(Journal &journal)
-	{
-		Cell cell;
-
-		cell.visited = true;
-		cell.object = ctx_.ops.get(object_.handles[s_]);
-		cell.kind = kind_;
-		return retire(ctx_, journal, s_, old_parent_.handles[s_], cell, old_name_);
 	}
 
 	Ctx &ctx_;

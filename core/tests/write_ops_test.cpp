@@ -293,34 +293,6 @@ TEST_CASE("write: a directory that cannot stay in place is rebuilt and flagged")
 	check_clean(*w);
 }
 
-TEST_CASE("write: a copied directory's writable old top goes, contents and all")
-{
-	/* P is opaque on b0: X (on the writable b1) has to be rebuilt there. */
-	auto u = make_union("b0: /P/ /P/.wh.__dir_opaque  b1: /X/ /X/h /X/sub/ /X/sub/k", "rw rw");
-	RunOptions options;
-
-	for (uni_delete_mode mode : {UNI_DELETE_ALL, UNI_DELETE_WHITEOUT}) {
-		auto v = make_union("b0: /P/ /P/.wh.__dir_opaque  b1: /X/ /X/h /X/sub/ /X/sub/k",
-				    "rw rw");
-
-		REQUIRE(run_op(*v, mode, "rename", "/X", "/P/X", &options) == 0);
-		CHECK(options.flags == UNI_RENAME_COPIED);
-		CHECK(union_view(*v) == "/P/ /P/X/ /P/X/h=b1 /P/X/sub/ /P/X/sub/k=b1");
-		CHECK(v->fs.find(0, "/P/X/sub/k") != nullptr);
-		/* Nothing left on b1 (no hidden names either), so no whiteout is needed. */
-		CHECK(v->fs.dump_branch(1) == "-");
-		CHECK(v->fs.find(0, "/.wh.X") == nullptr);
-		check_clean(*v);
-	}
-	SECTION("when setting the old top aside fails, everything is put back")
-	{
-		REQUIRE(run_with_fault(*u, UNI_DELETE_ALL, "rename", "/X", "/P/X",
-				       fault_on(Op::kRename, EIO, 1)) == -EIO);
-		CHECK(union_view(*u) == "/P/ /X/ /X/h=b1 /X/sub/ /X/sub/k=b1");
-		check_clean(*u);
-	}
-}
-
 TEST_CASE("write: new parent directories are handed to the caller in the ancestry")
 {
 	auto u = make_union("b0: -  b1: -  b2: /a/ /a/b/", "rw ro ro");

@@ -78,7 +78,8 @@ umount u
 step "a hard link on a writable lower branch stays one file when a rename moves it up"
 # X is on the middle branch and P is opaque on the top one: mv X P/X has
 # to rebuild X on the top branch. Its file h, linked to the middle
-# branch's hx, is linked there too (same filesystem), not copied apart.
+# branch's hx, is linked there too (same filesystem), not copied apart,
+# and a descriptor open on hx writes to the file both names show.
 mkdir -p rw/w0/P rw/w1/X u3
 touch rw/w0/P/.wh.__dir_opaque
 echo hl >rw/w1/X/h
@@ -92,11 +93,14 @@ echo more >>u3/P/X/h
 echo fd >&3
 exec 3>&-
 assert_eq "hl more fd|hl more fd" "$(text u3/P/X/h)|$(text u3/hx)" "both names read both writes"
-assert_eq "$ino $ino 2 2" "$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)" \
-	"one st_ino, two links"
+# (Their link count also counts the old name, left behind hidden so that
+# handles taken before the rename still lead to the file: doc/design.md.)
+assert_eq "$ino $ino" "$(inos u3/P/X/h u3/hx)" "one st_ino"
+assert_eq "$(stat -c %i rw/w1/hx)" "$(stat -c %i rw/w0/P/X/h)" "one inode on the branches"
 umount u3
 mount -t unionfs -o "dirs=$W/rw/w0:$W/rw/w1" none "$W/u3"
-assert_eq "$ino $ino 2 2" "$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)" "after a remount"
+echo again >>u3/hx
+assert_eq "$ino $ino|hl more fd again" "$(inos u3/P/X/h u3/hx)|$(text u3/P/X/h)" "after a remount"
 umount u3
 
 step "writable branches on two filesystems: the names part, and say so"
