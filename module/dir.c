@@ -817,15 +817,25 @@ struct uni_rename_copy {
 	struct inode *original;		/* referenced */
 	struct dentry *copy;		/* referenced */
 	unsigned int branch;
+	/* When the copy is a link of the original: the name linked (referenced). */
+	struct path linked_from;
 };
+
+/* Is a rename that moves a subtree running (the caller is inside it)? */
+bool uni_in_subtree_rename(const struct uni_layout *layout)
+{
+	return READ_ONCE(layout->sbi->rename_copies) != NULL;
+}
 
 /*
  * Called by the copy_up branch operation for every non-directory it
  * copied: inside a directory rename (the names below the directory are
  * copied with it), the copy is listed for uni_follow_rename_copies.
+ * linked_from: the name the copy is a link of (uni_copy_up_as_link), or
+ * NULL for a copy of its own.
  */
 void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
-			  struct dentry *copy, unsigned int branch)
+			  struct dentry *copy, unsigned int branch, const struct path *linked_from)
 {
 	struct uni_sb_info *sbi = layout->sbi;
 	struct uni_rename_copy *rc;
@@ -833,14 +843,46 @@ void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
 	if (!sbi->rename_copies)
 		return;		/* a copyup: its own dentry's inode follows it */
 	lockdep_assert_held_write(&sbi->namespace_rwsem);
-	rc = kmalloc(sizeof(*rc), GFP_KERNEL);
+	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
 	if (!rc)
 		return;		/* files open on it keep the original */
 	ihold(original);
 	rc->original = original;
 	rc->copy = dget(copy);
 	rc->branch = branch;
+	if (linked_from) {
+		rc->linked_from = *linked_from;
+		path_get(&rc->linked_from);
+	}
 	list_add_tail(&rc->node, sbi->rename_copies);
+}
+
+/*
+ * The name a directory rename linked to its new place (a hard link of a
+ * writable branch) stays behind hidden, with the old tree: it goes now,
+ * so that the file's link count counts the names the union shows. (A
+ * handle taken before then finds the file only while it is cached: known
+ * gap, doc/design.md.) As the mounter; failures cost a link count.
+ */
+static void uni_unlink_linked_name(struct uni_sb_info *sbi, struct uni_rename_copy *rc)
+{
+	struct dentry *victim = rc->linked_from.dentry, *parent = dget_parent(victim);
+	struct vfsmount *mnt = rc->linked_from.mnt;
+	const struct cred *old_cred = override_creds(sbi->creator_cred);
+	int err = uni_do_want_write(mnt);
+
+	if (!err) {
+		inode_lock_nested(d_inode(parent), I_MUTEX_PARENT);
+		if (victim->d_parent == parent && !d_unhashed(victim) &&
+		    d_inode(victim) == d_inode(rc->copy))
+			err = uni_do_unlink(mnt, d_inode(parent), victim);
+		inode_unlock(d_inode(parent));
+		uni_do_drop_write(mnt);
+	}
+	revert_creds(old_cred);
+	if (err)
+		pr_warn_ratelimited("cannot remove the hidden name %pd: error %d\n", victim, err);
+	dput(parent);
 }
 
 /*
@@ -856,8 +898,12 @@ static void uni_follow_rename_copies(struct uni_op *op)
 	const struct uni_layout *layout = uni_layout_locked(UNI_SB(sb));
 	struct uni_rename_copy *rc;
 
-	list_for_each_entry(rc, &op->copies, node)
-		uni_inode_follow_copy(sb, rc->original, layout, rc->branch, rc->copy);
+	list_for_each_entry(rc, &op->copies, node) {
+		if (rc->linked_from.dentry)
+			uni_unlink_linked_name(UNI_SB(sb), rc);	/* the same file: nothing to follow */
+		else
+			uni_inode_follow_copy(sb, rc->original, layout, rc->branch, rc->copy);
+	}
 }
 
 static void uni_drop_rename_copies(struct list_head *copies)
@@ -867,6 +913,8 @@ static void uni_drop_rename_copies(struct list_head *copies)
 	list_for_each_entry_safe(rc, next, copies, node) {
 		iput(rc->original);
 		dput(rc->copy);
+		if (rc->linked_from.dentry)
+			path_put(&rc->linked_from);
 		kfree(rc);
 	}
 	INIT_LIST_HEAD(copies);

@@ -1071,9 +1071,12 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	const struct cred *old_cred;
 
 	old_cred = uni_as_mounter(env);
-	if (READ_ONCE(layout->branch[from_branch]->mode) == UNI_BRANCH_RW) {
-		/* Moved up by a rename: a hard link there stays one file. */
+	if (READ_ONCE(layout->branch[from_branch]->mode) == UNI_BRANCH_RW &&
+	    uni_in_subtree_rename(layout)) {
+		/* Moved up by a directory rename: a hard link there stays one file. */
 		copy = uni_copy_up_as_link(&src, &dir, &qname);
+		if (!IS_ERR(copy))
+			uni_rename_copy_made(layout, d_inode(src.dentry), copy, to_branch, &src);
 		if (copy != ERR_PTR(-EXDEV)) {
 			if (staged)
 				fput(staged);
@@ -1107,7 +1110,7 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	if (copy == ERR_PTR(-EXDEV))
 		copy = uni_copy_up(&src, &dir, &qname, size);
 	if (!IS_ERR(copy) && !d_is_dir(copy))
-		uni_rename_copy_made(layout, d_inode(src.dentry), copy, to_branch);
+		uni_rename_copy_made(layout, d_inode(src.dentry), copy, to_branch, NULL);
 out:
 	revert_creds(old_cred);
 	if (IS_ERR(copy))

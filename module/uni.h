@@ -132,8 +132,9 @@ int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 		u32 request_mask, unsigned int flags);
 int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr);
 void uni_inode_update_top(struct dentry *dentry);
+bool uni_in_subtree_rename(const struct uni_layout *layout);
 void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
-			  struct dentry *copy, unsigned int branch);
+			  struct dentry *copy, unsigned int branch, const struct path *linked_from);
 void uni_inode_follow_copy(struct super_block *sb, struct inode *original,
 			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy);
 void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
