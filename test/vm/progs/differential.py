@@ -37,17 +37,14 @@ the directory's current name, never on a lower tree that a rename left
 behind (test 199). A regular file may be held open (read-write) in both
 trees too: writes and reads through it must agree with the reference
 whatever happens to its names meanwhile (copies, renames of directories
-above it, removal); not with --nfs, where the client keeps a removed open
-file as a .nfsXXXX name (silly rename), nor yet where read-only branches
-hold hard links (a write through a descriptor of one can be missing from
-its other names: an open bug, seeds 312654143 and 4242 in rw-rw-ro:all), and no held directory there either
-for now: a directory handle a client holds across a branch change can come
-back ESTALE (seed 89410806, an open bug). Held objects and their operations have their own
-random stream, so the other operations of a seed stay the same. --hold is
-for make check-long for now: with it, runs meet the bugs still open below
-more often (they are met without it too, more rarely: an exchange with a
-read-only branch's hard link leaves a link count one too high, seed
-312654143 rw-rw-ro:all, #12).
+above it, removal), also where read-only branches hold hard links (seed
+4242, rw-rw-ro:all, found a directory rename copying such a file apart
+from its other names); not with --nfs, where the client keeps a removed
+open file as a .nfsXXXX name (silly rename); a held directory there too
+(seed 89410806 once found its handle ESTALE across a branch change).
+Held objects and their operations have their own random stream, so the
+other operations of a seed stay the same. --hold runs under make
+check-long (tests 140 and 203).
 
 With --churn, the union's branches also change between operations in ways
 that must not change what the union shows or where writes land: a new
@@ -242,7 +239,6 @@ class Config:
         self.held_ops = 0       # operations made through a held directory or file
         self.hold_objects = hold
         self.held_file = None   # (union fd, reference fd) of the held file
-        self.ro_links = any(self.lower_links_modelled(b) for b in range(len(self.modes)))
         self.extra = None       # the empty bottom branch the churn added, if any
         self.extra_mode = "ro"
         self.extras_made = 0
@@ -810,20 +806,14 @@ class Config:
             self.churn_once()
         roots = (self.view, self.ref)
         where = ""
-        # (Not through NFS: a client renames a removed open file to .nfsXXXX.
-        # Not with hard links of a read-only branch yet: a write through a
-        # descriptor of such a file can be missing from its other names,
-        # seeds 312654143 and 4242, rw-rw-ro delete=all: an open bug, #12.)
-        if (self.hold_objects and not self.nfs_root and not self.ro_links
-                and self.held_rng.random() < 0.08):
+        # (Not through NFS: a client renames a removed open file to .nfsXXXX.)
+        if self.hold_objects and not self.nfs_root and self.held_rng.random() < 0.08:
             if self.held_file is None or self.held_rng.random() < 0.2:
                 self.hold_file()
             else:
                 self.held_file_step()
             return
-        # Not through NFS yet either: a directory handle the client holds
-        # across a branch change can be ESTALE (an open issue, #12).
-        if self.hold_objects and self.held_rng.random() < 0.15 and not self.nfs_root:
+        if self.hold_objects and self.held_rng.random() < 0.15:
             if self.held is None or self.held_rng.random() < 0.2:
                 self.hold()
                 return

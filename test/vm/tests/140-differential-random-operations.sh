@@ -25,8 +25,7 @@ W=$PWD
 seed=$(run_seed)
 ops=$(run_length 400 4000)
 mkbranch_ext4 fs 256M
-# Under make check-long it also holds a directory and a file open (--hold),
-# which reaches sequences with bugs still open (see differential.py).
+# Under make check-long it also holds a directory and a file open (--hold).
 hold=()
 [[ -z $(run_length "" long) ]] || hold=(--hold)
 python3 "${UFS_VM:?}/progs/differential.py" --workdir "$W/fs" --seed "$seed" --ops "$ops" "${hold[@]}"

@@ -27,5 +27,9 @@ nfs_server_start
 nfsd_start
 nfs_export_v4_root "$W/fs"
 nfs_wait_for_grace
+# Under make check-long the client also holds a directory open and works
+# through it (--hold) while the branches change.
+hold=()
+[[ -z $(run_length "" long) ]] || hold=(--hold)
 python3 "${UFS_VM:?}/progs/differential.py" --workdir "$W/fs" --seed "$seed" --ops "$ops" --churn \
-	--nfs "$W/fs" --config rw-ro:all --config rw-rw-ro:whiteout
+	--nfs "$W/fs" --config rw-ro:all --config rw-rw-ro:whiteout "${hold[@]}"
