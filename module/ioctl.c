@@ -38,28 +38,35 @@ static long uni_ioc_get_branch(struct super_block *sb, void __user *arg)
 		err = -EFAULT;
 		goto out;
 	}
-	/* The generation first: a listing never pairs a layout with a later number. */
+	/*
+	 * Shared with operations, exclusive with branch changes: a mode
+	 * change writes the branch's mode before it publishes the new
+	 * generation, and a listing must never pair the new mode with the
+	 * old generation (test 193 saw it).
+	 */
+	err = down_read_killable(&sbi->namespace_rwsem);
+	if (err)
+		goto out;
 	req->generation = atomic64_read(&sbi->generation);
-	smp_rmb();
-	layout = uni_current_layout(sbi);
+	layout = uni_layout_locked(sbi);
 	if (req->index >= layout->nbranches) {
 		err = -EINVAL;
-		goto out_put;
+		goto out_unlock;
 	}
 	branch = layout->branch[req->index];
 	path = d_path(&branch->path, req->path, sizeof(req->path));
 	if (IS_ERR(path)) {
 		err = PTR_ERR(path);
-		goto out_put;
+		goto out_unlock;
 	}
 	memmove(req->path, path, strlen(path) + 1);
 	req->mode = READ_ONCE(branch->mode);
 	req->count = layout->nbranches;
 	req->open_files = atomic_long_read(&branch->open_files);
-	if (copy_to_user(arg, req, sizeof(*req)))
+out_unlock:
+	up_read(&sbi->namespace_rwsem);
+	if (!err && copy_to_user(arg, req, sizeof(*req)))
 		err = -EFAULT;
-out_put:
-	uni_layout_put(layout);
 out:
 	kfree(req);
 	return err;
