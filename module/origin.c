@@ -21,23 +21,32 @@
  * number. A branch that cannot store trusted xattrs (EOPNOTSUPP, EPERM)
  * gets copies with their own numbers.
  *
+ * btrfs subvolumes share one filesystem (one s_uuid) and repeat inode
+ * numbers, so an object's identity there includes its subvolume
+ * (uni_lower_subvol, read from btrfs's own file handle, which names it on
+ * every kernel): it is hashed into the number, recorded in the origin of
+ * a copy (record version 2) and part of the index key.
+ *
  * trusted.unionfs.* is the union's bookkeeping: never shown, copied or
  * settable through the union (xattr.c).
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
 #include "uni.h"
+#include <linux/exportfs.h>
 #include <linux/kdev_t.h>
+#include <linux/magic.h>
 #include <linux/uuid.h>
 
 #define UNI_XATTR_ORIGIN UNI_PRIVATE_XATTR_PREFIX "origin"
 #define UNI_XATTR_IMPURE UNI_PRIVATE_XATTR_PREFIX "impure"
 
-#define UNI_ORIGIN_VERSION 1
+#define UNI_ORIGIN_VERSION 1		/* 32 bytes, the origin in no subvolume */
+#define UNI_ORIGIN_VERSION_SUBVOL 2	/* 40 bytes: with the subvolume */
 #define UNI_ORIGIN_HARDLINKED 0x1	/* the origin had other names when copied */
 #define UNI_ORIGIN_INDEXED 0x2		/* ... and the copy stays linked with them (index.c) */
 
-/* The on-disk record, little-endian, fixed size. */
+/* The on-disk record, little-endian; version 1 ends before subvol. */
 struct uni_origin_record {
 	u8 version;
 	u8 flags;
@@ -45,7 +54,50 @@ struct uni_origin_record {
 	__le32 dev;		/* new_encode_dev(s_dev) of the origin's filesystem */
 	__le64 ino;		/* the origin's inode number on it */
 	u8 uuid[16];		/* its s_uuid; all zero when it has none */
+	__le64 subvol;		/* version 2: its btrfs subvolume (never 0) */
 } __packed;
+
+#define UNI_ORIGIN_V1_SIZE offsetof(struct uni_origin_record, subvol)
+
+/* btrfs's handle of an object without its parent (FILEID_BTRFS_WITHOUT_PARENT). */
+struct uni_btrfs_fid {
+	u64 objectid;
+	u64 root_objectid;	/* the subvolume */
+	u32 gen;
+} __packed;
+
+#define UNI_BTRFS_TOP_SUBVOLUME 5	/* BTRFS_FS_TREE_OBJECTID */
+
+/*
+ * The btrfs subvolume of a lower inode: 0 for the top-level one and on
+ * every other filesystem. Read from the handle btrfs gives NFS, whose
+ * layout is fixed (clients keep handles across server upgrades);
+ * statx's STATX_SUBVOL exists from 6.10 only.
+ */
+u64 uni_lower_subvol(struct inode *inode)
+{
+	struct uni_btrfs_fid fid;
+	int len = sizeof(fid) / 4;
+	int type;
+
+	if (inode->i_sb->s_magic != BTRFS_SUPER_MAGIC)
+		return 0;
+	type = uni_encode_inode_fh(inode, (struct fid *)&fid, &len, NULL);
+	if (type != FILEID_BTRFS_WITHOUT_PARENT || len * 4 < (int)sizeof(fid) ||
+	    fid.root_objectid == UNI_BTRFS_TOP_SUBVOLUME)
+		return 0;
+	return fid.root_objectid;
+}
+
+static size_t uni_origin_size(const struct uni_origin_record *rec)
+{
+	return rec->version == UNI_ORIGIN_VERSION_SUBVOL ? sizeof(*rec) : UNI_ORIGIN_V1_SIZE;
+}
+
+static u64 uni_origin_subvol(const struct uni_origin_record *rec)
+{
+	return rec->version == UNI_ORIGIN_VERSION_SUBVOL ? le64_to_cpu(rec->subvol) : 0;
+}
 
 bool uni_is_private_xattr(const char *name)
 {
@@ -56,24 +108,33 @@ static void uni_origin_of_inode(const struct inode *inode, struct uni_origin_rec
 {
 	struct super_block *sb = inode->i_sb;
 
+	u64 subvol = uni_lower_subvol((struct inode *)inode);
+
 	memset(rec, 0, sizeof(*rec));
-	rec->version = UNI_ORIGIN_VERSION;
+	rec->version = subvol ? UNI_ORIGIN_VERSION_SUBVOL : UNI_ORIGIN_VERSION;
 	if (!S_ISDIR(inode->i_mode) && inode->i_nlink > 1)
 		rec->flags |= UNI_ORIGIN_HARDLINKED;
 	rec->dev = cpu_to_le32(new_encode_dev(sb->s_dev));
 	rec->ino = cpu_to_le64(inode->i_ino);
 	memcpy(rec->uuid, &sb->s_uuid, sizeof(rec->uuid));
+	rec->subvol = cpu_to_le64(subvol);
 }
 
-/* The index key of the object rec names (index.c): "UUID-INO" or "dDEV-INO", hex. */
+/*
+ * The index key of the object rec names (index.c): "UUID-INO" or
+ * "dDEV-INO", hex, with "-sSUBVOL" for an object of a btrfs subvolume.
+ */
 static void uni_origin_key(const struct uni_origin_record *rec, char key[UNI_ORIGIN_KEY_LEN])
 {
+	unsigned long long ino = le64_to_cpu(rec->ino), subvol = uni_origin_subvol(rec);
+	int len;
+
 	if (!uuid_is_null((const uuid_t *)rec->uuid))
-		snprintf(key, UNI_ORIGIN_KEY_LEN, "%pUb-%llx", rec->uuid,
-			 (unsigned long long)le64_to_cpu(rec->ino));
+		len = snprintf(key, UNI_ORIGIN_KEY_LEN, "%pUb-%llx", rec->uuid, ino);
 	else
-		snprintf(key, UNI_ORIGIN_KEY_LEN, "d%x-%llx", le32_to_cpu(rec->dev),
-			 (unsigned long long)le64_to_cpu(rec->ino));
+		len = snprintf(key, UNI_ORIGIN_KEY_LEN, "d%x-%llx", le32_to_cpu(rec->dev), ino);
+	if (subvol && len < UNI_ORIGIN_KEY_LEN)
+		snprintf(key + len, UNI_ORIGIN_KEY_LEN - len, "-s%llx", subvol);
 }
 
 /* The index key of inode origin itself. */
@@ -90,7 +151,18 @@ static bool uni_origin_read(struct dentry *lower, struct uni_origin_record *rec)
 {
 	ssize_t len = uni_do_get_private_xattr(lower, UNI_XATTR_ORIGIN, rec, sizeof(*rec));
 
-	return len == sizeof(*rec) && rec->version == UNI_ORIGIN_VERSION;
+	if (len == UNI_ORIGIN_V1_SIZE && rec->version == UNI_ORIGIN_VERSION) {
+		rec->subvol = 0;
+		return true;
+	}
+	return len == sizeof(*rec) && rec->version == UNI_ORIGIN_VERSION_SUBVOL &&
+	       rec->subvol != 0;
+}
+
+static int uni_origin_write(struct vfsmount *mnt, struct dentry *dst,
+			    const struct uni_origin_record *rec)
+{
+	return uni_do_setxattr(mnt, dst, UNI_XATTR_ORIGIN, rec, uni_origin_size(rec), 0);
 }
 
 static bool uni_origin_on_sb(const struct uni_origin_record *rec, const struct super_block *sb)
@@ -115,7 +187,7 @@ int uni_origin_record(const struct path *src, struct dentry *dst, struct vfsmoun
 	/* A copy of an indexed copy (a rename to a higher branch) is a file of its own. */
 	if (rec.flags & UNI_ORIGIN_INDEXED)
 		rec.flags = (rec.flags & ~UNI_ORIGIN_INDEXED) | UNI_ORIGIN_HARDLINKED;
-	err = uni_do_setxattr(dst_mnt, dst, UNI_XATTR_ORIGIN, &rec, sizeof(rec), 0);
+	err = uni_origin_write(dst_mnt, dst, &rec);
 	return err == -EOPNOTSUPP || err == -EPERM ? 0 : err;
 }
 
@@ -145,7 +217,7 @@ int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy)
 	err = uni_do_want_write(mnt);
 	if (err)
 		return err;
-	err = uni_do_setxattr(mnt, copy, UNI_XATTR_ORIGIN, &rec, sizeof(rec), 0);
+	err = uni_origin_write(mnt, copy, &rec);
 	uni_do_drop_write(mnt);
 	return err;
 }
@@ -180,7 +252,8 @@ bool uni_origin_is(struct dentry *lower, struct inode *origin)
 	if (d_inode(lower) == origin)
 		return true;
 	return uni_origin_read(lower, &rec) && le64_to_cpu(rec.ino) == origin->i_ino &&
-	       uni_origin_on_sb(&rec, origin->i_sb);
+	       uni_origin_on_sb(&rec, origin->i_sb) &&
+	       uni_origin_subvol(&rec) == uni_lower_subvol(origin);
 }
 
 /*
@@ -203,10 +276,12 @@ u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 			const struct uni_lower_branch *b = layout->branch[i];
 
 			if (uni_origin_on_sb(&rec, b->path.mnt->mnt_sb))
-				return uni_union_ino(b->fs_index, le64_to_cpu(rec.ino));
+				return uni_union_ino_subvol(b->fs_index, uni_origin_subvol(&rec),
+							    le64_to_cpu(rec.ino));
 		}
 	}
-	return uni_union_ino(layout->branch[branch]->fs_index, d_inode(lower)->i_ino);
+	return uni_union_ino_subvol(layout->branch[branch]->fs_index,
+				    uni_lower_subvol(d_inode(lower)), d_inode(lower)->i_ino);
 }
 
 u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower)

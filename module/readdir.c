@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
+#include <linux/magic.h>
 #include <linux/slab.h>
 #include "uni.h"
 
@@ -33,29 +34,34 @@ static int uni_dir_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Does any instance of the directory hold copies (origin.c)? */
-static bool uni_dir_holds_copies(const struct uni_dentry_info *info)
+/*
+ * Does a lower d_ino of the directory differ from what stat says? In a
+ * directory holding copies (origin.c), and on btrfs, where the union
+ * numbers an object with its subvolume and a subvolume's root shows as
+ * 256 in its parent's listing.
+ */
+static bool uni_dir_needs_union_inos(const struct uni_dentry_info *info)
 {
 	int i;
 
 	for (i = info->start; i <= info->end; i++)
-		if (info->lower[i] && uni_dir_is_impure(info->lower[i]))
+		if (info->lower[i] && (info->lower[i]->d_sb->s_magic == BTRFS_SUPER_MAGIC ||
+				       uni_dir_is_impure(info->lower[i])))
 			return true;
 	return false;
 }
 
 /*
- * A copied-up entry's lower d_ino is the copy's; the union numbers it as
- * its origin (what stat says): ask for each entry of a directory that
- * holds copies. Directories without copies cost one xattr read per
- * instance.
+ * Where the lower d_ino is not the union's (above), each entry's number
+ * is asked for (a lookup of the name). Other directories cost one xattr
+ * read per instance.
  */
 static void uni_dirlist_use_union_inos(struct uni_dirlist *list,
 				       const struct uni_dentry_info *info)
 {
 	unsigned int i, count = uni_dirlist_count(list);
 
-	if (!uni_dir_holds_copies(info))
+	if (!uni_dir_needs_union_inos(info))
 		return;
 	for (i = 0; i < count; i++) {
 		const char *name;

@@ -198,6 +198,7 @@ u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 			struct dentry *lower, bool *indexed);
 #define UNI_ORIGIN_KEY_LEN 64
 void uni_origin_key_of_inode(const struct inode *origin, char key[UNI_ORIGIN_KEY_LEN]);
+u64 uni_lower_subvol(struct inode *inode);
 int uni_origin_key_of_copy(struct dentry *copy, char key[UNI_ORIGIN_KEY_LEN]);
 int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
 

@@ -15,7 +15,7 @@ CACHE=${UFS_CACHE:-/var/cache/unionfs-dev}
 readonly PACKAGES=(
 	build-essential g++ make bc flex bison libelf-dev dwarves
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	e2fsprogs xfsprogs dosfstools attr acl genisoimage xorriso
+	e2fsprogs xfsprogs btrfs-progs dosfstools attr acl genisoimage xorriso
 	catch2 clang-14 libclang-rt-14-dev libmount-dev pkg-config python3
 	stress-ng fio nfs-kernel-server nfs-common rpcbind shellcheck sparse
 	fuse3 mergerfs dmsetup gcc-multilib

@@ -404,6 +404,12 @@ int uni_whiteout_name(const char *name, unsigned len, char *buf, unsigned long b
 
 /* Union inode number for a branch object (unique across lower filesystems). */
 unsigned long long uni_union_ino(unsigned fs_index, unsigned long long lower_ino);
+/*
+ * The same for an object of a btrfs subvolume other than the top-level one
+ * (subvol: its id; 0 means the top-level one, or no subvolumes at all).
+ */
+unsigned long long uni_union_ino_subvol(unsigned fs_index, unsigned long long subvol,
+					unsigned long long lower_ino);
 
 /* ---- Merged directory listing ---- */
 

@@ -16,6 +16,12 @@
  * (index, number), so these numbers are as persistent as the others and
  * unique unless two 56-bit hashes collide: a chance of about n^2 / 2^57
  * among n such objects (1 in 100,000 for a million of them).
+ *
+ * btrfs subvolumes (and snapshots) share one filesystem and repeat each
+ * other's numbers (every subvolume's root is 256; a snapshot keeps its
+ * source's). The shim names the subvolume of each object (0 for the
+ * top-level one); an object of any other subvolume is hashed with
+ * (index, subvolume, number) into the same top index, also persistent.
  */
 #include "support.h"
 
@@ -50,4 +56,12 @@ extern "C" unsigned long long uni_union_ino(unsigned fs_index, unsigned long lon
 	if (fits)
 		return fs_index == 0 ? lower_ino : with_index(fs_index, lower_ino);
 	return with_index(kOverflowIndex, mix64(lower_ino ^ mix64(fs_index + 1)));
+}
+
+extern "C" unsigned long long uni_union_ino_subvol(unsigned fs_index, unsigned long long subvol,
+						   unsigned long long lower_ino)
+{
+	if (!subvol)
+		return uni_union_ino(fs_index, lower_ino);
+	return with_index(kOverflowIndex, mix64(lower_ino ^ mix64(mix64(fs_index + 1) ^ subvol)));
 }

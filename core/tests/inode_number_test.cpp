@@ -52,3 +52,25 @@ TEST_CASE("inode numbers: unique over many objects on many filesystems, big numb
 	}
 	REQUIRE(seen.size() == count);
 }
+
+TEST_CASE("inode numbers: btrfs subvolumes repeat numbers, the union does not")
+{
+	/* Subvolume 0 (the top-level one, or no subvolumes): numbers as before. */
+	REQUIRE(uni_union_ino_subvol(0, 0, 257) == 257);
+	REQUIRE(uni_union_ino_subvol(2, 0, 257) == uni_union_ino(2, 257));
+
+	std::set<unsigned long long> seen;
+	for (unsigned fs = 0; fs < 2; fs++)
+		for (unsigned long long subvol : {0ULL, 256ULL, 257ULL, 258ULL})
+			for (unsigned long long ino : {256ULL, 257ULL, 258ULL}) {
+				unsigned long long n = uni_union_ino_subvol(fs, subvol, ino);
+
+				INFO("fs " << fs << " subvolume " << subvol << " ino " << ino);
+				REQUIRE(n == uni_union_ino_subvol(fs, subvol, ino));	/* persistent */
+				if (subvol)
+					REQUIRE(n >> 56 == 0xff);
+				REQUIRE(seen.insert(n).second);				/* unique */
+			}
+	/* Nor does a hashed subvolume number meet a hashed 64-bit one. */
+	REQUIRE(uni_union_ino_subvol(0, 256, 257) != uni_union_ino(0, 257 | (1ULL << 60)));
+}

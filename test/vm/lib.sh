@@ -18,7 +18,8 @@
 #   tree_snapshot DIR...                (all a write could change, to compare)
 #   dmesg_mark / dmesg_since_mark       (kernel messages since the mark)
 # Branches: mkbranch_tmpfs DIR [SIZE], mkbranch_ext4 DIR SIZE,
-#   mkbranch_xfs DIR SIZE, mkbranch_iso DIR SRCDIR [genisoimage|xorriso],
+#   mkbranch_xfs DIR SIZE, mkbranch_btrfs DIR SIZE,
+#   mkbranch_iso DIR SRCDIR [genisoimage|xorriso],
 #   mkbranch_ext4_holdable DIR SIZE (branch_io_hold/branch_io_release DIR).
 #   mount_disk vda DIR                   (a disk of test/vm/run --disk)
 # Processes: exit_within SECS PID...     (all ended in time; then `wait` them)
@@ -358,6 +359,16 @@ mkbranch_xfs() {
 	mkfs.xfs -q -f "$dir.img" >/dev/null
 	_ufs_modprobe loop xfs
 	mount -t xfs -o loop "$dir.img" "$dir"
+}
+
+# Makes a btrfs filesystem of SIZE (at least 300M; sparse) in DIR.img on DIR.
+mkbranch_btrfs() {
+	local dir=$1 size=$2
+	mkdir -p "$dir"
+	truncate -s "$size" "$dir.img"
+	mkfs.btrfs -q -f "$dir.img" >/dev/null 2>&1
+	_ufs_modprobe loop btrfs
+	mount -t btrfs -o loop "$dir.img" "$dir"
 }
 
 # Builds an ISO 9660 image (Rock Ridge) of SRCDIR with genisoimage (default)
