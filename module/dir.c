@@ -902,7 +902,8 @@ static void uni_follow_rename_copies(struct uni_op *op)
 		if (rc->linked_from.dentry)
 			uni_unlink_linked_name(UNI_SB(sb), rc);	/* the same file: nothing to follow */
 		else
-			uni_inode_follow_copy(sb, rc->original, layout, rc->branch, rc->copy);
+			uni_inode_follow_copy(sb, rc->original, layout, rc->branch, rc->copy,
+					      false);
 	}
 }
 

@@ -356,14 +356,28 @@ out:
 	iput(old);
 }
 
+/* Caller holds top_mutex: the inode reads the indexed copy of its hard link (index.c). */
+static struct inode *uni_inode_take_indexed(struct inode *inode, struct dentry *copy,
+					    struct uni_lower_branch *branch)
+{
+	struct inode *old = uni_inode_rekey(inode, d_inode(copy), branch);
+
+	WRITE_ONCE(UNI_I(inode)->indexed, true);
+	return old;
+}
+
 /*
- * A directory rename copied the object a union inode still in memory
- * reads (original) to copy, on branch bi of layout: the inode, and the
- * files open on it, follow the copy, as after a copyup. An inode that
- * reads another object by now is left alone.
+ * The object a union inode still in memory reads (original) was copied
+ * to copy, on branch bi of layout, under another name (a directory rename
+ * copies the names below the directory): the inode, and the files open on
+ * it, follow the copy, as after a copyup. indexed: copy is the indexed
+ * copy of a hard link, numbered as the original (index.c), so its other
+ * names read what is written through the new one. An inode that reads
+ * another object by now is left alone.
  */
 void uni_inode_follow_copy(struct super_block *sb, struct inode *original,
-			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy)
+			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy,
+			   bool indexed)
 {
 	struct inode *inode = uni_ilookup_lower(sb, original);
 	struct uni_inode_info *ui;
@@ -374,7 +388,8 @@ void uni_inode_follow_copy(struct super_block *sb, struct inode *original,
 	ui = UNI_I(inode);
 	mutex_lock(&ui->top_mutex);
 	if (ui->lower == original)
-		old = uni_inode_take_top(inode, layout, bi, copy);
+		old = indexed ? uni_inode_take_indexed(inode, copy, layout->branch[bi]) :
+				uni_inode_take_top(inode, layout, bi, copy);
 	mutex_unlock(&ui->top_mutex);
 	iput(old);
 	iput(inode);
@@ -393,8 +408,7 @@ void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
 	struct inode *old;
 
 	mutex_lock(&ui->top_mutex);
-	old = uni_inode_rekey(inode, d_inode(copy), branch);
-	WRITE_ONCE(ui->indexed, true);
+	old = uni_inode_take_indexed(inode, copy, branch);
 	mutex_unlock(&ui->top_mutex);
 	iput(old);
 }

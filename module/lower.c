@@ -1037,25 +1037,6 @@ out_drop:
 	return err;
 }
 
-/*
- * A hard link's copy was linked under a name whose union inode may not be
- * the object's: a directory rename copies the names below it without
- * them. A union inode of the original still in memory and reading it
- * follows the copy as well, so that its other names read what is written
- * through the new one.
- */
-static void uni_index_copy_made(struct uni_layout *layout, struct inode *original,
-				struct dentry *copy, unsigned int to_branch)
-{
-	struct inode *inode = uni_ilookup_lower(layout->sbi->sb, original);
-
-	if (!inode)
-		return;
-	if (!READ_ONCE(UNI_I(inode)->indexed) && READ_ONCE(UNI_I(inode)->lower) == original)
-		uni_inode_follow_index(inode, copy, layout->branch[to_branch]);
-	iput(inode);
-}
-
 /* Copies as the mounter: the caller may not own the parents it needs. */
 static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 			     unsigned int to_branch, void *to_dir, const char *name,
@@ -1096,8 +1077,15 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 		if (staged)
 			fput(staged);	/* its record may say "indexed" now: not for a file of its own */
 		staged = NULL;
+		/*
+		 * The copy was linked under a name whose union inode may not be
+		 * the object's (a directory rename copies the names below it
+		 * without them): a union inode of the original still reading it
+		 * follows the copy as well.
+		 */
 		if (!IS_ERR(copy))
-			uni_index_copy_made(layout, d_inode(src.dentry), copy, to_branch);
+			uni_inode_follow_copy(layout->sbi->sb, d_inode(src.dentry), layout, to_branch,
+					      copy, true);
 		if (copy != ERR_PTR(-EOPNOTSUPP) && copy != ERR_PTR(-EXDEV))
 			goto out;
 		copy = ERR_PTR(-EXDEV);

@@ -136,7 +136,8 @@ bool uni_in_subtree_rename(const struct uni_layout *layout);
 void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
 			  struct dentry *copy, unsigned int branch, const struct path *linked_from);
 void uni_inode_follow_copy(struct super_block *sb, struct inode *original,
-			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy);
+			   const struct uni_layout *layout, unsigned int bi, struct dentry *copy,
+			   bool indexed);
 void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
 			    struct uni_lower_branch *branch);
 void uni_copy_dir_attrs(struct inode *dir);
