@@ -724,6 +724,7 @@ struct uni_name_removal {
 	struct uni_lower_branch *branch;	/* the index's; NULL: not an indexed name */
 	char key[UNI_ORIGIN_KEY_LEN];
 	bool linked;
+	bool shows_again;	/* delete=first: a lower name of the object is back */
 };
 
 /* Before victim (a name, possibly negative) is removed or replaced. */
@@ -732,6 +733,7 @@ static int uni_removal_begin(struct dentry *victim, struct uni_name_removal *rem
 	int err;
 
 	removal->branch = NULL;
+	removal->shows_again = false;
 	if (d_really_is_negative(victim) || d_is_dir(victim))
 		return 0;
 	err = uni_index_before_removal(victim);
@@ -745,8 +747,26 @@ static void uni_removal_end(struct super_block *sb, struct uni_name_removal *rem
 {
 	if (!err && removal->branch)
 		uni_index_name_removed(UNI_SB(sb), removal->branch, removal->key,
-				       removal->linked);
+				       removal->linked, removal->shows_again);
 	uni_branch_put(removal->branch);
+}
+
+/*
+ * delete=first: removing a name of a linked copy brings back what was
+ * below it. Is that the same object, a name of the copy's original
+ * (index.c)? Both are numbered as the original. Caller holds the
+ * parent's lock, so the name is stable.
+ */
+static bool uni_name_shows_again(struct dentry *dentry)
+{
+	struct dentry *parent = dget_parent(dentry);
+	struct uni_dentry_info *info = uni_get_dentry_info(parent);
+	bool same = uni_child_ino(info, dentry->d_name.name, dentry->d_name.len) ==
+		    d_inode(dentry)->i_ino;
+
+	uni_put_dentry_info(info);
+	dput(parent);
+	return same;
 }
 
 static int uni_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
@@ -762,6 +782,9 @@ static int uni_remove(struct inode *dir, struct dentry *dentry, bool is_dir)
 	if (err)
 		return err;
 	err = uni_run_op(dir->i_sb, &op);
+	if (!err && removal.branch && removal.linked &&
+	    UNI_SB(dir->i_sb)->delete_mode == UNI_DELETE_FIRST)
+		removal.shows_again = uni_name_shows_again(dentry);
 	uni_removal_end(dir->i_sb, &removal, err);
 	if (err)
 		return err;

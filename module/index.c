@@ -260,12 +260,13 @@ static struct dentry *uni_index_find_linkable(struct uni_sb_info *sbi,
 /*
  * A name of an indexed object whose copy is on branch was removed
  * through the union (key: the object's, taken before). A name that was
- * not linked to the copy counts one lower name less; when no name is
- * left, the index entry goes too. Failures cost only a link count:
- * warned, not returned.
+ * not linked to the copy counts one lower name less; a linked one whose
+ * original name shows again (shows_again, delete=first) one more; when
+ * no name is left, the index entry goes too. Failures cost only a link
+ * count: warned, not returned.
  */
 void uni_index_name_removed(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
-			    const char *key, bool was_linked)
+			    const char *key, bool was_linked, bool shows_again)
 {
 	const struct path *root = &branch->path;
 	const struct cred *old_cred;
@@ -278,6 +279,9 @@ void uni_index_name_removed(struct uni_sb_info *sbi, const struct uni_lower_bran
 	lower_links = uni_index_lower_links(entry);
 	if (!was_linked && lower_links) {
 		lower_links--;
+		uni_index_set_lower_links(root->mnt, entry, lower_links);
+	} else if (was_linked && shows_again) {
+		lower_links++;
 		uni_index_set_lower_links(root->mnt, entry, lower_links);
 	}
 	if (!lower_links && d_inode(entry)->i_nlink == 1)

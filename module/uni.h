@@ -230,7 +230,7 @@ struct dentry *uni_index_add(const struct path *root, struct dentry *copy,
 unsigned int uni_index_lower_links(struct dentry *copy);
 int uni_index_set_lower_links(struct vfsmount *mnt, struct dentry *copy, unsigned int count);
 void uni_index_name_removed(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
-			    const char *key, bool was_linked);
+			    const char *key, bool was_linked, bool shows_again);
 bool uni_index_alias(struct inode *inode, struct inode *lower, struct path *out);
 
 /* export.c: file handles (NFS export, open_by_handle_at) */

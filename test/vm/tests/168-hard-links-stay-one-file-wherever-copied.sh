@@ -75,6 +75,23 @@ assert_eq "2 orig" "$(stat -c %h lo/d/c) $(cat lo/d/c)" "the read-only branch, u
 assert_eq "2 pair" "$(stat -c %h lo/p/k2) $(cat lo/p/k2)" "the read-only branch, unchanged"
 umount u
 
+step "delete=first: removing a linked name brings back the lower name, still counted"
+# Under delete=first a removal takes only the top instance: the read-only
+# name shows again, as a name of the copy (index.c), so the object keeps
+# its names and its link count.
+mkdir -p rw/f0 lo/fq uf
+echo fq >lo/fq/q1
+ln lo/fq/q1 lo/fq/q2
+mount -t unionfs -o "dirs=$W/rw/f0:$W/lo=ro,delete=first" none "$W/uf"
+echo more >>uf/fq/q1
+assert_eq "2 2" "$(links uf/fq/q1 uf/fq/q2)" "after the copyup of q1"
+rm uf/fq/q1
+assert_eq "2 2|fq more" "$(links uf/fq/q1 uf/fq/q2)|$(text uf/fq/q1)" "q1 removed: the lower name is back"
+umount uf
+mount -t unionfs -o "dirs=$W/rw/f0:$W/lo=ro,delete=first" none "$W/uf"
+assert_eq "2 2" "$(links uf/fq/q1 uf/fq/q2)" "after a remount"
+umount uf
+
 step "a hard link on a writable lower branch stays one file when a rename moves it up"
 # X is on the middle branch and P is opaque on the top one: mv X P/X has
 # to rebuild X on the top branch. Its file h, linked to the middle
