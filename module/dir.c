@@ -883,11 +883,13 @@ void uni_rename_copy_made(struct uni_layout *layout, struct inode *original,
 /*
  * The name a directory rename linked to its new place (a hard link of a
  * writable branch) stays behind hidden, with the old tree: it goes now,
- * so that the file's link count counts the names the union shows. (A
- * handle taken before then finds the file only while it is cached: known
- * gap, doc/design.md.) As the mounter; failures cost a link count.
+ * so that the file's link count counts the names the union shows, and
+ * the new name gets a name record, so that a handle taken through the
+ * old name finds the file (rename_records.c). As the mounter; failures
+ * cost a link count.
  */
-static void uni_unlink_linked_name(struct uni_sb_info *sbi, struct uni_rename_copy *rc)
+static void uni_unlink_linked_name(struct uni_sb_info *sbi, const struct uni_layout *layout,
+				   struct uni_rename_copy *rc)
 {
 	struct dentry *victim = rc->linked_from.dentry, *parent = dget_parent(victim);
 	struct vfsmount *mnt = rc->linked_from.mnt;
@@ -902,6 +904,8 @@ static void uni_unlink_linked_name(struct uni_sb_info *sbi, struct uni_rename_co
 		inode_unlock(d_inode(parent));
 		uni_do_drop_write(mnt);
 	}
+	if (!err)
+		uni_name_record_write_linked(layout->branch[rc->branch], rc->copy);
 	revert_creds(old_cred);
 	if (err)
 		pr_warn_ratelimited("cannot remove the hidden name %pd: error %d\n", victim, err);
@@ -923,7 +927,7 @@ static void uni_follow_rename_copies(struct uni_op *op)
 
 	list_for_each_entry(rc, &op->copies, node) {
 		if (rc->linked_from.dentry)
-			uni_unlink_linked_name(UNI_SB(sb), rc);	/* the same file: nothing to follow */
+			uni_unlink_linked_name(UNI_SB(sb), layout, rc);	/* the same file: nothing to follow */
 		else
 			uni_inode_follow_copy(sb, rc->original, layout, rc->branch, rc->copy,
 					      false);

@@ -201,6 +201,28 @@ out:
 	uni_put_dentry_info(info);
 }
 
+/*
+ * A regular file a directory rename linked to its new name (and whose
+ * old name went, dir.c): its name record says where it is now, so that a
+ * handle taken through the old name finds it once the caches are
+ * dropped. As the mounter. Failing costs only such handles (ESTALE).
+ */
+void uni_name_record_write_linked(const struct uni_lower_branch *branch, struct dentry *file)
+{
+	struct uni_rename_record *rec;
+	int err;
+
+	if (!d_is_reg(file) || READ_ONCE(branch->mode) != UNI_BRANCH_RW || !branch->can_index)
+		return;
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return;
+	err = uni_write_name_record(branch->path.mnt, file, rec);
+	if (err)
+		pr_debug("linked %pd: no name record (error %d)\n", file, err);
+	kfree(rec);
+}
+
 /* ---- reading, for a handle ---- */
 
 /*

@@ -213,6 +213,7 @@ void uni_name_lists_filter(const struct uni_layout *layout, const struct uni_low
 
 /* rename_records.c: where an object renamed through the union went, for its handles */
 void uni_rename_records_write(struct dentry *old);
+void uni_name_record_write_linked(const struct uni_lower_branch *branch, struct dentry *file);
 struct dentry *uni_name_record_find(const struct path *root, struct dentry *file);
 struct dentry *uni_moved_record_find(const struct path *root, struct dentry *dir,
 				     const struct qstr *name);

@@ -18,6 +18,7 @@ require_real_unionfs
 
 W=$PWD
 op=$(prog fsop)
+fh=$(prog fhandle)
 mkbranch_ext4 rw 64M
 mkbranch_ext4 lo 32M
 mkdir -p rw/b0 rw/b1 u
@@ -96,13 +97,17 @@ step "a hard link on a writable lower branch stays one file when a rename moves 
 # X is on the middle branch and P is opaque on the top one: mv X P/X has
 # to rebuild X on the top branch. Its file h, linked to the middle
 # branch's hx, is linked there too (same filesystem), not copied apart,
-# and a descriptor open on hx writes to the file both names show.
+# and a descriptor open on hx writes to the file both names show; a handle
+# taken through the old name finds it (its name record).
 mkdir -p rw/w0/P rw/w1/X u3
 touch rw/w0/P/.wh.__dir_opaque
 echo hl >rw/w1/X/h
 ln rw/w1/X/h rw/w1/hx
+echo kk >rw/w1/X/k1	# both names of k inside X: its handle can only name X
+ln rw/w1/X/k1 rw/w1/X/k2
 mount -t unionfs -o "dirs=$W/rw/w0:$W/rw/w1" none "$W/u3"
 ino=$(stat -c %i u3/hx)
+"$fh" save u3/X/k1 "$W/h.X_k1"
 exec 3>>u3/hx
 mv u3/X u3/P/X
 [[ -f rw/w0/P/X/h ]] || fail "X was not rebuilt on the top branch: $(find rw/w0 rw/w1)"
@@ -113,7 +118,11 @@ assert_eq "hl more fd|hl more fd" "$(text u3/P/X/h)|$(text u3/hx)" "both names r
 assert_eq "$ino $ino 2 2" "$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)" "one st_ino, two links"
 assert_eq "$(stat -c %i rw/w1/hx)" "$(stat -c %i rw/w0/P/X/h)" "one inode on the branches"
 umount u3
+drop_caches
 mount -t unionfs -o "dirs=$W/rw/w0:$W/rw/w1" none "$W/u3"
+assert_eq "kk" "$("$fh" cat "$W/u3" "$W/h.X_k1")" \
+	"a handle taken through the old name, after a remount"
+assert_eq "2 2" "$(links u3/P/X/k1 u3/P/X/k2)" "link counts of k"
 echo again >>u3/hx
 assert_eq "$ino $ino 2 2|hl more fd again" \
 	"$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)|$(text u3/P/X/h)" "after a remount"
