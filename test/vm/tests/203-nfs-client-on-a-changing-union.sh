@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 900
+# timeout: 2400
 # The differential test (progs/differential.py, as in tests 140 and 195)
 # through an NFSv4.2 client of the exported union: random creates, writes,
 # copyups, renames, links, removals, chmod/chown and user xattrs go through
