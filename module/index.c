@@ -86,14 +86,33 @@ static struct dentry *uni_index_find_key(const struct uni_sb_info *sbi, const st
 	return entry;
 }
 
-/* The copy of origin in the index at root, as uni_index_find_key(). */
-struct dentry *uni_index_find(const struct uni_sb_info *sbi, const struct path *root,
-			      const struct inode *origin)
+/*
+ * The index entry for key on a writable branch of layout above limit
+ * that keeps an index, nearest first; with near, only on near's
+ * filesystem and not near itself. A reference, with *where its branch;
+ * NULL when there is none; or an ERR_PTR.
+ */
+static struct dentry *uni_index_search(const struct uni_layout *layout, unsigned int limit,
+				       const char *key, const struct uni_lower_branch *near,
+				       unsigned int *where)
 {
-	char key[UNI_ORIGIN_KEY_LEN];
+	struct uni_lower_branch *branch;
+	struct dentry *entry;
+	unsigned int i;
 
-	uni_origin_key_of_inode(origin, key);
-	return uni_index_find_key(sbi, root, key);
+	for (i = limit; i-- > 0;) {
+		branch = layout->branch[i];
+		if (READ_ONCE(branch->mode) != UNI_BRANCH_RW || !branch->can_index)
+			continue;
+		if (near && (branch == near || branch->path.mnt->mnt_sb != near->path.mnt->mnt_sb))
+			continue;
+		entry = uni_index_find_key(layout->sbi, &branch->path, key);
+		if (entry) {
+			*where = i;
+			return entry;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -107,21 +126,10 @@ struct dentry *uni_index_find(const struct uni_sb_info *sbi, const struct path *
 struct dentry *uni_index_find_above(const struct uni_layout *layout, unsigned int start,
 				    const struct inode *original, unsigned int *where)
 {
-	struct uni_lower_branch *branch;
-	struct dentry *entry;
-	unsigned int i;
+	char key[UNI_ORIGIN_KEY_LEN];
 
-	for (i = start; i-- > 0;) {
-		branch = layout->branch[i];
-		if (READ_ONCE(branch->mode) != UNI_BRANCH_RW || !branch->can_index)
-			continue;
-		entry = uni_index_find(layout->sbi, &branch->path, original);
-		if (entry) {
-			*where = i;
-			return entry;
-		}
-	}
-	return NULL;
+	uni_origin_key_of_inode(original, key);
+	return uni_index_search(layout, start, key, NULL, where);
 }
 
 /* The index directory at root, made if missing. Caller has write access, as the mounter. */
@@ -238,21 +246,14 @@ static struct dentry *uni_index_find_linkable(struct uni_sb_info *sbi,
 					      const struct uni_lower_branch *branch,
 					      const char *key)
 {
-	struct super_block *sb = branch->path.mnt->mnt_sb;
 	struct dentry *entry = uni_index_find_key(sbi, &branch->path, key);
-	struct uni_lower_branch *other;
 	struct uni_layout *layout;
-	unsigned int i;
+	unsigned int where;
 
 	if (entry)
 		return entry;
 	layout = uni_current_layout(sbi);
-	for (i = 0; i < layout->nbranches && !entry; i++) {
-		other = layout->branch[i];
-		if (other != branch && other->can_index && other->path.mnt->mnt_sb == sb &&
-		    READ_ONCE(other->mode) == UNI_BRANCH_RW)
-			entry = uni_index_find_key(sbi, &other->path, key);
-	}
+	entry = uni_index_search(layout, layout->nbranches, key, branch, &where);
 	uni_layout_put(layout);
 	return entry;
 }

@@ -72,9 +72,10 @@ struct uni_btrfs_fid {
  * The btrfs subvolume of a lower inode: 0 for the top-level one and on
  * every other filesystem. Read from the handle btrfs gives NFS, whose
  * layout is fixed (clients keep handles across server upgrades);
- * statx's STATX_SUBVOL exists from 6.10 only.
+ * statx's STATX_SUBVOL exists from 6.10 only. The inode is only read:
+ * exportfs takes it non-const, hence the one cast here.
  */
-u64 uni_lower_subvol(struct inode *inode)
+u64 uni_lower_subvol(const struct inode *inode)
 {
 	struct uni_btrfs_fid fid;
 	int len = sizeof(fid) / 4;
@@ -82,7 +83,7 @@ u64 uni_lower_subvol(struct inode *inode)
 
 	if (inode->i_sb->s_magic != BTRFS_SUPER_MAGIC)
 		return 0;
-	type = uni_encode_inode_fh(inode, (struct fid *)&fid, &len, NULL);
+	type = uni_encode_inode_fh((struct inode *)inode, (struct fid *)&fid, &len, NULL);
 	if (type != FILEID_BTRFS_WITHOUT_PARENT || len * 4 < (int)sizeof(fid) ||
 	    fid.root_objectid == UNI_BTRFS_TOP_SUBVOLUME)
 		return 0;
@@ -107,8 +108,7 @@ bool uni_is_private_xattr(const char *name)
 static void uni_origin_of_inode(const struct inode *inode, struct uni_origin_record *rec)
 {
 	struct super_block *sb = inode->i_sb;
-
-	u64 subvol = uni_lower_subvol((struct inode *)inode);
+	u64 subvol = uni_lower_subvol(inode);
 
 	memset(rec, 0, sizeof(*rec));
 	rec->version = subvol ? UNI_ORIGIN_VERSION_SUBVOL : UNI_ORIGIN_VERSION;

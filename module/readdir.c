@@ -34,34 +34,55 @@ static int uni_dir_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Which entries of a merged listing may show a lower d_ino the union does not use. */
+enum uni_ino_fixups {
+	UNI_INOS_AS_LISTED,	/* none: every lower d_ino is the union's */
+	UNI_INOS_SUBVOL_ROOTS,	/* subdirectories listed as 256: btrfs subvolume roots */
+	UNI_INOS_ALL,		/* any entry */
+};
+
+#define UNI_BTRFS_SUBVOL_ROOT_INO 256	/* BTRFS_FIRST_FREE_OBJECTID */
+
 /*
  * Does a lower d_ino of the directory differ from what stat says? In a
- * directory holding copies (origin.c), and on btrfs, where the union
- * numbers an object with its subvolume and a subvolume's root shows as
- * 256 in its parent's listing.
+ * directory holding copies (origin.c), any entry. On btrfs the union
+ * numbers an object with its subvolume (origin.c): in a directory of a
+ * subvolume other than the top-level one that is every entry; in the
+ * top-level one only a subvolume's root, which its parent lists as 256.
  */
-static bool uni_dir_needs_union_inos(const struct uni_dentry_info *info)
+static enum uni_ino_fixups uni_dir_ino_fixups(const struct uni_dentry_info *info)
 {
+	enum uni_ino_fixups fixups = UNI_INOS_AS_LISTED;
+	struct dentry *lower;
 	int i;
 
-	for (i = info->start; i <= info->end; i++)
-		if (info->lower[i] && (info->lower[i]->d_sb->s_magic == BTRFS_SUPER_MAGIC ||
-				       uni_dir_is_impure(info->lower[i])))
-			return true;
-	return false;
+	for (i = info->start; i <= info->end; i++) {
+		lower = info->lower[i];
+		if (!lower)
+			continue;
+		if (uni_dir_is_impure(lower))
+			return UNI_INOS_ALL;
+		if (lower->d_sb->s_magic == BTRFS_SUPER_MAGIC) {
+			if (uni_lower_subvol(d_inode(lower)))
+				return UNI_INOS_ALL;
+			fixups = UNI_INOS_SUBVOL_ROOTS;
+		}
+	}
+	return fixups;
 }
 
 /*
- * Where the lower d_ino is not the union's (above), each entry's number
+ * Where a lower d_ino may not be the union's (above), the entry's number
  * is asked for (a lookup of the name). Other directories cost one xattr
  * read per instance.
  */
 static void uni_dirlist_use_union_inos(struct uni_dirlist *list,
 				       const struct uni_dentry_info *info)
 {
+	enum uni_ino_fixups fixups = uni_dir_ino_fixups(info);
 	unsigned int i, count = uni_dirlist_count(list);
 
-	if (!uni_dir_needs_union_inos(info))
+	if (fixups == UNI_INOS_AS_LISTED)
 		return;
 	for (i = 0; i < count; i++) {
 		const char *name;
@@ -70,6 +91,9 @@ static void uni_dirlist_use_union_inos(struct uni_dirlist *list,
 		u64 union_ino;
 
 		uni_dirlist_entry(list, i, &name, &len, &ino, &dtype);
+		if (fixups == UNI_INOS_SUBVOL_ROOTS &&
+		    (dtype != DT_DIR || ino != UNI_BTRFS_SUBVOL_ROOT_INO))
+			continue;
 		union_ino = uni_child_ino(info, name, len);
 		if (union_ino && union_ino != ino)
 			uni_dirlist_set_ino(list, i, union_ino);

@@ -199,7 +199,7 @@ u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 			struct dentry *lower, bool *indexed);
 #define UNI_ORIGIN_KEY_LEN 64
 void uni_origin_key_of_inode(const struct inode *origin, char key[UNI_ORIGIN_KEY_LEN]);
-u64 uni_lower_subvol(struct inode *inode);
+u64 uni_lower_subvol(const struct inode *inode);
 int uni_origin_key_of_copy(struct dentry *copy, char key[UNI_ORIGIN_KEY_LEN]);
 int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
 
@@ -222,8 +222,6 @@ struct dentry *uni_moved_record_find(const struct path *root, struct dentry *dir
 bool uni_index_probe(const struct path *root);
 bool uni_index_wanted(const struct uni_lower_branch *from, const struct uni_lower_branch *to,
 		      const struct inode *lower);
-struct dentry *uni_index_find(const struct uni_sb_info *sbi, const struct path *root,
-			      const struct inode *origin);
 struct dentry *uni_index_find_above(const struct uni_layout *layout, unsigned int start,
 				    const struct inode *original, unsigned int *where);
 struct dentry *uni_index_add(const struct path *root, struct dentry *copy,
