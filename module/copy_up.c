@@ -373,20 +373,22 @@ out_unlock:
 }
 
 /*
- * A name of a hard-linked file on a writable branch (its own hard link,
- * or a name of an indexed copy) that a rename moves to a higher branch of
- * the same filesystem is linked there instead of copied: it stays the
- * same file, with its other names and its open files, as a rename on a
- * plain filesystem keeps it. (A copy would part them: a write through one
- * name missing from the other.) Returns the new name (a reference), or
- * ERR_PTR(-EXDEV) when it has to be copied.
+ * A non-directory of a writable branch that a rename moves to a higher
+ * branch of the same filesystem is linked there instead of copied, and
+ * its old name goes afterwards: it stays the same file, with its other
+ * names and its open files, as a rename on a plain filesystem keeps it.
+ * (A copy would part them: a write through one name, or through a file
+ * open before, missing from the other.) A file rename links every such
+ * file (rename.cpp: nothing to copy); a directory rename only hard links
+ * (min_links 2), whose names below it it unlinks itself (dir.c). Returns
+ * the new name (a reference), or ERR_PTR(-EXDEV) when it has to be copied.
  */
 struct dentry *uni_copy_up_as_link(const struct path *src, const struct path *dir,
-				   const struct qstr *name)
+				   const struct qstr *name, unsigned int min_links)
 {
 	struct inode *inode = d_inode(src->dentry);
 
-	if (S_ISDIR(inode->i_mode) || inode->i_nlink < 2 ||
+	if (S_ISDIR(inode->i_mode) || inode->i_nlink < min_links ||
 	    src->mnt->mnt_sb != dir->mnt->mnt_sb)
 		return ERR_PTR(-EXDEV);
 	return uni_link_into_place(dir, src->dentry, name);

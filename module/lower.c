@@ -1055,7 +1055,7 @@ static int uni_lower_copy_up(void *env, unsigned int from_branch, void *object,
 	if (READ_ONCE(layout->branch[from_branch]->mode) == UNI_BRANCH_RW &&
 	    uni_in_subtree_rename(layout)) {
 		/* Moved up by a directory rename: a hard link there stays one file. */
-		copy = uni_copy_up_as_link(&src, &dir, &qname);
+		copy = uni_copy_up_as_link(&src, &dir, &qname, 2);
 		if (!IS_ERR(copy))
 			uni_rename_copy_made(layout, d_inode(src.dentry), copy, to_branch, &src);
 		if (copy != ERR_PTR(-EXDEV)) {
@@ -1107,6 +1107,29 @@ out:
 	return 0;
 }
 
+/* A rename moves a writable branch's file up (rename.cpp): linked where it can be. */
+static int uni_lower_link_up(void *env, unsigned int from_branch, void *object,
+			     unsigned int to_branch, void *to_dir, const char *name,
+			     unsigned int len, void **child)
+{
+	struct uni_layout *layout = env;
+	struct path src = { .mnt = uni_branch_mnt(env, from_branch), .dentry = object };
+	struct path dir = { .mnt = uni_branch_mnt(env, to_branch), .dentry = to_dir };
+	struct qstr qname = QSTR_INIT(name, len);
+	const struct cred *old_cred;
+	struct dentry *link;
+
+	if (READ_ONCE(layout->branch[from_branch]->mode) != UNI_BRANCH_RW)
+		return -EXDEV;	/* never share an inode with a branch the union does not write */
+	old_cred = uni_as_mounter(env);
+	link = uni_copy_up_as_link(&src, &dir, &qname, 1);
+	revert_creds(old_cred);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
+	*child = link;
+	return 0;
+}
+
 const struct uni_branch_ops uni_lower_ops = {
 	.lookup = uni_lower_lookup,
 	.put = uni_lower_put,
@@ -1121,4 +1144,5 @@ const struct uni_branch_ops uni_lower_ops = {
 	.copy_up = uni_lower_copy_up,
 	.exchange = uni_lower_exchange,
 	.may_hold = uni_lower_may_hold,
+	.link_up = uni_lower_link_up,
 };

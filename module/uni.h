@@ -162,7 +162,7 @@ struct file *uni_lower_file(struct file *file);
 struct dentry *uni_copy_up(const struct path *src, const struct path *dir,
 			   const struct qstr *name, unsigned long long size);
 struct dentry *uni_copy_up_as_link(const struct path *src, const struct path *dir,
-				   const struct qstr *name);
+				   const struct qstr *name, unsigned int min_links);
 struct dentry *uni_copy_up_linked(const struct uni_layout *layout, unsigned int from,
 				  const struct path *src, const struct path *dir,
 				  const struct qstr *name, unsigned long long size,

@@ -341,6 +341,17 @@ struct uni_branch_ops {
 	 */
 	void (*may_hold)(void *env, const struct uni_lower_set *dir, const char *name,
 			 unsigned len, unsigned long long *look, unsigned nwords);
+	/*
+	 * Optional, for a rename or an exchange that moves the non-directory
+	 * OBJECT of writable FROM_BRANCH to NAME in TO_DIR on TO_BRANCH (its
+	 * old name goes afterwards): give it the new name as a hard link where
+	 * both branches share a filesystem, so it stays the same file, with
+	 * its other names and its open files, and nothing is copied. -EXDEV
+	 * when it cannot (other filesystems): the core copies it with
+	 * copy_up(). Otherwise as copy_up().
+	 */
+	int (*link_up)(void *env, unsigned from_branch, void *object, unsigned to_branch,
+		       void *to_dir, const char *name, unsigned len, void **child);
 };
 
 /* ---- Lookup resolution ---- */

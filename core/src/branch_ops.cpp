@@ -164,6 +164,23 @@ Result<BranchRef> BranchOps::copy_up(unsigned from_branch, void *object, unsigne
 	return positive(child);
 }
 
+Result<BranchRef> BranchOps::move_up(unsigned from_branch, void *object, unsigned to_branch,
+				     void *to_dir, StringView name) const
+{
+	void *child = nullptr;
+	int err;
+
+	TRY(present(object, to_dir));
+	if (!ops_.link_up)
+		return copy_up(from_branch, object, to_branch, to_dir, name, UNI_COPY_ALL);
+	err = ops_.link_up(env_, from_branch, object, to_branch, to_dir, name.data(),
+			   length_of(name), &child);
+	if (err == -UNI_EXDEV)
+		return copy_up(from_branch, object, to_branch, to_dir, name, UNI_COPY_ALL);
+	TRY(from_env(err));
+	return positive(child);
+}
+
 Result<BranchRef> BranchOps::positive(void *child) const
 {
 	if (!child)

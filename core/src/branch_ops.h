@@ -94,6 +94,12 @@ public:
 			      void *child_b) const;
 	Result<BranchRef> copy_up(unsigned from_branch, void *object, unsigned to_branch,
 				  void *to_dir, StringView name, u64 size) const;
+	/*
+	 * A writable branch's non-directory that a rename or an exchange moves
+	 * up: linked there (link_up) where the environment can, else copied.
+	 */
+	Result<BranchRef> move_up(unsigned from_branch, void *object, unsigned to_branch,
+				  void *to_dir, StringView name) const;
 
 private:
 	/* A successful create/link/copy_up without an object is a broken environment. */

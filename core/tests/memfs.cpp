@@ -48,6 +48,7 @@ bool is_write(Op op)
 	case Op::kRename:
 	case Op::kCopyUp:
 	case Op::kExchange:
+	case Op::kLinkUp:
 		return true;
 	default:
 		return false;
@@ -80,6 +81,7 @@ const char *op_name(Op op)
 	case Op::kRename: return "rename";
 	case Op::kCopyUp: return "copy_up";
 	case Op::kExchange: return "exchange";
+	case Op::kLinkUp: return "link_up";
 	case Op::kCount: break;
 	case Op::kAnyWrite: return "any write";
 	case Op::kAny: return "any";
@@ -133,7 +135,7 @@ const uni_branch_ops *Fs::ops() const
 		&Fs::op_lookup,	 &Fs::op_put,	 &Fs::op_iterate, &Fs::op_get,
 		&Fs::op_getattr, &Fs::op_create, &Fs::op_link,	  &Fs::op_unlink,
 		&Fs::op_rmdir,	 &Fs::op_rename, &Fs::op_copy_up, &Fs::op_exchange,
-		&Fs::op_may_hold,
+		&Fs::op_may_hold, &Fs::op_link_up,
 	};
 	return &ops;
 }
@@ -143,7 +145,7 @@ const uni_branch_ops *Fs::read_only_ops() const
 	static const uni_branch_ops ops = {
 		&Fs::op_lookup, &Fs::op_put, &Fs::op_iterate, nullptr, nullptr, nullptr,
 		nullptr,	nullptr,     nullptr,	      nullptr, nullptr, nullptr,
-		&Fs::op_may_hold,
+		&Fs::op_may_hold, &Fs::op_link_up,
 	};
 	return &ops;
 }
@@ -757,6 +759,40 @@ int Fs::copy_up(unsigned from_branch, void *object_handle, unsigned to_branch, v
 	return 0;
 }
 
+int Fs::link_up(unsigned from_branch, void *object_handle, unsigned to_branch, void *dir_handle,
+		std::string_view name, void **child)
+{
+	int err;
+
+	*child = nullptr;
+	if (!one_filesystem)
+		return -EXDEV;
+	count(Op::kLinkUp);
+	Node *object = checked(object_handle, static_cast<int>(from_branch), "link_up");
+	Node *dir = checked_dir(dir_handle, to_branch, "link_up", &err);
+	if (!object || !dir)
+		return err ? err : -EINVAL;
+	if (object->is_dir() || from_branch == to_branch)
+		violation("link_up of " + object->path() + " to branch " + std::to_string(to_branch));
+	if (readonly_.at(from_branch))
+		violation("link_up from read-only branch " + std::to_string(from_branch));
+	if ((err = start_write(Op::kLinkUp, to_branch, name)))
+		return err;
+	if (is_sealed(object))
+		return -EPERM;
+	if (dir->index.count(std::string(name)))
+		return -EEXIST;
+	if (dir->inode->flags & UNI_ATTR_IMMUTABLE)
+		return -EPERM;
+
+	Node *node = new_node(object->kind, to_branch, std::string(name), dir, object->inode);
+	++node->inode->nlink;
+	logged("link_up " + std::to_string(from_branch) + ":" + object->path() + " -> " +
+	       std::to_string(to_branch) + ":" + node->path());
+	*child = get(node);
+	return 0;
+}
+
 int Fs::exchange(unsigned branch, void *dir_a_handle, void *a_handle, void *dir_b_handle,
 		 void *b_handle)
 {
@@ -898,6 +934,13 @@ int Fs::op_copy_up(void *env, unsigned from_branch, void *object, unsigned to_br
 {
 	return static_cast<Fs *>(env)->copy_up(from_branch, object, to_branch, to_dir,
 					       std::string_view(name, len), size, child);
+}
+
+int Fs::op_link_up(void *env, unsigned from_branch, void *object, unsigned to_branch,
+		   void *to_dir, const char *name, unsigned len, void **child)
+{
+	return static_cast<Fs *>(env)->link_up(from_branch, object, to_branch, to_dir,
+					       std::string_view(name, len), child);
 }
 
 int Fs::op_exchange(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,

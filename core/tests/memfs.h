@@ -67,6 +67,7 @@ enum class Op {
 	kRename,
 	kCopyUp,
 	kExchange,
+	kLinkUp,
 	kCount,
 	kAnyWrite,
 	kAny,
@@ -171,6 +172,12 @@ public:
 	 * lists do); off: "look" always, as an environment without it.
 	 */
 	bool answer_may_hold = false;
+	/*
+	 * All branches on one filesystem: link_up() links across branches.
+	 * Off, it says -EXDEV (uncounted), as for branches on filesystems of
+	 * their own.
+	 */
+	bool one_filesystem = false;
 	/* "BRANCH:NAME" for every may_hold() that said "neither is there". */
 	std::vector<std::string> skipped;
 
@@ -219,6 +226,8 @@ private:
 			      unsigned long long size, void **child);
 	static int op_exchange(void *env, unsigned branch, void *dir_a, void *child_a, void *dir_b,
 			       void *child_b);
+	static int op_link_up(void *env, unsigned from_branch, void *object, unsigned to_branch,
+			      void *to_dir, const char *name, unsigned len, void **child);
 
 	int lookup(unsigned branch, void *dir, std::string_view name, void **child,
 		   enum uni_kind *kind);
@@ -235,6 +244,8 @@ private:
 	int copy_up(unsigned from_branch, void *object, unsigned to_branch, void *to_dir,
 		    std::string_view name, unsigned long long size, void **child);
 	int exchange(unsigned branch, void *dir_a, void *child_a, void *dir_b, void *child_b);
+	int link_up(unsigned from_branch, void *object, unsigned to_branch, void *to_dir,
+		    std::string_view name, void **child);
 
 	Node *new_node(Kind kind, unsigned branch, std::string name, Node *parent,
 		       std::shared_ptr<Inode> inode = nullptr);

@@ -213,6 +213,53 @@ TEST_CASE("write: a full or read-only-mounted branch sends the copy to the next 
 	check_clean(*u);
 }
 
+TEST_CASE("write: a rename moving a writable branch's file up links it where it can")
+{
+	/* the new parent is opaque on b0: the new name can only be there */
+	const std::string layout = "b0: /P/ /P/.wh..wh..opq  b1: /a";
+
+	for (bool one_filesystem : {true, false}) {
+		INFO("one filesystem: " << one_filesystem);
+		auto u = make_union(layout, "rw rw");
+		u->fs.one_filesystem = one_filesystem;
+		REQUIRE(run_op(*u, UNI_DELETE_ALL, "link", "/a", "/h") == 0);	/* a, h: one file */
+		std::shared_ptr<memfs::Inode> inode = u->fs.find(1, "/a")->inode;
+
+		REQUIRE(run_op(*u, UNI_DELETE_ALL, "rename", "/a", "/P/a") == 0);
+		CHECK(u->fs.dump() == "b0: /P/ /P/.wh..wh..opq /P/a  b1: /h");
+		CHECK(union_view(*u) == "/P/ /P/a=b1 /h=b1");
+		/* linked: still the file h names; copied: a file of its own */
+		CHECK((u->fs.find(0, "/P/a")->inode == inode) == one_filesystem);
+		CHECK(inode->nlink == (one_filesystem ? 2 : 1));
+		CHECK(u->fs.calls(Op::kLinkUp) == (one_filesystem ? 1u : 0u));
+		CHECK(u->fs.calls(Op::kCopyUp) == (one_filesystem ? 0u : 1u));
+		check_clean(*u);
+	}
+	/* a read-only branch's file is always copied */
+	auto u = make_union(layout, "rw ro");
+	u->fs.one_filesystem = true;
+	REQUIRE(run_op(*u, UNI_DELETE_WHITEOUT, "rename", "/a", "/P/a") == 0);
+	CHECK(u->fs.calls(Op::kLinkUp) == 0);
+	CHECK(u->fs.find(0, "/P/a")->inode != u->fs.find(1, "/a")->inode);
+	check_clean(*u);
+}
+
+TEST_CASE("write: a failed link-up of a rename leaves every branch as it was")
+{
+	auto u = make_union("b0: /P/ /P/.wh..wh..opq  b1: /a  b2: /a", "rw rw ro");
+	u->fs.one_filesystem = true;
+	const std::string before = u->fs.dump();
+
+	for (int error : {EIO, ENOSPC}) {
+		INFO("errno " << error);
+		CHECK(run_with_fault(*u, UNI_DELETE_WHITEOUT, "rename", "/a", "/P/a",
+				     fault_on(Op::kLinkUp, error)) == -error);
+		CHECK(u->fs.dump() == before);
+		CHECK(u->fs.find(1, "/a")->inode->nlink == 1);
+	}
+	check_clean(*u);
+}
+
 TEST_CASE("write: delete=all removes lower instances first, the top last")
 {
 	auto u = make_union("b0: /f  b1: /f  b2: /f", "rw rw rw");
@@ -645,6 +692,22 @@ TEST_CASE("exchange: two names of one object, hard links, and missing names")
 	/* hard links of one inode: the branch does nothing, as vfs_rename() */
 	REQUIRE(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/b") == 0);
 	CHECK(u->fs.dump() == "b0: /a /b  b1: -");
+	check_clean(*u);
+}
+
+TEST_CASE("exchange: a writable branch's file moving up is linked where it can")
+{
+	/* x's parent is opaque on b0, so both tops must meet there */
+	auto u = make_union("b0: /P/ /P/.wh..wh..opq /P/x  b1: /a", "rw rw");
+	u->fs.one_filesystem = true;
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "link", "/a", "/h") == 0);
+	std::shared_ptr<memfs::Inode> inode = u->fs.find(1, "/a")->inode;
+
+	REQUIRE(run_op(*u, UNI_DELETE_ALL, "exchange", "/a", "/P/x") == 0);
+	CHECK(union_view(*u) == "/P/ /P/x=b1 /a=b0 /h=b1");
+	CHECK(u->fs.find(0, "/P/x")->inode == inode);
+	CHECK(inode->nlink == 2);	/* P/x and h: the old top went */
+	CHECK(u->fs.calls(Op::kCopyUp) == 0);
 	check_clean(*u);
 }
 

@@ -8,6 +8,9 @@
 # through them, after a name is removed, dropped caches and a remount.
 # (The differential test found a name counting a link too many after an
 # exchange: seed 312654143, rw-rw-ro delete=all.)
+# A file rename or an exchange that moves a writable lower branch's file
+# up links it too (nothing copied; a descriptor open before keeps
+# writing to the file the union shows).
 # Writable branches on two filesystems cannot hold links between them:
 # there the second name's copy is a file of its own, with its own number,
 # and both link counts say so.
@@ -127,6 +130,51 @@ echo again >>u3/hx
 assert_eq "$ino $ino 2 2|hl more fd again" \
 	"$(inos u3/P/X/h u3/hx) $(links u3/P/X/h u3/hx)|$(text u3/P/X/h)" "after a remount"
 umount u3
+
+step "a file rename or exchange that moves a writable branch's file up keeps it one file"
+# P is opaque on the top branch, so a name in it can only be there: the
+# file of the middle branch moves up. On one filesystem it is linked, not
+# copied: its other name, a descriptor open before and a handle taken
+# before all keep the file; nothing is copied.
+mkdir -p rw/v0/P rw/v1 u4
+touch rw/v0/P/.wh.__dir_opaque
+echo fl >rw/v1/f1
+ln rw/v1/f1 rw/v1/f2
+echo g >rw/v1/g
+echo e >rw/v1/e1
+ln rw/v1/e1 rw/v1/e2
+echo x >rw/v0/P/x
+mount_four() { mount -t unionfs -o "dirs=$W/rw/v0:$W/rw/v1" none "$W/u4"; }
+mount_four
+ino=$(stat -c %i u4/f1)
+gino=$(stat -c %i u4/g)
+"$fh" save u4/f1 "$W/h.f1"
+exec 3>>u4/f1 4>>u4/g
+mv u4/f1 u4/P/f1
+mv u4/g u4/P/g
+echo more >>u4/P/f1
+echo fd >&3
+echo fd >&4
+exec 3>&- 4>&-
+assert_eq "fl more fd|fl more fd" "$(text u4/P/f1)|$(text u4/f2)" "both names read both writes"
+assert_eq "$ino $ino 2 2" "$(inos u4/P/f1 u4/f2) $(links u4/P/f1 u4/f2)" "one st_ino, two links"
+assert_eq "g fd|$gino 1" "$(text u4/P/g)|$(inos u4/P/g) $(links u4/P/g)" \
+	"a single-link file keeps what a descriptor open before wrote"
+assert_eq "$(stat -c %i rw/v1/f2)|no" "$(stat -c %i rw/v0/P/f1)|$([[ -e rw/v1/f1 ]] && echo yes || echo no)" \
+	"one inode on the branches, the old name gone"
+ino=$(stat -c %i u4/e1)
+"$op" exchange u4/e1 u4/P/x
+assert_eq "e|x|e" "$(text u4/P/x)|$(text u4/e1)|$(text u4/e2)" "contents after the exchange"
+echo ex >>u4/e2
+assert_eq "e ex|$ino $ino 2 2" "$(text u4/P/x)|$(inos u4/P/x u4/e2) $(links u4/P/x u4/e2)" \
+	"the exchanged name is still the file e2 names"
+umount u4
+drop_caches
+mount_four
+assert_eq "fl more fd" "$("$fh" cat "$W/u4" "$W/h.f1" | paste -sd" ")" "a handle taken before the rename, after a remount"
+rm u4/f2 u4/e2
+assert_eq "1 1 1" "$(links u4/P/f1 u4/P/x u4/P/g)" "each name left counts one link"
+umount u4
 
 step "writable branches on two filesystems: the names part, and say so"
 mkbranch_ext4 top 32M
