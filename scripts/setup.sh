@@ -17,7 +17,7 @@ readonly PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	e2fsprogs xfsprogs btrfs-progs dosfstools attr acl genisoimage xorriso
 	catch2 clang-14 libclang-rt-14-dev libmount-dev pkg-config python3
-	stress-ng fio nfs-kernel-server nfs-common rpcbind shellcheck sparse
+	stress-ng fio nfs-kernel-server nfs-common rpcbind shellcheck sparse strace libncurses-dev
 	fuse3 mergerfs dmsetup gcc-multilib
 	debhelper dh-dkms dkms lintian bash-completion
 )

@@ -11,7 +11,8 @@
  *     the result, and both parents can be made there (visible_target, as
  *     rename chooses it, for both names until they agree).
  *  2. Each object's top goes to r: an object whose top is below r is
- *     copied there (copy_up(), parent chain first).
+ *     copied there (copy_up(), parent chain first); a file of a writable
+ *     branch is linked there where the environment can (link_up()).
  *  3. Each directory is made self-contained on r: under its new name its
  *     lower instances (they stay under the old name) no longer merge in,
  *     so their visible contents are copied into the top on r (as rename's

@@ -20,7 +20,9 @@
  *                  it, and it is made opaque;
  *       copy       the top is on a read-only branch (or r had to move up):
  *                  the object is copied to r (a directory with all its
- *                  visible contents) and made opaque as needed.
+ *                  visible contents) and made opaque as needed; a file of
+ *                  a writable branch is linked there where the environment
+ *                  can (link_up: the same file, nothing copied).
  *  3. Order: what the old name leaves below (hidden) is settled first as
  *     the delete mode says, lowest priority first; then, journaled: the
  *     way for the new name is cleared (objects in the way are renamed to a
