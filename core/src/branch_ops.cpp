@@ -171,10 +171,10 @@ Result<BranchRef> BranchOps::move_up(unsigned from_branch, void *object, unsigne
 	int err;
 
 	TRY(present(object, to_dir));
-	if (!ops_.link_up)
-		return copy_up(from_branch, object, to_branch, to_dir, name, UNI_COPY_ALL);
-	err = ops_.link_up(env_, from_branch, object, to_branch, to_dir, name.data(),
-			   length_of(name), &child);
+	err = ops_.link_up ? ops_.link_up(env_, from_branch, object, to_branch, to_dir,
+					  name.data(), length_of(name), &child)
+			   : -UNI_EXDEV;
+	/* Not one filesystem (or no links here): a copy does it. */
 	if (err == -UNI_EXDEV)
 		return copy_up(from_branch, object, to_branch, to_dir, name, UNI_COPY_ALL);
 	TRY(from_env(err));

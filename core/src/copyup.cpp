@@ -120,6 +120,16 @@ Result<void> copy_level(Ctx &ctx, Journal &journal, int r, void *dst, const uni_
 
 } /* namespace */
 
+Result<BranchRef> uni::place_renamed_top(Ctx &ctx, int from, void *top, uni_kind kind, int to,
+					 void *dir, StringView name)
+{
+	unsigned from_branch = static_cast<unsigned>(from), to_branch = static_cast<unsigned>(to);
+
+	if (kind != UNI_KIND_DIR && ctx.writable(from))
+		return ctx.ops.move_up(from_branch, top, to_branch, dir, name);
+	return ctx.ops.copy_up(from_branch, top, to_branch, dir, name, UNI_COPY_ALL);
+}
+
 Result<void> uni::copy_contents(Ctx &ctx, Journal &journal, int r, void *dst,
 				const uni_lower_set &source)
 {

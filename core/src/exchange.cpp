@@ -148,21 +148,6 @@ private:
 	}
 
 	/*
-	 * Step 2 for a side whose top is below r: a writable branch's file
-	 * moves (a link where it can: one file, its other names and open
-	 * files with it, as its old top goes afterwards); the rest is copied.
-	 */
-	Result<BranchRef> copy_to(const Side &side, int r, void *dir)
-	{
-		unsigned from = static_cast<unsigned>(side.top), to = static_cast<unsigned>(r);
-		void *top = side.object.handles[side.top];
-
-		if (side.kind != UNI_KIND_DIR && ctx_.writable(side.top))
-			return ctx_.ops.move_up(from, top, to, dir, side.name);
-		return ctx_.ops.copy_up(from, top, to, dir, side.name, UNI_COPY_ALL);
-	}
-
-	/*
 	 * Steps 2 and 3 for one side: its top on r, self-contained, ready to
 	 * show under the other name (whose cells are 'other').
 	 */
@@ -178,7 +163,8 @@ private:
 			void *dir = side.parent.handles[r];
 
 			TRY(journal.reserve());
-			top = TRY(copy_to(side, r, dir));
+			top = TRY(place_renamed_top(ctx_, side.top, side.object.handles[side.top],
+						    side.kind, r, dir, side.name));
 			journal.created(r, dir, top.get(), side.kind);
 		}
 		if (side.kind != UNI_KIND_DIR)

@@ -323,7 +323,8 @@ private:
 		void *dir = new_parent_.handles[r];
 
 		TRY(journal.reserve());
-		BranchRef copy = TRY(copy_to(r, dir));
+		BranchRef copy = TRY(place_renamed_top(ctx_, s_, object_.handles[s_], kind_, r, dir,
+							     new_name_));
 		journal.created(r, dir, copy.get(), kind_);
 		if (kind_ == UNI_KIND_DIR) {
 			if (cells.shows_from(r + 1))
@@ -332,21 +333,6 @@ private:
 		}
 		out.add(r, move(copy), kind_);
 		return {};
-	}
-
-	/*
-	 * The object's top as the new name on r. A writable branch's file
-	 * whose old name goes afterwards moves (a link where it can: one
-	 * file, its other names and open files with it); the rest is copied.
-	 */
-	Result<BranchRef> copy_to(int r, void *dir)
-	{
-		unsigned from = static_cast<unsigned>(s_), to = static_cast<unsigned>(r);
-		void *top = object_.handles[s_];
-
-		if (kind_ != UNI_KIND_DIR && ctx_.writable(s_))
-			return ctx_.ops.move_up(from, top, to, dir, new_name_);
-		return ctx_.ops.copy_up(from, top, to, dir, new_name_, UNI_COPY_ALL);
 	}
 
 	/*

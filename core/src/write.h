@@ -335,6 +335,15 @@ Result<void> retire(Ctx &ctx, Journal &journal, int branch, void *dir, Cell &cel
 Result<void> copy_contents(Ctx &ctx, Journal &journal, int r, void *dst,
 			   const uni_lower_set &source);
 
+/*
+ * The top (on branch FROM) of an object that a rename takes away from its
+ * old name, placed as NAME in DIR on branch TO. A writable branch's file
+ * moves (a link where it can: one file, its other names and open files
+ * with it, as the old top goes afterwards); the rest is copied.
+ */
+Result<BranchRef> place_renamed_top(Ctx &ctx, int from, void *top, uni_kind kind, int to,
+				    void *dir, StringView name);
+
 /* ---- The C boundary ---- */
 
 /* Checks a uni_context: EINVAL, or EROFS when the write operations are missing. */

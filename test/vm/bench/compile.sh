@@ -43,16 +43,8 @@ if [[ -n $QUICK ]]; then
 	targets=(main.o screen.o brac.o)
 fi
 
-# An ext4 image in the guest's RAM (tmpfs), mounted on DIR.
-mkfs_on() {
-	local dir=$1
-	mkdir -p "$dir"
-	truncate -s 256M "$dir.img"
-	mkfs.ext4 -q -F "$dir.img" >/dev/null || exit 1
-	mount -o loop "$dir.img" "$dir" || exit 1
-}
-
-mkfs_on lo
+# The lower branch: an ext4 image in the guest's RAM (tmpfs).
+mkfs_on lo 256
 cp -a "$src" "lo/$project" || exit 1
 rm -f "lo/$project/.configured"
 files=$(find "lo/$project" -name '*.c' | wc -l)
@@ -63,7 +55,7 @@ umount lo
 prepare() {
 	local kind=$1
 	mount -o loop,ro lo.img lo || exit 1
-	mkfs_on up
+	mkfs_on up 256
 	case $kind in
 	raw)
 		cp -a "lo/$project" up/ || exit 1

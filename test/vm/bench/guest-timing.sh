@@ -1,6 +1,7 @@
 # test/vm/bench/guest-timing.sh: what the guest sides of the benchmark rows
-# branches.sh and sparse.sh share: the clock, medians and ratios, the
-# kernel command line's ufs_bench_* words, and the modules they need.
+# branches.sh, sparse.sh and compile.sh share: the clock, medians and
+# ratios, the kernel command line's ufs_bench_* words, the modules they need
+# and fresh ext4 filesystems to work on.
 # shellcheck shell=bash disable=SC2034 # REPS and QUICK are the sourcer's
 # Sourced in the guest.
 
@@ -38,4 +39,14 @@ bench_need() {
 			{ echo "bench: cannot load $m"; exit 1; }
 	done
 	grep -qw unionfs /proc/filesystems || { echo "bench: the unionfs module is not loaded"; exit 1; }
+}
+
+# Mounts a fresh ext4 of SIZE_MIB MiB on DIR (an image DIR.img, in the
+# guest's RAM when the working directory is on tmpfs).
+mkfs_on() {
+	local dir=$1 size_mib=$2
+	mkdir -p "$dir"
+	truncate -s "${size_mib}M" "$dir.img"
+	mkfs.ext4 -q -F "$dir.img" >/dev/null || exit 1
+	mount -o loop "$dir.img" "$dir" || exit 1
 }

@@ -22,16 +22,8 @@ reps=$REPS size_mib=1024 pieces=64
 [[ -z $QUICK ]] || { size_mib=64 pieces=8; }
 W=$PWD
 
-# An ext4 image in the guest's RAM (tmpfs), mounted on DIR.
-mkfs_on() {
-	local dir=$1
-	mkdir -p "$dir"
-	truncate -s $((size_mib + 256))M "$dir.img"
-	mkfs.ext4 -q -F "$dir.img" >/dev/null || exit 1
-	mount -o loop "$dir.img" "$dir" || exit 1
-}
-
-mkfs_on lo
+# The lower branch: an ext4 image in the guest's RAM (tmpfs).
+mkfs_on lo $((size_mib + 256))
 # The sparse file: a 128 KiB piece of data every size/pieces bytes.
 truncate -s "${size_mib}M" lo/sparse
 for ((i = 0; i < pieces; i++)); do
@@ -45,7 +37,7 @@ declare -A TIME KIB
 for kind in cp unionfs overlayfs; do
 	runs=()
 	for ((r = 0; r < reps; r++)); do
-		mkfs_on up
+		mkfs_on up $((size_mib + 256))
 		mkdir -p up/upper up/work u
 		sync
 		echo 3 >/proc/sys/vm/drop_caches
