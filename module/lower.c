@@ -699,11 +699,12 @@ static void uni_lower_put(void *env, void *handle)
 }
 
 /* The walk skips branch directories that have neither the name nor its whiteout. */
-static void uni_lower_may_hold(void *env, const struct uni_lower_set *dir, const char *name,
-			       unsigned int len, unsigned long long *look, unsigned int nwords)
+static int uni_lower_may_hold(void *env, const struct uni_lower_set *dir, const char *name,
+			      unsigned int len, unsigned long long *look, unsigned int nwords)
 {
-	if (nwords * 64 >= UNI_MAX_BRANCHES)
-		uni_name_lists_filter(env, dir, name, len, look);
+	if (nwords * 64 < UNI_MAX_BRANCHES)
+		return dir->end;
+	return uni_name_lists_filter(env, dir, name, len, look);
 }
 
 struct uni_iterate_ctx {

@@ -385,12 +385,15 @@ bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 }
 
 /*
- * For the lookup walk (uni_branch_ops.may_hold): clears the bit in look of
- * every directory of set (a union directory's lower set in layout) that
- * certainly holds neither name nor its whiteout.
+ * For the lookup walk (uni_branch_ops.may_hold): going down from
+ * set->start, clears the bit in look of every directory of set (a union
+ * directory's lower set in layout) that certainly holds neither name nor
+ * its whiteout, and stops at the first one that may: the walk may end
+ * there (a file, an opaque directory), and asks again if it does not.
+ * Returns the branch it stopped at, or set->end.
  */
-void uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
-			   const char *name, unsigned int len, unsigned long long *look)
+int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
+			  const char *name, unsigned int len, unsigned long long *look)
 {
 	char whiteout[UNI_NAME_MAX + 1];
 	int wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
@@ -403,9 +406,13 @@ void uni_name_lists_filter(const struct uni_layout *layout, const struct uni_low
 	for (i = set->start; i >= 0 && i <= set->end; i++) {
 		struct path dir = { .mnt = layout->branch[i]->path.mnt, .dentry = set->handles[i] };
 
-		if (dir.dentry && uni_hashes_absent(layout->sbi, layout->branch[i], &dir, hashes, n))
-			look[i / 64] &= ~(1ULL << (i % 64));
+		if (!dir.dentry)
+			continue;
+		if (!uni_hashes_absent(layout->sbi, layout->branch[i], &dir, hashes, n))
+			return i;
+		look[i / 64] &= ~(1ULL << (i % 64));
 	}
+	return set->end;
 }
 
 /* Drops every list: the branches changed, or the union goes. */

@@ -208,8 +208,8 @@ void uni_name_cache_init(struct uni_sb_info *sbi);
 void uni_name_cache_clear(struct uni_sb_info *sbi);
 bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
 		     const struct path *dir, const char *name, unsigned int len);
-void uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
-			   const char *name, unsigned int len, unsigned long long *look);
+int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
+			  const char *name, unsigned int len, unsigned long long *look);
 
 /* rename_records.c: where an object renamed through the union went, for its handles */
 void uni_rename_records_write(struct dentry *old);

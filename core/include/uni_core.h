@@ -335,12 +335,16 @@ struct uni_branch_ops {
 	 * NAME or its whiteout? On entry bit i of look[] (i / 64, i % 64; nwords
 	 * words) is set for every present directory; clear it only for one that
 	 * certainly holds neither (a lookup of either would be negative): the
-	 * lookup walk then skips it without asking. No such op: ask them all.
+	 * lookup walk then skips it without asking. Going from start down, it
+	 * may stop after the first directory it leaves set (the walk may end
+	 * there, as it does for a file) and return that branch: the walk asks
+	 * again, with start below it, if it goes on. Returns the last branch
+	 * answered for (end when it went through). No such op: ask them all.
 	 * Lets an environment that knows its directories' names spare the
 	 * lookups a union of many branches makes for a name one of them holds.
 	 */
-	void (*may_hold)(void *env, const struct uni_lower_set *dir, const char *name,
-			 unsigned len, unsigned long long *look, unsigned nwords);
+	int (*may_hold)(void *env, const struct uni_lower_set *dir, const char *name,
+			unsigned len, unsigned long long *look, unsigned nwords);
 	/*
 	 * Optional, for a rename or an exchange that moves the non-directory
 	 * OBJECT of writable FROM_BRANCH to NAME in TO_DIR on TO_BRANCH (its

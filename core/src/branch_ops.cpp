@@ -57,17 +57,25 @@ Result<bool> BranchOps::exists(unsigned branch, void *dir, StringView name) cons
 	return hit.kind != UNI_KIND_NONE;
 }
 
-void BranchOps::may_hold(const uni_lower_set &dir, StringView name,
-			 unsigned long long *look) const
+int BranchOps::may_hold(const uni_lower_set &dir, StringView name, int from,
+			unsigned long long *look) const
 {
-	for (unsigned i = 0; i < kLookWords; i++)
-		look[i] = 0;
-	for (int i = dir.start; i >= 0 && i <= dir.end; i++)
+	uni_lower_set rest = dir;
+
+	rest.start = max(dir.start, from);
+	for (int i = rest.start; i >= 0 && i <= rest.end; i++) {
 		if (dir.handles[i])
 			look[i / 64] |= 1ULL << (i % 64);
-	if (ops_.may_hold)
-		ops_.may_hold(env_, &dir, name.data(), static_cast<unsigned>(name.length()), look,
-			      kLookWords);
+		else
+			look[i / 64] &= ~(1ULL << (i % 64));
+	}
+	if (!ops_.may_hold || rest.start > rest.end)
+		return rest.end;
+	int answered = ops_.may_hold(env_, &rest, name.data(),
+				     static_cast<unsigned>(name.length()), look, kLookWords);
+
+	/* Out of range breaks the contract: take it as "went through", asking the rest. */
+	return answered >= rest.start && answered <= rest.end ? answered : rest.end;
 }
 
 Result<void> BranchOps::iterate(unsigned branch, void *dir, EmitFn emit, void *cookie) const

@@ -62,10 +62,13 @@ public:
 	/* Is NAME present (any kind) in DIR on BRANCH? */
 	Result<bool> exists(unsigned branch, void *dir, StringView name) const;
 	/*
-	 * Of DIR's present directories, the ones that may hold NAME or its
-	 * whiteout: bit i of look (UNI_MAX_BRANCHES bits) for branch i.
+	 * Of DIR's present directories from branch FROM down, the ones that
+	 * may hold NAME or its whiteout: bit i of look (UNI_MAX_BRANCHES bits)
+	 * for branch i. Returns the last branch answered for; the bits below
+	 * it are "ask" (the environment stopped at one that may hold it).
 	 */
-	void may_hold(const uni_lower_set &dir, StringView name, unsigned long long *look) const;
+	int may_hold(const uni_lower_set &dir, StringView name, int from,
+		     unsigned long long *look) const;
 
 	using EmitFn = int (*)(void *cookie, const char *name, unsigned len,
 			       unsigned long long ino, unsigned dtype);

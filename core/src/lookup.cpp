@@ -51,19 +51,42 @@ void take(uni_lower_set &out, int branch, LookupHit &hit)
 	out.handles[branch] = hit.ref.release();
 }
 
-bool asked_for(const unsigned long long *look, int branch)
-{
-	return look[branch / 64] & (1ULL << (branch % 64));
-}
+/*
+ * Which branch directories of a walk are asked for the name: found out from
+ * the environment (may_hold) a stretch at a time, as the walk goes down,
+ * so that a walk that ends at the top branch costs one answer, not one per
+ * branch.
+ */
+class Asking {
+public:
+	Asking(const BranchOps &ops, const uni_lower_set &parent, StringView name)
+		: ops_(ops), parent_(parent), name_(name)
+	{
+	}
+
+	bool asks(int branch)
+	{
+		if (branch > answered_)
+			answered_ = ops_.may_hold(parent_, name_, branch, look_);
+		return look_[branch / 64] & (1ULL << (branch % 64));
+	}
+
+private:
+	const BranchOps &ops_;
+	const uni_lower_set &parent_;
+	StringView name_;
+	int answered_ = -1;
+	unsigned long long look_[kLookWords] = {};
+};
 
 /* Looks the name up on one branch where the parent exists. */
 Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView name,
-		   int branch, bool more_below, const unsigned long long *look, uni_lower_set &out)
+		   int branch, bool more_below, Asking &asking, uni_lower_set &out)
 {
 	void *dir = parent.handles[branch];
 
 	/* Neither the name nor its whiteout there: as a negative name. */
-	if (!asked_for(look, branch))
+	if (!asking.asks(branch))
 		return more_below ? Step::kContinue : Step::kStop;
 	LookupHit hit = TRY(ops.lookup(branch, dir, name));
 
@@ -100,13 +123,12 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 	if (first < 0)
 		return Error(UNI_EINVAL);
 	if (!is_hidden_name(name)) {
-		unsigned long long look[kLookWords];
+		Asking asking(ops, parent, name);
 
-		ops.may_hold(parent, name, look);
 		for (int branch = first; branch >= 0;) {
 			int next = next_present(parent, branch);
 
-			if (TRY(visit(ops, parent, name, branch, next >= 0, look, out)) ==
+			if (TRY(visit(ops, parent, name, branch, next >= 0, asking, out)) ==
 			    Step::kStop)
 				break;
 			branch = next;
@@ -134,16 +156,16 @@ Result<void> find_holders(const BranchOps &ops, const uni_lower_set &parent, Str
 			  unsigned long long *holders)
 {
 	uni_kind first = UNI_KIND_NONE;
-	unsigned long long look[kLookWords];
 
 	if (is_hidden_name(name))
 		return {};
-	ops.may_hold(parent, name, look);
+	Asking asking(ops, parent, name);
+
 	for (int branch = next_present(parent, parent.start - 1); branch >= 0;) {
 		int next = next_present(parent, branch);
 		void *dir = parent.handles[branch];
 
-		if (!asked_for(look, branch)) {
+		if (!asking.asks(branch)) {
 			branch = next;
 			continue;
 		}

@@ -200,6 +200,50 @@ TEST_CASE("lookup: branches that hold neither the name nor its whiteout are not 
 	REQUIRE_BALANCED(u.fs, root.held());
 }
 
+TEST_CASE("lookup: branches are ruled out a stretch at a time, as far as the walk goes")
+{
+	TestUnion u(4);
+	u.fs.answer_may_hold = true;
+	u.fs.may_hold_stops = true;
+	u.fs.add_file(0, "/Top");
+	u.fs.mkdir(1, "/Dir");
+	u.fs.mkdir(3, "/Dir");
+	u.fs.add_file(3, "/Deep");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	/* found at the top: the walk ends there, nothing below is ruled on */
+	REQUIRE(resolve(u, root, "Top", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
+	REQUIRE(out.start() == 0);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Top"});
+	REQUIRE(u.fs.may_hold_calls == std::vector<std::string>{"0:Top"});
+	REQUIRE(u.fs.skipped.empty());
+
+	/* a directory merged from 1 and 3: asked again below 1, 2 skipped */
+	u.fs.reset_log();
+	u.fs.may_hold_calls.clear();
+	REQUIRE(resolve(u, root, "Dir", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_DIR);
+	REQUIRE(out.start() == 1);
+	REQUIRE(out.end() == 3);
+	REQUIRE(out.node(1) == u.fs.find(1, "/Dir"));
+	REQUIRE(out.node(3) == u.fs.find(3, "/Dir"));
+	REQUIRE(u.fs.may_hold_calls == std::vector<std::string>{"0:Dir", "2:Dir"});
+	REQUIRE(u.fs.skipped == std::vector<std::string>{"0:Dir", "2:Dir"});
+
+	/* only the bottom holds it: one answer for the three above */
+	u.fs.reset_log();
+	u.fs.may_hold_calls.clear();
+	u.fs.skipped.clear();
+	REQUIRE(resolve(u, root, "Deep", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_OTHER);
+	REQUIRE(out.start() == 3);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"3:Deep"});
+	REQUIRE(u.fs.may_hold_calls == std::vector<std::string>{"0:Deep"});
+	REQUIRE(u.fs.skipped == std::vector<std::string>{"0:Deep", "1:Deep", "2:Deep"});
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
 TEST_CASE("lookup: a whiteout does not hide its own branch or higher ones")
 {
 	TestUnion u(3);

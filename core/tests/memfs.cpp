@@ -856,14 +856,15 @@ void Fs::op_put(void *env, void *handle)
 	static_cast<Fs *>(env)->put(handle);
 }
 
-void Fs::op_may_hold(void *env, const struct uni_lower_set *set, const char *name,
-		     unsigned len, unsigned long long *look, unsigned nwords)
+int Fs::op_may_hold(void *env, const struct uni_lower_set *set, const char *name,
+		    unsigned len, unsigned long long *look, unsigned nwords)
 {
 	auto *fs = static_cast<Fs *>(env);
 	std::string n(name, len);
 
+	fs->may_hold_calls.push_back(std::to_string(set->start) + ":" + n);
 	if (!fs->answer_may_hold)
-		return;
+		return set->end;
 	for (int i = set->start; i >= 0 && i <= set->end; i++) {
 		Node *dir = set->handles[i] ? fs->checked(set->handles[i], i, "may_hold") : nullptr;
 
@@ -871,11 +872,15 @@ void Fs::op_may_hold(void *env, const struct uni_lower_set *set, const char *nam
 			continue;
 		if (!(look[i / 64] & (1ULL << (i % 64))))
 			fs->violation("may_hold: asked about a branch not marked present");
-		if (dir->index.count(n) || dir->index.count(".wh." + n))
+		if (dir->index.count(n) || dir->index.count(".wh." + n)) {
+			if (fs->may_hold_stops)
+				return i; /* as the kernel's lists do: the walk may end here */
 			continue;
+		}
 		look[i / 64] &= ~(1ULL << (i % 64));
 		fs->skipped.push_back(std::to_string(i) + ":" + n);
 	}
+	return set->end;
 }
 
 int Fs::op_iterate(void *env, unsigned branch, void *dir,

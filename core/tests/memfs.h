@@ -172,6 +172,10 @@ public:
 	 * lists do); off: "look" always, as an environment without it.
 	 */
 	bool answer_may_hold = false;
+	/* may_hold() stops at the first directory that may hold the name. */
+	bool may_hold_stops = false;
+	/* "START:NAME" for every may_hold() call (START: the first branch asked about). */
+	std::vector<std::string> may_hold_calls;
 	/*
 	 * All branches on one filesystem: link_up() links across branches.
 	 * Off, it says -EXDEV (uncounted), as for branches on filesystems of
@@ -205,8 +209,8 @@ private:
 	static int op_lookup(void *env, unsigned branch, void *dir, const char *name,
 			     unsigned len, void **child, enum uni_kind *kind);
 	static void op_put(void *env, void *handle);
-	static void op_may_hold(void *env, const struct uni_lower_set *dir, const char *name,
-				unsigned len, unsigned long long *look, unsigned nwords);
+	static int op_may_hold(void *env, const struct uni_lower_set *dir, const char *name,
+			       unsigned len, unsigned long long *look, unsigned nwords);
 	static int op_iterate(void *env, unsigned branch, void *dir,
 			      int (*emit)(void *cookie, const char *name, unsigned len,
 					  unsigned long long ino, unsigned dtype),

@@ -10,7 +10,13 @@
 # then once more (warm), through unionfs and through overlayfs, against the
 # same stats on the bottom branch itself (raw tmpfs). Compilers' -I paths,
 # PATH searches and package managers do such first-time lookups all day.
-# Prints the table between "=== branches benchmark" and "=== end".
+#
+# Then, at scale: 16 branches, 100,000 names held only by the bottom branch
+# and 100,000 only by the top one, each stat'ed once (cold) and again (warm).
+# And a merged readdir: 4 branches of 10,000 names each (neighbours share
+# 2,500), listed on a fresh mount (cold) and again (warm), against a listing
+# of the same 32,500 names in one tmpfs directory.
+# Prints the tables between "=== branches benchmark" and "=== end".
 #
 # Kernel command line: ufs_bench_reps=N (default 3), ufs_bench_quick=1.
 set -u
@@ -20,7 +26,8 @@ export LC_ALL=C
 . "${UFS_VM:?run me with test/vm/run --script}/bench/guest-timing.sh"
 bench_need overlay
 reps=$REPS names=3000 own=200 counts=(1 2 4 8 16)
-[[ -z $QUICK ]] || { names=300 own=20 counts=(1 4); }
+many=100000 many_branches=16 rd_branches=4 rd_names=10000 rd_step=7500
+[[ -z $QUICK ]] || { names=300 own=20 counts=(1 4) many=2000 rd_names=1000 rd_step=750; }
 W=$PWD
 
 # make_branches N: b1..bN under $W/N/, each with d/ and its own names;
@@ -35,13 +42,14 @@ make_branches() {
 	for ((i = 0; i < names; i++)); do : >"$W/$n/b$n/d/name-$i"; done
 }
 
-# time_stats DIR: NOW_NS = ns to stat every name-* once below DIR.
+# time_stats DIR [PREFIX COUNT]: TOOK = ns to stat DIR/PREFIX0 ..
+# DIR/PREFIX<COUNT-1> once each (default: the name-* names).
 time_stats() {
-	local dir=$1 i t0 missing=0
+	local dir=$1 prefix=${2:-name-} count=${3:-$names} i t0 missing=0
 	clock_ns
 	t0=$NOW
-	for ((i = 0; i < names; i++)); do
-		[[ -e $dir/name-$i ]] || missing=$((missing + 1))
+	for ((i = 0; i < count; i++)); do
+		[[ -e $dir/$prefix$i ]] || missing=$((missing + 1))
 	done
 	clock_ns
 	TOOK=$((NOW - t0))
@@ -70,32 +78,99 @@ mount_contender() {
 }
 
 declare -A COLD WARM
+
+# cold_and_warm KIND KEY DIR MEASURE...: fills COLD[KIND/KEY] and
+# WARM[KIND/KEY] with the medians of REPS runs of MEASURE (which sets
+# TOOK) on a fresh mount (cold), then again (warm). For a union, DIR is
+# mounted first by `mount_contender KIND $MOUNT_N`.
+cold_and_warm() {
+	local kind=$1 key=$2 dir=$3 r
+	local cold=() warm=()
+	shift 3
+	for ((r = 0; r < reps; r++)); do
+		sync
+		echo 2 >/proc/sys/vm/drop_caches
+		[[ $kind == raw ]] || mount_contender "$kind" "$MOUNT_N" "$W/mnt"
+		"$@" "$dir"
+		cold+=("$TOOK")
+		"$@" "$dir"
+		warm+=("$TOOK")
+		[[ $kind == raw ]] || umount "$W/mnt" || exit 1
+	done
+	COLD[$kind/$key]=$(median "${cold[@]}")
+	WARM[$kind/$key]=$(median "${warm[@]}")
+}
+
+# time_listing DIR: TOOK = ns to list DIR (a glob: readdir by bash itself).
+time_listing() {
+	local dir=$1 t0 listed
+	clock_ns
+	t0=$NOW
+	listed=("$dir"/*)
+	clock_ns
+	TOOK=$((NOW - t0))
+	((${#listed[@]} == RD_EXPECTED)) ||
+		{ echo "bench: $dir listed ${#listed[@]} names, expected $RD_EXPECTED"; exit 1; }
+}
+
+# Table 1: first-time lookups, 1 to 16 branches.
 for n in "${counts[@]}"; do
 	mkdir -p "$W/$n"
 	mount -t tmpfs -o size=256m tmpfs "$W/$n"
 	make_branches "$n"
-	for kind in raw unionfs overlayfs; do
-		cold=() warm=()
-		for ((r = 0; r < reps; r++)); do
-			sync
-			echo 2 >/proc/sys/vm/drop_caches
-			if [[ $kind == raw ]]; then
-				dir=$W/$n/b$n/d
-			else
-				mount_contender "$kind" "$n" "$W/mnt"
-				dir=$W/mnt/d
-			fi
-			time_stats "$dir"
-			cold+=("$TOOK")
-			time_stats "$dir"
-			warm+=("$TOOK")
-			[[ $kind == raw ]] || umount "$W/mnt" || exit 1
-		done
-		COLD[$kind/$n]=$(median "${cold[@]}")
-		WARM[$kind/$n]=$(median "${warm[@]}")
+	MOUNT_N=$n
+	cold_and_warm raw "$n" "$W/$n/b$n/d" time_stats
+	for kind in unionfs overlayfs; do
+		cold_and_warm "$kind" "$n" "$W/mnt/d" time_stats
 	done
 	umount "$W/$n"
 done
+
+# Table 2: 16 branches, many names in the bottom or the top branch only.
+n=$many_branches
+mkdir -p "$W/many"
+mount -t tmpfs -o size=1g,nr_inodes=0 tmpfs "$W/many"
+for ((b = 1; b <= n; b++)); do
+	mkdir -p "$W/many/$n/b$b/d"
+	for ((i = 0; i < own; i++)); do : >"$W/many/$n/b$b/d/own-$b-$i"; done
+done
+for ((i = 0; i < many; i++)); do
+	: >"$W/many/$n/b$n/d/bottom-$i"
+	: >"$W/many/$n/b1/d/top-$i"
+done
+W_SAVED=$W W=$W/many MOUNT_N=$n
+for where in bottom top; do
+	raw_dir=$W/$n/b$n/d
+	[[ $where == bottom ]] || raw_dir=$W/$n/b1/d
+	stats_many() { time_stats "$1" "$where-" "$many"; }
+	cold_and_warm raw "many-$where" "$raw_dir" stats_many
+	for kind in unionfs overlayfs; do
+		cold_and_warm "$kind" "many-$where" "$W/mnt/d" stats_many
+	done
+done
+W=$W_SAVED
+umount "$W/many"
+
+# Table 3: a merged readdir of 4 branches.
+n=$rd_branches
+mkdir -p "$W/rd"
+mount -t tmpfs -o size=512m,nr_inodes=0 tmpfs "$W/rd"
+mkdir -p "$W/rd/raw/d"
+for ((b = 1; b <= n; b++)); do
+	mkdir -p "$W/rd/$n/b$b/d"
+	for ((i = (b - 1) * rd_step; i < (b - 1) * rd_step + rd_names; i++)); do
+		: >"$W/rd/$n/b$b/d/entry-$i"
+		: >"$W/rd/raw/d/entry-$i"
+	done
+done
+RD_EXPECTED=$(((n - 1) * rd_step + rd_names))
+W_SAVED=$W W=$W/rd MOUNT_N=$n
+cold_and_warm raw readdir "$W/raw/d" time_listing
+for kind in unionfs overlayfs; do
+	cold_and_warm "$kind" readdir "$W/mnt/d" time_listing
+done
+W=$W_SAVED
+umount "$W/rd"
 
 echo "=== branches benchmark"
 echo "lookup+stat of $names names that only the bottom branch holds, each"
@@ -109,4 +184,25 @@ for n in "${counts[@]}"; do
 		"$(ratio "${COLD[overlayfs/$n]}" "$raw_c") / $(ratio "${WARM[overlayfs/$n]}" "$raw_w")" \
 		"$(ms "$raw_c")"
 done
+echo
+echo "lookup+stat of $many names that only the bottom (or only the top) of"
+echo "$many_branches tmpfs branches holds; ratio to the same stats on that branch."
+printf '%-10s %-22s %-22s %-8s\n' "names in" "unionfs cold / warm" "overlayfs cold / warm" "raw ms"
+for where in bottom top; do
+	key=many-$where
+	raw_c=${COLD[raw/$key]} raw_w=${WARM[raw/$key]}
+	printf '%-10s %-22s %-22s %-8s\n' "$where" \
+		"$(ratio "${COLD[unionfs/$key]}" "$raw_c") / $(ratio "${WARM[unionfs/$key]}" "$raw_w")" \
+		"$(ratio "${COLD[overlayfs/$key]}" "$raw_c") / $(ratio "${WARM[overlayfs/$key]}" "$raw_w")" \
+		"$(ms "$raw_c")"
+done
+echo
+echo "readdir of d/ merged from $rd_branches tmpfs branches of $rd_names names (neighbours"
+echo "share $((rd_names - rd_step))): $RD_EXPECTED names; ratio to one tmpfs directory of them."
+printf '%-10s %-22s %-22s %-8s\n' "" "unionfs cold / warm" "overlayfs cold / warm" "raw ms"
+raw_c=${COLD[raw/readdir]} raw_w=${WARM[raw/readdir]}
+printf '%-10s %-22s %-22s %-8s\n' "readdir" \
+	"$(ratio "${COLD[unionfs/readdir]}" "$raw_c") / $(ratio "${WARM[unionfs/readdir]}" "$raw_w")" \
+	"$(ratio "${COLD[overlayfs/readdir]}" "$raw_c") / $(ratio "${WARM[overlayfs/readdir]}" "$raw_w")" \
+	"$(ms "$raw_c")"
 echo "=== end"
