@@ -660,8 +660,9 @@ static enum uni_kind uni_kind_of(const struct dentry *dentry)
  * A directory removed meanwhile (the core may look into an instance it
  * has just deleted) holds nothing; lookup_one_len would say ENOENT.
  */
-static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const char *name,
-			    unsigned int len, void **child, enum uni_kind *kind)
+/* FILTER: rule the name out by the directory's name list first (name_cache.c). */
+static int uni_lower_lookup_in(void *env, unsigned int branch, void *dir, const char *name,
+			       unsigned int len, bool filter, void **child, enum uni_kind *kind)
 {
 	struct inode *dinode = d_inode((struct dentry *)dir);
 	struct dentry *found = NULL;
@@ -672,7 +673,7 @@ static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 		const struct cred *old_cred;
 
 		/* Names a branch directory certainly lacks are not asked for. */
-		if (uni_name_absent(layout->sbi, layout->branch[branch], &path, name, len)) {
+		if (filter && uni_name_absent(layout->sbi, layout->branch[branch], &path, name, len)) {
 			found = NULL;
 		} else {
 			old_cred = uni_as_mounter(env);
@@ -691,6 +692,19 @@ static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const cha
 	}
 	*child = found;
 	return 0;
+}
+
+static int uni_lower_lookup(void *env, unsigned int branch, void *dir, const char *name,
+			    unsigned int len, void **child, enum uni_kind *kind)
+{
+	return uni_lower_lookup_in(env, branch, dir, name, len, true, child, kind);
+}
+
+/* The walk's lookup of a name uni_lower_may_hold() just found may be there. */
+static int uni_lower_lookup_held(void *env, unsigned int branch, void *dir, const char *name,
+				 unsigned int len, void **child, enum uni_kind *kind)
+{
+	return uni_lower_lookup_in(env, branch, dir, name, len, false, child, kind);
 }
 
 static void uni_lower_put(void *env, void *handle)
@@ -1146,4 +1160,5 @@ const struct uni_branch_ops uni_lower_ops = {
 	.exchange = uni_lower_exchange,
 	.may_hold = uni_lower_may_hold,
 	.link_up = uni_lower_link_up,
+	.lookup_held = uni_lower_lookup_held,
 };

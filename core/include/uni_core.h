@@ -356,6 +356,13 @@ struct uni_branch_ops {
 	 */
 	int (*link_up)(void *env, unsigned from_branch, void *object, unsigned to_branch,
 		       void *to_dir, const char *name, unsigned len, void **child);
+	/*
+	 * Optional: lookup() of a name in a directory that may_hold() left
+	 * set, for the walk; as lookup(), but the environment need not rule
+	 * the name out again (its lists were just asked). NULL: lookup().
+	 */
+	int (*lookup_held)(void *env, unsigned branch, void *dir, const char *name, unsigned len,
+			   void **child, enum uni_kind *kind);
 };
 
 /* ---- Lookup resolution ---- */

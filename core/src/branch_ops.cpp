@@ -30,10 +30,21 @@ template <typename... Handles> Result<void> present(Handles... handles)
 
 Result<LookupHit> BranchOps::lookup(unsigned branch, void *dir, StringView name) const
 {
+	return lookup_by(ops_.lookup, branch, dir, name);
+}
+
+Result<LookupHit> BranchOps::lookup_held(unsigned branch, void *dir, StringView name) const
+{
+	return lookup_by(ops_.lookup_held ? ops_.lookup_held : ops_.lookup, branch, dir, name);
+}
+
+Result<LookupHit> BranchOps::lookup_by(LookupOp op, unsigned branch, void *dir,
+				       StringView name) const
+{
 	void *child = nullptr;
 	uni_kind kind = UNI_KIND_NONE;
 	TRY(present(dir));
-	int ret = ops_.lookup(env_, branch, dir, name.data(), length_of(name), &child, &kind);
+	int ret = op(env_, branch, dir, name.data(), length_of(name), &child, &kind);
 
 	if (ret)
 		return from_env(ret).error();

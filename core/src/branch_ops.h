@@ -59,6 +59,8 @@ public:
 	BranchOps(const uni_branch_ops &ops, void *env) : ops_(ops), env_(env) {}
 
 	Result<LookupHit> lookup(unsigned branch, void *dir, StringView name) const;
+	/* lookup() of a name that may_hold() left set for this directory. */
+	Result<LookupHit> lookup_held(unsigned branch, void *dir, StringView name) const;
 	/* Is NAME present (any kind) in DIR on BRANCH? */
 	Result<bool> exists(unsigned branch, void *dir, StringView name) const;
 	/*
@@ -105,6 +107,10 @@ public:
 				  void *to_dir, StringView name) const;
 
 private:
+	using LookupOp = int (*)(void *env, unsigned branch, void *dir, const char *name,
+				 unsigned len, void **child, uni_kind *kind);
+
+	Result<LookupHit> lookup_by(LookupOp op, unsigned branch, void *dir, StringView name) const;
 	/* A successful create/link/copy_up without an object is a broken environment. */
 	Result<BranchRef> positive(void *child) const;
 

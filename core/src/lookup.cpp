@@ -88,7 +88,7 @@ Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView
 	/* Neither the name nor its whiteout there: as a negative name. */
 	if (!asking.asks(branch))
 		return more_below ? Step::kContinue : Step::kStop;
-	LookupHit hit = TRY(ops.lookup(branch, dir, name));
+	LookupHit hit = TRY(ops.lookup_held(branch, dir, name));
 
 	switch (hit.kind) {
 	case UNI_KIND_OTHER:
@@ -169,7 +169,7 @@ Result<void> find_holders(const BranchOps &ops, const uni_lower_set &parent, Str
 			branch = next;
 			continue;
 		}
-		LookupHit hit = TRY(ops.lookup(branch, dir, name));
+		LookupHit hit = TRY(ops.lookup_held(branch, dir, name));
 
 		if (hit.kind != UNI_KIND_NONE) {
 			if (!same_kind_as_first(first, hit.kind))

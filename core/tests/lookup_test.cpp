@@ -218,6 +218,8 @@ TEST_CASE("lookup: branches are ruled out a stretch at a time, as far as the wal
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Top"});
 	REQUIRE(u.fs.may_hold_calls == std::vector<std::string>{"0:Top"});
 	REQUIRE(u.fs.skipped.empty());
+	/* and the lookup says the lists were asked: they need not be again */
+	REQUIRE(u.fs.held_lookups == 1);
 
 	/* a directory merged from 1 and 3: asked again below 1, 2 skipped */
 	u.fs.reset_log();

@@ -135,7 +135,7 @@ const uni_branch_ops *Fs::ops() const
 		&Fs::op_lookup,	 &Fs::op_put,	 &Fs::op_iterate, &Fs::op_get,
 		&Fs::op_getattr, &Fs::op_create, &Fs::op_link,	  &Fs::op_unlink,
 		&Fs::op_rmdir,	 &Fs::op_rename, &Fs::op_copy_up, &Fs::op_exchange,
-		&Fs::op_may_hold, &Fs::op_link_up,
+		&Fs::op_may_hold, &Fs::op_link_up, &Fs::op_lookup_held,
 	};
 	return &ops;
 }
@@ -145,7 +145,7 @@ const uni_branch_ops *Fs::read_only_ops() const
 	static const uni_branch_ops ops = {
 		&Fs::op_lookup, &Fs::op_put, &Fs::op_iterate, nullptr, nullptr, nullptr,
 		nullptr,	nullptr,     nullptr,	      nullptr, nullptr, nullptr,
-		&Fs::op_may_hold, &Fs::op_link_up,
+		&Fs::op_may_hold, &Fs::op_link_up, &Fs::op_lookup_held,
 	};
 	return &ops;
 }
@@ -849,6 +849,15 @@ int Fs::op_lookup(void *env, unsigned branch, void *dir, const char *name, unsig
 {
 	return static_cast<Fs *>(env)->lookup(branch, dir, std::string_view(name, len), child,
 					      kind);
+}
+
+int Fs::op_lookup_held(void *env, unsigned branch, void *dir, const char *name, unsigned len,
+		       void **child, enum uni_kind *kind)
+{
+	auto *fs = static_cast<Fs *>(env);
+
+	fs->held_lookups++;
+	return fs->lookup(branch, dir, std::string_view(name, len), child, kind);
 }
 
 void Fs::op_put(void *env, void *handle)

@@ -174,6 +174,8 @@ public:
 	bool answer_may_hold = false;
 	/* may_hold() stops at the first directory that may hold the name. */
 	bool may_hold_stops = false;
+	/* lookup_held() calls: lookups of names may_hold() left set. */
+	unsigned held_lookups = 0;
 	/* "START:NAME" for every may_hold() call (START: the first branch asked about). */
 	std::vector<std::string> may_hold_calls;
 	/*
@@ -206,6 +208,8 @@ public:
 	std::string dump_branch(unsigned branch) const;
 
 private:
+	static int op_lookup_held(void *env, unsigned branch, void *dir, const char *name,
+				  unsigned len, void **child, enum uni_kind *kind);
 	static int op_lookup(void *env, unsigned branch, void *dir, const char *name,
 			     unsigned len, void **child, enum uni_kind *kind);
 	static void op_put(void *env, void *handle);
