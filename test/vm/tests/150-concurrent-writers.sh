@@ -18,8 +18,11 @@ require_real_unionfs
 
 W=$PWD
 seconds=$(run_length 60 300)
-mkbranch_ext4 top 64M
-mkbranch_ext4 mid 64M
+# Renames nest directories ever deeper and mkdir keeps adding new ones: in
+# 300 s the workload alone uses ~16k inodes, all a 64 MiB ext4 has.
+size=$(run_length 64M 256M)
+mkbranch_ext4 top "$size"
+mkbranch_ext4 mid "$size"
 mkbranch_ext4 low 64M
 rmdir top/lost+found mid/lost+found
 mkdir -p mid/d0/d1 mid/d1 low/d0 low/d1/d2 low/d2 low/race u
