@@ -117,7 +117,8 @@ static int uni_walk_chain(struct uni_walk *w, int which, struct dentry *parent)
 /*
  * Caller holds sbi->namespace_rwsem, which keeps every directory rename
  * (and so every d_parent and d_name on these chains) out while the walk
- * lives, and the layout as it is.
+ * lives, and the layout as it is; uni_begin_change() waited for the VFS
+ * to finish the dentry moves of the renames before.
  */
 static int uni_walk_begin(struct uni_walk *w, struct dentry *parent, struct dentry *parent2)
 {
@@ -304,20 +305,119 @@ static void uni_install_object(struct dentry *dentry, struct uni_dentry_info *in
 	uni_inode_update_top(dentry);
 }
 
+/* ---- directory moves the VFS has yet to finish ---- */
+
+/*
+ * A directory rename (or exchange) is done for the union when ->rename
+ * returns, but the VFS moves the dentries (d_move, d_exchange) only after
+ * that, outside namespace_rwsem (FS_RENAME_DOES_D_MOVE is no way out: a
+ * module cannot call d_exchange). Until then the moved directory's dentry
+ * holds its new lower set under its old name and parent, and a change
+ * below it walking up would see an old chain, or a torn one whose top is
+ * not the root (and make parents again at the old place). So the rename
+ * lists the dentry, with its d_seq, before it lets go of namespace_rwsem,
+ * and every change waits, once it holds namespace_rwsem, until the d_seq
+ * of each listed dentry has moved: the VFS's d_move is the next thing the
+ * renamer does, and it needs none of our locks.
+ */
+struct uni_pending_move {
+	struct list_head list;		/* sbi->pending_moves */
+	struct dentry *dentry;		/* referenced */
+	unsigned int seq;		/* dentry->d_seq when listed */
+};
+
+void uni_pending_moves_init(struct uni_sb_info *sbi)
+{
+	spin_lock_init(&sbi->pending_moves_lock);
+	INIT_LIST_HEAD(&sbi->pending_moves);
+}
+
+static void uni_pending_moves_free(struct list_head *moves)
+{
+	struct uni_pending_move *pm, *next;
+
+	list_for_each_entry_safe(pm, next, moves, list) {
+		dput(pm->dentry);
+		kfree(pm);
+	}
+}
+
+/* Lists dentry (a directory rename's, done for the union) until the VFS has moved it. */
+static void uni_pending_move_add(struct uni_sb_info *sbi, struct uni_pending_move *pm,
+				 struct dentry *dentry)
+{
+	pm->dentry = dget(dentry);
+	pm->seq = read_seqcount_begin(&dentry->d_seq);
+	spin_lock(&sbi->pending_moves_lock);
+	list_add_tail(&pm->list, &sbi->pending_moves);
+	spin_unlock(&sbi->pending_moves_lock);
+}
+
+/* Moves the finished ones to done; true when one is still waiting for the VFS. */
+static bool uni_pending_moves_collect(struct uni_sb_info *sbi, struct list_head *done)
+{
+	struct uni_pending_move *pm, *next;
+	bool waiting = false;
+
+	spin_lock(&sbi->pending_moves_lock);
+	list_for_each_entry_safe(pm, next, &sbi->pending_moves, list) {
+		if (read_seqcount_begin(&pm->dentry->d_seq) != pm->seq)
+			list_move(&pm->list, done);
+		else
+			waiting = true;
+	}
+	spin_unlock(&sbi->pending_moves_lock);
+	return waiting;
+}
+
+/* Caller holds namespace_rwsem: no new directory rename can finish meanwhile. */
+static void uni_wait_pending_moves(struct uni_sb_info *sbi)
+{
+	for (;;) {
+		LIST_HEAD(done);
+		bool waiting;
+
+		if (list_empty_careful(&sbi->pending_moves))
+			return;
+		waiting = uni_pending_moves_collect(sbi, &done);
+		uni_pending_moves_free(&done);
+		if (!waiting)
+			return;
+		schedule_timeout_uninterruptible(1);
+	}
+}
+
+/* At unmount: every rename has returned, its dentries moved or not. */
+void uni_pending_moves_drop(struct uni_sb_info *sbi)
+{
+	LIST_HEAD(all);
+
+	spin_lock(&sbi->pending_moves_lock);
+	list_splice_init(&sbi->pending_moves, &all);
+	spin_unlock(&sbi->pending_moves_lock);
+	uni_pending_moves_free(&all);
+}
+
 /* ---- locks ---- */
 
 /*
  * Takes the union-wide lock for a change of names: shared, or exclusive
- * for one that moves a subtree (a directory rename). Killable: a waiter
- * may queue behind a copy that takes long.
+ * for one that moves a subtree (a directory rename), and waits for the
+ * dentry moves of directory renames before it. Killable: a waiter may
+ * queue behind a copy that takes long.
  */
 static int uni_begin_change(struct super_block *sb, bool moves_subtree)
 {
 	struct uni_sb_info *sbi = UNI_SB(sb);
+	int err;
 
 	if (moves_subtree)
-		return down_write_killable(&sbi->namespace_rwsem);
-	return down_read_killable(&sbi->namespace_rwsem);
+		err = down_write_killable(&sbi->namespace_rwsem);
+	else
+		err = down_read_killable(&sbi->namespace_rwsem);
+	if (!err)
+		uni_wait_pending_moves(sbi);
+	return err;
 }
 
 static void uni_end_change(struct super_block *sb, bool moves_subtree)
@@ -380,6 +480,7 @@ struct uni_op {
 	struct uni_lower_set out[2];
 	unsigned int out_flags;
 	struct uni_dentry_info *next_root;	/* moves_subtree: for a new epoch, or NULL */
+	struct uni_pending_move *pending_move;	/* moves_subtree: listed on success, or freed */
 	struct list_head copies;	/* moves_subtree: uni_rename_copy, the objects it copied */
 };
 
@@ -399,7 +500,8 @@ static int uni_run_op(struct super_block *sb, struct uni_op *op)
 		goto out_objects;
 	if (op->moves_subtree) {
 		op->next_root = uni_root_info(uni_layout_locked(UNI_SB(sb)), 0);
-		if (!op->next_root)
+		op->pending_move = kzalloc(sizeof(*op->pending_move), GFP_KERNEL);
+		if (!op->next_root || !op->pending_move)
 			err = -ENOMEM;
 		INIT_LIST_HEAD(&op->copies);
 		UNI_SB(sb)->rename_copies = &op->copies;
@@ -418,8 +520,14 @@ static int uni_run_op(struct super_block *sb, struct uni_op *op)
 		if (!err && op->install)
 			op->install(op);
 	}
-	if (op->moves_subtree)
+	if (op->moves_subtree) {
 		UNI_SB(sb)->rename_copies = NULL;
+		/* ->rename returns 0 now: the VFS moves the dentries next. */
+		if (!err) {
+			uni_pending_move_add(UNI_SB(sb), op->pending_move, op->name[0]);
+			op->pending_move = NULL;
+		}
+	}
 	uni_end_change(sb, op->moves_subtree);
 out_objects:
 	if (op->object[0])
@@ -434,6 +542,7 @@ static void uni_op_done(struct uni_op *op)
 	uni_put_dentry_info(op->out_info[0]);
 	uni_put_dentry_info(op->out_info[1]);
 	uni_put_dentry_info(op->next_root);
+	kfree(op->pending_move);
 	if (op->moves_subtree && op->copies.next)
 		uni_drop_rename_copies(&op->copies);
 }

@@ -361,6 +361,7 @@ int uni_init_fs_context(struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;	/* uni_free_fc() frees ctx */
 	uni_name_cache_init(sbi);
+	uni_pending_moves_init(sbi);
 	fc->s_fs_info = sbi;
 	return 0;
 }

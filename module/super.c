@@ -225,6 +225,8 @@ static void uni_kill_sb(struct super_block *sb)
 {
 	struct uni_sb_info *sbi = UNI_SB(sb);
 
+	if (sbi)	/* their references, before the dentries go */
+		uni_pending_moves_drop(sbi);
 	kill_anon_super(sb);
 	if (sbi)
 		uni_free_sb_info(sbi);

@@ -125,6 +125,8 @@ u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsi
 extern const struct inode_operations uni_dir_iops;
 int uni_copyup_for_write(struct dentry *dentry, unsigned long long size);
 int uni_copyup_target(const struct uni_dentry_info *info);
+void uni_pending_moves_init(struct uni_sb_info *sbi);
+void uni_pending_moves_drop(struct uni_sb_info *sbi);
 
 /* inode.c */
 int uni_permission(UNI_IDMAP_PARAM, struct inode *inode, int mask);

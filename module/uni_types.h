@@ -74,6 +74,14 @@ struct uni_sb_info {
 	 */
 	struct list_head *rename_copies;
 	/*
+	 * Directories a rename moved for the union whose dentries the VFS
+	 * has yet to move (d_move comes after ->rename, outside our locks):
+	 * uni_pending_move, under pending_moves_lock. Every change waits for
+	 * them before it walks up from a name (dir.c).
+	 */
+	spinlock_t pending_moves_lock;
+	struct list_head pending_moves;
+	/*
 	 * Bumped by every change of the layout (and by incgen); the number
 	 * unionctl sees and passes back to change branches safely.
 	 */

@@ -4,7 +4,7 @@
 # check.sh [--kernel SERIES] - every test: the host unit tests of the core,
 # of unionctl and of snapmerge (Catch2, ASan/UBSan), and the guest suite
 # (test/vm/run), which uses the built module and tools: the concurrency
-# tests (150-154) on 4 vCPUs, the others on 2, in two boots; and the checks
+# tests (150-155) on 4 vCPUs, the others on 2, in two boots; and the checks
 # that need a reboot (test/vm/reboot/run: two boots on the same disks).
 # Each part's output is shown as it runs; the last line sums them all:
 #   N passed, N failed
@@ -74,10 +74,10 @@ keep_vm_logs() {
 # the rest of the suite on 2 as before. The suite takes about 20 minutes
 # here (2 vCPUs; 1185 s with other guests beside it); the margin is for
 # slower machines.
-concurrency_tests=150,151,152,153,154
+concurrency_tests=150,151,152,153,154,155
 run_part vm "$top/test/vm/run" --kernel "$kernel" --smp 2 --timeout 2700 --exclude "$concurrency_tests"
 keep_vm_logs vm
-# 150 ~90 s, 151 ~40 s, 152 ~60 s, 153 ~3 min on 4 vCPUs, plus the boot.
+# 150 ~90 s, 151 ~40 s, 152 ~60 s, 153 ~3 min, 155 ~45 s on 4 vCPUs, plus the boot.
 run_part vm-smp4 "$top/test/vm/run" --kernel "$kernel" --smp 4 --timeout 1500 ${concurrency_tests//,/ }
 keep_vm_logs vm-smp4
 # ~30 s: two boots of about 15 s each.
