@@ -172,37 +172,30 @@ done
 W=$W_SAVED
 umount "$W/rd"
 
+# row LABEL KEY: one table row, the unions' ratios to raw for KEY.
+row() {
+	local label=$1 key=$2 raw_c=${COLD[raw/$2]} raw_w=${WARM[raw/$2]}
+	printf '%-10s %-22s %-22s %-8s\n' "$label" \
+		"$(ratio "${COLD[unionfs/$key]}" "$raw_c") / $(ratio "${WARM[unionfs/$key]}" "$raw_w")" \
+		"$(ratio "${COLD[overlayfs/$key]}" "$raw_c") / $(ratio "${WARM[overlayfs/$key]}" "$raw_w")" \
+		"$(ms "$raw_c")"
+}
+header() { printf '%-10s %-22s %-22s %-8s\n' "$1" "unionfs cold / warm" "overlayfs cold / warm" "raw ms"; }
+
 echo "=== branches benchmark"
 echo "lookup+stat of $names names that only the bottom branch holds, each"
 echo "branch's d/ with $own names of its own; tmpfs branches; median of $reps"
 echo "runs; ratio to the same stats on the bottom branch itself (raw tmpfs)."
-printf '%-10s %-22s %-22s %-8s\n' branches "unionfs cold / warm" "overlayfs cold / warm" "raw ms"
-for n in "${counts[@]}"; do
-	raw_c=${COLD[raw/$n]} raw_w=${WARM[raw/$n]}
-	printf '%-10s %-22s %-22s %-8s\n' "$n" \
-		"$(ratio "${COLD[unionfs/$n]}" "$raw_c") / $(ratio "${WARM[unionfs/$n]}" "$raw_w")" \
-		"$(ratio "${COLD[overlayfs/$n]}" "$raw_c") / $(ratio "${WARM[overlayfs/$n]}" "$raw_w")" \
-		"$(ms "$raw_c")"
-done
+header branches
+for n in "${counts[@]}"; do row "$n" "$n"; done
 echo
 echo "lookup+stat of $many names that only the bottom (or only the top) of"
 echo "$many_branches tmpfs branches holds; ratio to the same stats on that branch."
-printf '%-10s %-22s %-22s %-8s\n' "names in" "unionfs cold / warm" "overlayfs cold / warm" "raw ms"
-for where in bottom top; do
-	key=many-$where
-	raw_c=${COLD[raw/$key]} raw_w=${WARM[raw/$key]}
-	printf '%-10s %-22s %-22s %-8s\n' "$where" \
-		"$(ratio "${COLD[unionfs/$key]}" "$raw_c") / $(ratio "${WARM[unionfs/$key]}" "$raw_w")" \
-		"$(ratio "${COLD[overlayfs/$key]}" "$raw_c") / $(ratio "${WARM[overlayfs/$key]}" "$raw_w")" \
-		"$(ms "$raw_c")"
-done
+header "names in"
+for where in bottom top; do row "$where" "many-$where"; done
 echo
 echo "readdir of d/ merged from $rd_branches tmpfs branches of $rd_names names (neighbours"
 echo "share $((rd_names - rd_step))): $RD_EXPECTED names; ratio to one tmpfs directory of them."
-printf '%-10s %-22s %-22s %-8s\n' "" "unionfs cold / warm" "overlayfs cold / warm" "raw ms"
-raw_c=${COLD[raw/readdir]} raw_w=${WARM[raw/readdir]}
-printf '%-10s %-22s %-22s %-8s\n' "readdir" \
-	"$(ratio "${COLD[unionfs/readdir]}" "$raw_c") / $(ratio "${WARM[unionfs/readdir]}" "$raw_w")" \
-	"$(ratio "${COLD[overlayfs/readdir]}" "$raw_c") / $(ratio "${WARM[overlayfs/readdir]}" "$raw_w")" \
-	"$(ms "$raw_c")"
+header ""
+row readdir readdir
 echo "=== end"
