@@ -657,10 +657,11 @@ static enum uni_kind uni_kind_of(const struct dentry *dentry)
 }
 
 /*
- * A directory removed meanwhile (the core may look into an instance it
- * has just deleted) holds nothing; lookup_one_len would say ENOENT.
+ * FILTER: rule the name out by the directory's name list first
+ * (name_cache.c). A directory removed meanwhile (the core may look into an
+ * instance it has just deleted) holds nothing; lookup_one_len would say
+ * ENOENT.
  */
-/* FILTER: rule the name out by the directory's name list first (name_cache.c). */
 static int uni_lower_lookup_in(void *env, unsigned int branch, void *dir, const char *name,
 			       unsigned int len, bool filter, void **child, enum uni_kind *kind)
 {
