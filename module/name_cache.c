@@ -10,7 +10,10 @@
  * Compilers' -I paths, PATH searches and package managers do that all day.
  * So after a branch directory has answered UNI_NAME_CACHE_AFTER misses
  * without changing, its names are read once (iterate_dir) into a sorted
- * array of name hashes; from then on a name whose hash is not there is
+ * array of name hashes (a directory listed before needs one more miss per
+ * UNI_NAME_CACHE_NAMES_PER_MISS names it had then: a directory that
+ * changes between few lookups, as one being filled by a create loop, is
+ * not read again and again, each time bigger); from then on a name whose hash is not there is
  * absent - the name, its whiteout, the opaque markers - without asking.
  * A hash that is there only means "ask": collisions cost a lookup, never
  * a wrong answer.
@@ -37,7 +40,6 @@
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
-#include <linux/bsearch.h>
 #include <linux/cred.h>
 #include <linux/hash.h>
 #include <linux/iversion.h>
@@ -47,6 +49,7 @@
 #include "uni.h"
 
 #define UNI_NAME_CACHE_AFTER 16		/* misses of one directory before its names are read */
+#define UNI_NAME_CACHE_NAMES_PER_MISS 8	/* then one more per 8 names of its last listing */
 #define UNI_NAME_CACHE_DIRS 1024	/* directories a union keeps lists for */
 #define UNI_NAME_CACHE_MAX_NAMES (1U << 18)	/* bigger directories are not listed */
 #define UNI_NAME_CACHE_BUDGET (1U << 21)	/* names a union keeps in all (8 MiB) */
@@ -65,10 +68,12 @@ struct uni_name_list {
 	unsigned long ino;
 	struct uni_dir_stamp stamp;
 	unsigned int misses;		/* lookups that asked the directory since the stamp */
+	unsigned int last_count;	/* names at the last listing, kept when it goes */
+	bool listed;			/* hashes[0..count) are the names (none: empty) */
 	bool reading;			/* someone reads its names now */
 	bool too_big;			/* more than UNI_NAME_CACHE_MAX_NAMES: not listed */
 	unsigned int count;
-	u32 *hashes;			/* sorted; NULL while not listed */
+	u32 *hashes;			/* sorted */
 };
 
 static void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
@@ -142,8 +147,9 @@ static void uni_name_garbage_free(struct uni_name_garbage *garbage)
 static void uni_name_list_empty(struct uni_sb_info *sbi, struct uni_name_list *list,
 				struct uni_name_garbage *garbage)
 {
-	if (!list->hashes)
+	if (!list->listed)
 		return;
+	list->listed = false;
 	WARN_ON_ONCE(garbage->hashes);
 	garbage->hashes = list->hashes;
 	sbi->name_hashes -= list->count;
@@ -214,6 +220,15 @@ static struct uni_name_list *uni_name_list_get(struct uni_sb_info *sbi, struct i
 		uni_name_list_empty(sbi, list, garbage);
 	}
 	return list;
+}
+
+/*
+ * Misses of the current stamp before dir is listed: reading costs about as
+ * much per name as a miss saves per UNI_NAME_CACHE_NAMES_PER_MISS names.
+ */
+static unsigned int uni_misses_to_list(const struct uni_name_list *list)
+{
+	return UNI_NAME_CACHE_AFTER + list->last_count / UNI_NAME_CACHE_NAMES_PER_MISS;
 }
 
 struct uni_name_reader {
@@ -305,9 +320,11 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 		    uni_dir_stamp_equal(stamp, &after)) {
 			if (err == -EFBIG) {
 				list->too_big = true;
-			} else if (!err && !list->hashes) {
+			} else if (!err && !list->listed) {
+				list->listed = true;
 				list->hashes = r.hashes;
 				list->count = r.count;
+				list->last_count = r.count;
 				sbi->name_hashes += r.count;
 				r.hashes = NULL;
 				uni_name_lists_trim(sbi, list, &garbage);
@@ -319,6 +336,34 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 	kvfree(r.hashes);
 	if (err && err != -EFBIG)
 		pr_debug("cannot list %pd: error %d\n", dir->dentry, err);
+}
+
+/* Is hash in the sorted hashes[0..count)? Inline: a lookup asks this per branch. */
+static bool uni_hash_listed(const u32 *hashes, unsigned int count, u32 hash)
+{
+	unsigned int lo = 0, hi = count;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (hashes[mid] < hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && hashes[lo] == hash;
+}
+
+/* May list's directory hold one of hashes[0..n)? list is listed. */
+static bool uni_list_holds_any(const struct uni_name_list *list, const u32 *hashes,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (uni_hash_listed(list->hashes, list->count, hashes[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -335,7 +380,6 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 	struct uni_dir_stamp stamp;
 	bool absent = false, read = false;
 	struct timespec64 now;
-	unsigned int i;
 
 	if (!uni_name_cache_eligible(branch, dir->dentry))
 		return false;
@@ -352,12 +396,9 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 		if (!list)
 			goto out;
 	}
-	if (list->hashes) {
-		absent = true;
-		for (i = 0; i < n && absent; i++)
-			absent = !bsearch(&hashes[i], list->hashes, list->count, sizeof(u32),
-					  uni_cmp_u32);
-	} else if (!list->reading && !list->too_big && ++list->misses >= UNI_NAME_CACHE_AFTER) {
+	if (list->listed) {
+		absent = !uni_list_holds_any(list, hashes, n);
+	} else if (!list->reading && !list->too_big && ++list->misses >= uni_misses_to_list(list)) {
 		/* Only once the clock is past its ctime can a change move the stamp. */
 		now = current_time(dinode);
 		if (timespec64_compare(&now, &list->stamp.ctime) > 0) {
@@ -384,35 +425,84 @@ bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 	return uni_hashes_absent(sbi, branch, dir, &hash, 1);
 }
 
+/* What a directory's current list says of some names, for the walk's fast path. */
+enum uni_list_answer {
+	UNI_LIST_ABSENT,	/* none of them is there */
+	UNI_LIST_MAYBE,		/* one may be: look it up */
+	UNI_LIST_NONE,		/* no current list: uni_hashes_absent() decides and counts */
+};
+
+/*
+ * Answers from dir's list if it is listed and current, changing nothing but
+ * its place in the LRU. Caller holds name_cache_lock.
+ */
+static enum uni_list_answer uni_list_answer_locked(struct uni_sb_info *sbi, struct inode *dir,
+						   const u32 *hashes, unsigned int n)
+{
+	struct uni_name_list *list = uni_name_list_find(sbi, dir);
+	struct uni_dir_stamp now;
+
+	if (!list || !list->listed)
+		return UNI_LIST_NONE;
+	uni_dir_stamp_of(dir, &now);
+	if (!uni_dir_stamp_equal(&list->stamp, &now))
+		return UNI_LIST_NONE;
+	if (!list_is_first(&list->lru, &sbi->name_lru))
+		list_move(&list->lru, &sbi->name_lru);
+	return uni_list_holds_any(list, hashes, n) ? UNI_LIST_MAYBE : UNI_LIST_ABSENT;
+}
+
 /*
  * For the lookup walk (uni_branch_ops.may_hold): going down from
  * set->start, clears the bit in look of every directory of set (a union
  * directory's lower set in layout) that certainly holds neither name nor
  * its whiteout, and stops at the first one that may: the walk may end
  * there (a file, an opaque directory), and asks again if it does not.
- * Returns the branch it stopped at, or set->end.
+ * Returns the branch it stopped at, or set->end. Directories whose lists
+ * are current are answered under one hold of name_cache_lock: a name only
+ * the bottom of 16 branches holds asks 15 lists.
  */
 int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
 			  const char *name, unsigned int len, unsigned long long *look)
 {
+	struct uni_sb_info *sbi = layout->sbi;
 	char whiteout[UNI_NAME_MAX + 1];
 	int wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
 	u32 hashes[2] = { uni_name_hash(name, len) };
 	unsigned int n = 1;
-	int i;
+	int i, stop = set->end;
 
 	if (wh_len >= 0)	/* else too long to have a whiteout */
 		hashes[n++] = uni_name_hash(whiteout, wh_len);
+	spin_lock(&sbi->name_cache_lock);
 	for (i = set->start; i >= 0 && i <= set->end; i++) {
-		struct path dir = { .mnt = layout->branch[i]->path.mnt, .dentry = set->handles[i] };
+		const struct uni_lower_branch *branch = layout->branch[i];
+		struct path dir = { .mnt = branch->path.mnt, .dentry = set->handles[i] };
+		enum uni_list_answer answer;
+		bool absent;
 
 		if (!dir.dentry)
 			continue;
-		if (!uni_hashes_absent(layout->sbi, layout->branch[i], &dir, hashes, n))
-			return i;
+		if (!uni_name_cache_eligible(branch, dir.dentry)) {
+			stop = i;
+			break;
+		}
+		answer = uni_list_answer_locked(sbi, d_inode(dir.dentry), hashes, n);
+		if (answer == UNI_LIST_NONE) {
+			spin_unlock(&sbi->name_cache_lock);
+			absent = uni_hashes_absent(sbi, branch, &dir, hashes, n);
+			spin_lock(&sbi->name_cache_lock);
+		} else {
+			absent = answer == UNI_LIST_ABSENT;
+		}
+		if (!absent) {
+			stop = i;
+			break;
+		}
 		look[i / 64] &= ~(1ULL << (i % 64));
 	}
-	return set->end;
+	spin_unlock(&sbi->name_cache_lock);
+	return stop;
 }
 
 /* Drops every list: the branches changed, or the union goes. */

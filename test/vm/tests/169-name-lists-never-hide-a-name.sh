@@ -5,7 +5,7 @@
 # include the name. Such a list must never hide a name: every change of a
 # branch directory - made through the union or on the branch itself, right
 # after the list was read, in the same clock tick - shows at the next
-# lookup. Checked on tmpfs and ext4 branches, with new names, whiteouts and
+# lookup; a directory listed empty is a list too. Checked on tmpfs and ext4 branches, with new names, whiteouts and
 # opaque markers made behind the union's back, and with more directories
 # than a union keeps lists for (1024: the least recently used go).
 set -eu
@@ -43,6 +43,18 @@ for fs in tmpfs ext4; do
 		rm "$fs/b3/d/new-$round"
 		drop_dentries
 		[[ ! -e $u/new-$round ]] || fail "a name removed on b3 still shows (round $round)"
+	done
+
+	step "$fs branches: an empty branch directory, listed empty, gains a name"
+	mkdir "$fs/b2/d/empty" "$fs/b3/d/empty" "$fs/b4/d/empty"
+	for ((round = 0; round < 3; round++)); do
+		misses "$u/empty" 40
+		echo "$round" >"$fs/b3/d/empty/late-$round"
+		assert_eq "$round" "$(cat "$u/empty/late-$round")" "a name made in an empty directory on b3"
+		misses "$u/empty" 40
+		rm "$fs/b3/d/empty/late-$round"
+		drop_dentries
+		[[ ! -e $u/empty/late-$round ]] || fail "a name removed on b3 still shows in empty/"
 	done
 
 	step "$fs branches: names made through the union, after the caches went"
