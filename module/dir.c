@@ -294,6 +294,7 @@ static void uni_take_out_set(struct uni_dentry_info *info, const struct uni_lowe
 	info->start = out->start;
 	info->end = out->end;
 	info->kind = out->kind;
+	info->known = out->known;
 }
 
 /* The object of a positive dentry now is the core's out set: install it, move the inode. */

@@ -146,6 +146,7 @@ void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *
 	set->end = info->end;
 	set->kind = info->kind;
 	set->handles = (void **)info->lower;
+	set->known = info->known;
 }
 
 /* ---- Infos resolved before a layout change ---- */
@@ -179,6 +180,7 @@ static struct uni_dentry_info *uni_resolve_name(const struct uni_dentry_info *pa
 	info->start = found.start;
 	info->end = found.end;
 	info->kind = found.kind;
+	info->known = found.known;
 	return info;
 }
 

@@ -138,6 +138,7 @@ struct uni_dentry_info {
 	int start;
 	int end;
 	enum uni_kind kind;
+	unsigned int known;	/* UNI_KNOWN_*, of the lookup that made it */
 	struct dentry *lower[];
 };
 

@@ -372,13 +372,25 @@ struct uni_branch_ops {
  * on branch i (NULL where absent), for start <= i <= end. A negative union
  * object has kind UNI_KIND_NONE and start = the highest-priority branch where
  * the parent directory exists (where a create would go), end = start.
+ * 'known' holds what the lookup that made the set found out besides
+ * (UNI_KNOWN_*); 0 claims nothing, and is always right.
  */
 struct uni_lower_set {
 	int start;
 	int end;
 	enum uni_kind kind;
 	void **handles;		/* caller-provided array of branch_count slots */
+	unsigned known;
 };
+
+/*
+ * A negative set: the name's whiteout was looked for at branch start and
+ * is not there, so a create there need not look again. It holds for as long
+ * as the set stands for the name: every union change of that directory
+ * entry replaces the set, and a directory rebuilt on another branch makes
+ * the environment resolve every name below it again.
+ */
+#define UNI_KNOWN_NO_WHITEOUT 0x1u
 
 /*
  * Resolve NAME inside a union directory whose lower directories are 'parent'.

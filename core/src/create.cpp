@@ -32,9 +32,18 @@ bool is_valid_args(const uni_create_args *args)
 	return type == UNI_CREATE_REG || type == UNI_CREATE_DIR || type == UNI_CREATE_SPECIAL;
 }
 
-/* The whiteout of name in dir on branch t, if there is one. */
-Result<BranchRef> whiteout_beside(Ctx &ctx, int t, void *dir, StringView name)
+/*
+ * The whiteout of the entry's name in dir on branch t, if there is one:
+ * looked up unless the lookup that found the name negative saw none there.
+ */
+Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, int t, void *dir)
 {
+	StringView name(entry.name, entry.len);
+	const uni_lower_set *object = entry.object;
+
+	if (object && object->kind == UNI_KIND_NONE && object->start == t &&
+	    (object->known & UNI_KNOWN_NO_WHITEOUT))
+		return BranchRef();
 	Result<StringBuf> whiteout = whiteout_of(name);
 
 	if (whiteout.is_error()) {
@@ -65,7 +74,7 @@ Result<void> create_on(Ctx &ctx, const uni_entry &entry, const uni_create_args &
 	TRY(ensure_dir(ctx, journal, *entry.parent, t, UNI_ATTR_IMMUTABLE));
 	uni_lower_set &parent = parent_set(*entry.parent);
 	void *dir = parent.handles[t];
-	BranchRef whiteout = TRY(whiteout_beside(ctx, t, dir, name));
+	BranchRef whiteout = TRY(whiteout_beside(ctx, entry, t, dir));
 
 	TRY(journal.reserve());
 	BranchRef child = TRY(ctx.ops.create(static_cast<unsigned>(t), dir, name, args));

@@ -82,6 +82,7 @@ OwnedSet::OwnedSet(const BranchOps &ops, Vector<void *> handles)
 	set_.start = -1;
 	set_.end = -1;
 	set_.kind = UNI_KIND_NONE;
+	set_.known = 0;
 	set_.handles = handles_.data();
 }
 
@@ -92,6 +93,7 @@ OwnedSet::OwnedSet(OwnedSet &&other)
 	other.set_.handles = nullptr;
 	other.set_.start = other.set_.end = -1;
 	other.set_.kind = UNI_KIND_NONE;
+	other.set_.known = 0;
 }
 
 Result<OwnedSet> OwnedSet::try_create(const BranchOps &ops, unsigned count)
@@ -134,6 +136,7 @@ void OwnedSet::hand_over(uni_lower_set &out)
 	out.start = set_.start;
 	out.end = set_.end;
 	out.kind = set_.kind;
+	out.known = set_.known;
 	release();
 }
 
@@ -143,6 +146,7 @@ void OwnedSet::release()
 		ops_->put(exchange(handle, nullptr));
 	set_.start = set_.end = -1;
 	set_.kind = UNI_KIND_NONE;
+	set_.known = 0;
 }
 
 /* ---- Journal ---- */

@@ -122,6 +122,9 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 
 	if (first < 0)
 		return Error(UNI_EINVAL);
+	/* Going on below the first branch means neither name nor whiteout is there. */
+	bool passed_first = false;
+
 	if (!is_hidden_name(name)) {
 		Asking asking(ops, parent, name);
 
@@ -131,12 +134,16 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 			if (TRY(visit(ops, parent, name, branch, next >= 0, asking, out)) ==
 			    Step::kStop)
 				break;
+			passed_first = true;
 			branch = next;
 		}
 	}
 	/* A negative name is created where the parent is topmost. */
-	if (out.kind == UNI_KIND_NONE)
+	if (out.kind == UNI_KIND_NONE) {
 		out.start = out.end = first;
+		if (passed_first)
+			out.known |= UNI_KNOWN_NO_WHITEOUT;
+	}
 	return {};
 }
 

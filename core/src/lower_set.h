@@ -32,6 +32,7 @@ inline void reset_lower_set(uni_lower_set &set, unsigned branch_count)
 	set.start = -1;
 	set.end = -1;
 	set.kind = UNI_KIND_NONE;
+	set.known = 0;
 	for (unsigned i = 0; i < branch_count; ++i)
 		set.handles[i] = nullptr;
 }

@@ -153,6 +153,8 @@ TEST_CASE("lookup: a whiteout hides the name on lower branches")
 	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 0);
 	REQUIRE(out.end() == 0);
+	/* it stopped at the whiteout on branch 0, which a create there must remove */
+	REQUIRE(out.set()->known == 0);
 
 	/* a whiteout in a middle branch: nothing above, hidden below */
 	u.fs.reset_log();
@@ -161,6 +163,8 @@ TEST_CASE("lookup: a whiteout hides the name on lower branches")
 	REQUIRE(out.start() == 0);
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Carrots", "0:.wh.Carrots",
 							      "1:Carrots", "1:.wh.Carrots"});
+	/* it went on below branch 0: no whiteout there, a create need not look */
+	REQUIRE(out.set()->known == UNI_KNOWN_NO_WHITEOUT);
 	REQUIRE_BALANCED(u.fs, root.held());
 }
 

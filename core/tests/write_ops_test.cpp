@@ -431,6 +431,42 @@ TEST_CASE("write: a directory copied up meanwhile by someone else is adopted")
 	check_clean(*u);
 }
 
+TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
+{
+	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
+	auto create_logged = [&](const char *layout, std::vector<std::string> *lookups) {
+		auto u = make_union(layout, "rw ro");
+		std::string dump;
+		{
+			Tree tree(*u);
+			Entry entry(tree, *u, "/d/f");
+			uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+			Lower out(u->fs);
+
+			u->fs.reset_log();
+			REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
+			*lookups = u->fs.lookup_log();
+			dump = u->fs.dump();
+		}
+		check_clean(*u);
+		return dump;
+	};
+	std::vector<std::string> lookups;
+
+	/* the lookup went past branch 0: neither f nor .wh.f there */
+	CHECK(create_logged("b0: /d/  b1: /d/", &lookups) == "b0: /d/ /d/f  b1: /d/");
+	CHECK(lookups.empty());
+
+	/* it stopped at the whiteout, which the create finds and removes */
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: /d/ /d/f", &lookups) ==
+	      "b0: /d/ /d/f  b1: /d/ /d/f");
+	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
+
+	/* nothing below to hide, so the lookup did not look: a stray whiteout goes too */
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: -", &lookups) == "b0: /d/ /d/f  b1: -");
+	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
+}
+
 TEST_CASE("write: O_TMPFILE gets a writable directory with its chain")
 {
 	auto u = make_union("b0: -  b1: /d/", "rw ro");
