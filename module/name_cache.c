@@ -9,8 +9,9 @@
  * the filesystem answers from its directory (and then a negative dentry).
  * Compilers' -I paths, PATH searches and package managers do that all day.
  * So after a branch directory has answered UNI_NAME_CACHE_AFTER misses
- * without changing, its names are read once (iterate_dir) into a sorted
- * array of name hashes (a directory listed before needs one more miss per
+ * without changing, its names are read once (iterate_dir) into a table of
+ * name hashes (open addressing, at most half full: a probe is about two
+ * reads, where a binary search of 200 names was eight) (a directory listed before needs one more miss per
  * UNI_NAME_CACHE_NAMES_PER_MISS names it had then: a directory that
  * changes between few lookups, as one being filled by a create loop, is
  * not read again and again, each time bigger); from then on a name whose hash is not there is
@@ -34,9 +35,10 @@
  * number, with no reference to the inode: the stamp, which includes the
  * inode's generation, tells a list from a stale one) under
  * sbi->name_cache_lock, least recently used first out beyond 1024 lists or
- * 2M names (8 MiB) per union; a directory of more than 256K names is not
- * listed. They are dropped when the branches change (but one being read,
- * which is only memory) and when the union goes.
+ * 2M table slots (8 MiB: 512K to 1M names) per union; a directory of
+ * more than 256K names is not listed. They are dropped when the branches
+ * change (but one being read, which is only memory) and when the union
+ * goes.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -44,7 +46,6 @@
 #include <linux/hash.h>
 #include <linux/iversion.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/stringhash.h>
 #include "uni.h"
 
@@ -52,7 +53,7 @@
 #define UNI_NAME_CACHE_NAMES_PER_MISS 8	/* then one more per 8 names of its last listing */
 #define UNI_NAME_CACHE_DIRS 1024	/* directories a union keeps lists for */
 #define UNI_NAME_CACHE_MAX_NAMES (1U << 18)	/* bigger directories are not listed */
-#define UNI_NAME_CACHE_BUDGET (1U << 21)	/* names a union keeps in all (8 MiB) */
+#define UNI_NAME_CACHE_BUDGET (1U << 21)	/* table slots a union keeps in all (8 MiB) */
 
 struct uni_dir_stamp {
 	struct timespec64 ctime, mtime;
@@ -69,12 +70,17 @@ struct uni_name_list {
 	struct uni_dir_stamp stamp;
 	unsigned int misses;		/* lookups that asked the directory since the stamp */
 	unsigned int last_count;	/* names at the last listing, kept when it goes */
-	bool listed;			/* hashes[0..count) are the names (none: empty) */
+	bool listed;			/* table holds the names (NULL: none) */
 	bool reading;			/* someone reads its names now */
 	bool too_big;			/* more than UNI_NAME_CACHE_MAX_NAMES: not listed */
-	unsigned int count;
-	u32 *hashes;			/* sorted */
+	unsigned int bits;		/* table has 1 << bits slots, 0 when NULL */
+	u32 *table;			/* name hashes by uni_table_has(); 0: a free slot */
 };
+
+static unsigned int uni_table_slots(unsigned int bits)
+{
+	return bits ? 1U << bits : 0;
+}
 
 static void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
 {
@@ -127,7 +133,7 @@ static struct uni_name_list *uni_name_list_find(struct uni_sb_info *sbi, struct 
  */
 struct uni_name_garbage {
 	struct list_head lists;		/* whole lists, with their names */
-	u32 *hashes;			/* the names of a list that stays */
+	u32 *table;			/* the names of a list that stays */
 };
 
 #define UNI_NAME_GARBAGE(g) { .lists = LIST_HEAD_INIT((g).lists) }
@@ -137,10 +143,10 @@ static void uni_name_garbage_free(struct uni_name_garbage *garbage)
 	struct uni_name_list *list, *next;
 
 	list_for_each_entry_safe(list, next, &garbage->lists, lru) {
-		kvfree(list->hashes);
+		kvfree(list->table);
 		kfree(list);
 	}
-	kvfree(garbage->hashes);
+	kvfree(garbage->table);
 }
 
 /* Takes list's names away into garbage. Caller holds name_cache_lock. */
@@ -150,11 +156,11 @@ static void uni_name_list_empty(struct uni_sb_info *sbi, struct uni_name_list *l
 	if (!list->listed)
 		return;
 	list->listed = false;
-	WARN_ON_ONCE(garbage->hashes);
-	garbage->hashes = list->hashes;
-	sbi->name_hashes -= list->count;
-	list->hashes = NULL;
-	list->count = 0;
+	WARN_ON_ONCE(garbage->table);
+	garbage->table = list->table;
+	sbi->name_slots -= uni_table_slots(list->bits);
+	list->table = NULL;
+	list->bits = 0;
 }
 
 /* Removes list, into garbage. Caller holds name_cache_lock. */
@@ -164,7 +170,7 @@ static void uni_name_list_drop(struct uni_sb_info *sbi, struct uni_name_list *li
 	hash_del(&list->hash);
 	list_move(&list->lru, &garbage->lists);
 	sbi->name_lists--;
-	sbi->name_hashes -= list->count;
+	sbi->name_slots -= uni_table_slots(list->bits);
 }
 
 /*
@@ -179,7 +185,7 @@ static void uni_name_lists_trim(struct uni_sb_info *sbi, struct uni_name_list *k
 
 	list_for_each_entry_safe_reverse(list, prev, &sbi->name_lru, lru) {
 		if (sbi->name_lists <= UNI_NAME_CACHE_DIRS &&
-		    sbi->name_hashes <= UNI_NAME_CACHE_BUDGET)
+		    sbi->name_slots <= UNI_NAME_CACHE_BUDGET)
 			break;
 		if (list != keep && !list->reading)
 			uni_name_list_drop(sbi, list, garbage);
@@ -268,14 +274,52 @@ static bool uni_name_reader_actor(struct dir_context *ctx, const char *name, int
 	return true;
 }
 
-static int uni_cmp_u32(const void *a, const void *b)
+/* A name's hash as the table keeps it: 0 marks a free slot. */
+static u32 uni_table_key(u32 hash)
 {
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
+	return hash ?: 1;
 }
 
-/* Reads the names of dir into r, sorted. Caller is the mounter. */
+/* May a name of this hash be in the table? Asked per branch by every lookup. */
+static bool uni_table_has(const u32 *table, unsigned int bits, u32 hash)
+{
+	u32 mask = (1U << bits) - 1, key = uni_table_key(hash), i;
+
+	if (!table)
+		return false;
+	for (i = hash_32(key, bits); table[i]; i = (i + 1) & mask)
+		if (table[i] == key)
+			return true;
+	return false;
+}
+
+/* A table of hashes[0..count), at most half full; NULL for no names. */
+static int uni_table_build(const u32 *hashes, unsigned int count, u32 **table,
+			   unsigned int *bits)
+{
+	unsigned int b = max(4, ilog2(count) + 2), i;
+	u32 mask = (1U << b) - 1, *t;
+
+	*table = NULL;
+	*bits = 0;
+	if (!count)
+		return 0;
+	t = kvcalloc(1U << b, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		u32 key = uni_table_key(hashes[i]), slot = hash_32(key, b);
+
+		while (t[slot] && t[slot] != key)
+			slot = (slot + 1) & mask;
+		t[slot] = key;
+	}
+	*table = t;
+	*bits = b;
+	return 0;
+}
+
+/* Reads the hashes of dir's names into r. Caller is the mounter. */
 static int uni_name_list_read(const struct path *dir, struct uni_name_reader *r)
 {
 	struct file *file = uni_do_open(dir, O_RDONLY | O_DIRECTORY);
@@ -290,10 +334,7 @@ static int uni_name_list_read(const struct path *dir, struct uni_name_reader *r)
 		err = uni_do_iterate(file, &r->ctx);
 	} while (!err && !r->err && r->count != before);
 	fput(file);
-	err = err ?: r->err;
-	if (!err)
-		sort(r->hashes, r->count, sizeof(*r->hashes), uni_cmp_u32, NULL);
-	return err;
+	return err ?: r->err;
 }
 
 /*
@@ -308,9 +349,13 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 	struct uni_name_list *list;
 	const struct cred *old_cred = override_creds(sbi->creator_cred);
 	struct uni_dir_stamp after;
+	unsigned int bits = 0;
+	u32 *table = NULL;
 	int err = uni_name_list_read(dir, &r);
 
 	revert_creds(old_cred);
+	if (!err)
+		err = uni_table_build(r.hashes, r.count, &table, &bits);
 	uni_dir_stamp_of(d_inode(dir->dentry), &after);
 	spin_lock(&sbi->name_cache_lock);
 	list = uni_name_list_get(sbi, d_inode(dir->dentry), NULL, &garbage);
@@ -322,11 +367,11 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 				list->too_big = true;
 			} else if (!err && !list->listed) {
 				list->listed = true;
-				list->hashes = r.hashes;
-				list->count = r.count;
+				list->table = table;
+				list->bits = bits;
 				list->last_count = r.count;
-				sbi->name_hashes += r.count;
-				r.hashes = NULL;
+				sbi->name_slots += uni_table_slots(bits);
+				table = NULL;
 				uni_name_lists_trim(sbi, list, &garbage);
 			}
 		}
@@ -334,24 +379,9 @@ static void uni_name_list_fill(struct uni_sb_info *sbi, const struct path *dir,
 	spin_unlock(&sbi->name_cache_lock);
 	uni_name_garbage_free(&garbage);
 	kvfree(r.hashes);
+	kvfree(table);
 	if (err && err != -EFBIG)
 		pr_debug("cannot list %pd: error %d\n", dir->dentry, err);
-}
-
-/* Is hash in the sorted hashes[0..count)? Inline: a lookup asks this per branch. */
-static bool uni_hash_listed(const u32 *hashes, unsigned int count, u32 hash)
-{
-	unsigned int lo = 0, hi = count;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (hashes[mid] < hash)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < count && hashes[lo] == hash;
 }
 
 /* May list's directory hold one of hashes[0..n)? list is listed. */
@@ -361,7 +391,7 @@ static bool uni_list_holds_any(const struct uni_name_list *list, const u32 *hash
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (uni_hash_listed(list->hashes, list->count, hashes[i]))
+		if (uni_table_has(list->table, list->bits, hashes[i]))
 			return true;
 	return false;
 }

@@ -101,7 +101,7 @@ struct uni_sb_info {
 	DECLARE_HASHTABLE(name_cache, 8);
 	struct list_head name_lru;
 	unsigned int name_lists;	/* lists in name_lru */
-	unsigned long name_hashes;	/* names they hold, for the budget */
+	unsigned long name_slots;	/* table slots they hold (4 bytes each), for the budget */
 };
 
 /*
