@@ -48,6 +48,7 @@ struct inode *uni_alloc_inode(struct super_block *sb)
 		return NULL;
 	ui->lower = NULL;
 	ui->indexed = false;
+	ui->listing = NULL;
 	RCU_INIT_POINTER(ui->branch, NULL);
 	return &ui->vfs_inode;
 }
@@ -61,6 +62,7 @@ void uni_evict_inode(struct inode *inode)
 {
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+	uni_dir_listing_forget(inode);
 	iput(UNI_I(inode)->lower);
 	UNI_I(inode)->lower = NULL;
 	uni_branch_put(rcu_dereference_protected(UNI_I(inode)->branch, true));

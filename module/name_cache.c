@@ -55,13 +55,6 @@
 #define UNI_NAME_CACHE_MAX_NAMES (1U << 18)	/* bigger directories are not listed */
 #define UNI_NAME_CACHE_BUDGET (1U << 21)	/* table slots a union keeps in all (8 MiB) */
 
-struct uni_dir_stamp {
-	struct timespec64 ctime, mtime;
-	loff_t size;
-	u64 version;
-	u32 generation;
-};
-
 struct uni_name_list {
 	struct hlist_node hash;		/* sbi->name_cache, by sb and inode number */
 	struct list_head lru;		/* sbi->name_lru, most recently used first */
@@ -82,7 +75,7 @@ static unsigned int uni_table_slots(unsigned int bits)
 	return bits ? 1U << bits : 0;
 }
 
-static void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
+void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
 {
 	stamp->ctime = uni_inode_ctime(dir);
 	stamp->mtime = uni_inode_mtime(dir);
@@ -91,14 +84,18 @@ static void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
 	stamp->generation = dir->i_generation;
 }
 
-static bool uni_dir_stamp_equal(const struct uni_dir_stamp *a, const struct uni_dir_stamp *b)
+bool uni_dir_stamp_equal(const struct uni_dir_stamp *a, const struct uni_dir_stamp *b)
 {
 	return timespec64_equal(&a->ctime, &b->ctime) && timespec64_equal(&a->mtime, &b->mtime) &&
 	       a->size == b->size && a->version == b->version && a->generation == b->generation;
 }
 
-/* May dir (a directory of branch) have its names listed? */
-static bool uni_name_cache_eligible(const struct uni_lower_branch *branch, struct dentry *dir)
+/*
+ * Do dir's stamps (a directory of branch) tell every change of its
+ * entries? Not on nfsro branches, nor on filesystems that revalidate or
+ * compare names themselves (NFS, FUSE, 9p, case-insensitive ones).
+ */
+bool uni_dir_stamps_trusted(const struct uni_lower_branch *branch, struct dentry *dir)
 {
 	return READ_ONCE(branch->mode) != UNI_BRANCH_NFSRO &&
 	       !(dir->d_flags & (DCACHE_OP_REVALIDATE | DCACHE_OP_WEAK_REVALIDATE |
@@ -411,7 +408,7 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 	bool absent = false, read = false;
 	struct timespec64 now;
 
-	if (!uni_name_cache_eligible(branch, dir->dentry))
+	if (!uni_dir_stamps_trusted(branch, dir->dentry))
 		return false;
 	spin_lock(&sbi->name_cache_lock);
 	list = uni_name_list_get(sbi, dinode, NULL, &garbage);
@@ -513,7 +510,7 @@ int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lowe
 
 		if (!dir.dentry)
 			continue;
-		if (!uni_name_cache_eligible(branch, dir.dentry)) {
+		if (!uni_dir_stamps_trusted(branch, dir.dentry)) {
 			stop = i;
 			break;
 		}

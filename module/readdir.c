@@ -4,6 +4,17 @@
  * name once, whiteouts applied) as an ordered snapshot when a reader starts
  * at the beginning; the directory offset is an index into that snapshot, so
  * telldir/seekdir and reads spread over many getdents calls stay exact.
+ *
+ * A listing is kept with the directory's inode for its next opens and
+ * rewinds while it is current: the same lower directories (by identity)
+ * and every one's stamp (name_cache.c) unchanged. Any change of a
+ * lower directory's entries - through the union or on the branch itself -
+ * moves its ctime; a listing is only kept when the clock was past each
+ * ctime before it was read (a change in the same tick moves the ctime
+ * then) and no stamp moved while it was read. Directories on branches
+ * whose stamps cannot be trusted (uni_dir_stamps_trusted()) are listed
+ * anew at every start, as are all once a union keeps
+ * UNI_LISTING_BUDGET names in listings; a listing goes with its inode.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
@@ -13,6 +24,47 @@
 
 /* Offsets 0 and 1 are "." and ".."; entry i of the snapshot is at offset i + 2. */
 #define UNI_DIR_FIRST_ENTRY 2
+
+#define UNI_LISTING_BUDGET (1L << 20)	/* names a union keeps in listings */
+
+/* One lower directory a listing was read from: which one, and its stamp then. */
+struct uni_listed_dir {
+	const struct super_block *sb;	/* identity only; NULL: none on this branch */
+	unsigned long ino;
+	struct uni_dir_stamp stamp;
+};
+
+/*
+ * A listing holds no reference to what it lists (a kept one would pin
+ * layouts, and so removed branches): it compares identities.
+ */
+struct uni_dir_listing {
+	refcount_t count;
+	struct super_block *sb;
+	const struct uni_layout *layout;	/* identity only */
+	int start, end;
+	struct uni_dirlist *list;
+	bool kept;			/* counted in sbi->listed_names */
+	struct uni_listed_dir dirs[];	/* by branch */
+};
+
+static void uni_listing_put(struct uni_dir_listing *listing)
+{
+	if (!listing || !refcount_dec_and_test(&listing->count))
+		return;
+	if (listing->kept)
+		atomic_long_sub(uni_dirlist_count(listing->list),
+				&UNI_SB(listing->sb)->listed_names);
+	uni_dirlist_destroy(listing->list);
+	kfree(listing);
+}
+
+/* The inode goes: so does its listing. */
+void uni_dir_listing_forget(struct inode *inode)
+{
+	uni_listing_put(UNI_I(inode)->listing);
+	UNI_I(inode)->listing = NULL;
+}
 
 static int uni_dir_open(struct inode *inode, struct file *file)
 {
@@ -28,8 +80,7 @@ static int uni_dir_release(struct inode *inode, struct file *file)
 {
 	struct uni_dir_info *di = file->private_data;
 
-	if (di->list)
-		uni_dirlist_destroy(di->list);
+	uni_listing_put(di->listing);
 	kfree(di);
 	return 0;
 }
@@ -100,28 +151,147 @@ static void uni_dirlist_use_union_inos(struct uni_dirlist *list,
 	}
 }
 
-/* Takes a fresh snapshot of the merged listing. */
+/* Is listing still what info's lower directories hold? */
+static bool uni_listing_current(const struct uni_dir_listing *listing,
+				const struct uni_dentry_info *info)
+{
+	struct uni_dir_stamp now;
+	int i;
+
+	if (listing->layout != info->layout || listing->start != info->start ||
+	    listing->end != info->end)
+		return false;
+	for (i = info->start; i <= info->end; i++) {
+		const struct uni_listed_dir *dir = &listing->dirs[i];
+		struct inode *lower = info->lower[i] ? d_inode(info->lower[i]) : NULL;
+
+		if (!lower) {
+			if (dir->sb)
+				return false;
+			continue;
+		}
+		if (dir->sb != lower->i_sb || dir->ino != lower->i_ino)
+			return false;
+		uni_dir_stamp_of(lower, &now);
+		if (!uni_dir_stamp_equal(&now, &dir->stamp))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Stamps info's lower directories into listing; false when a change could
+ * hide from them (untrusted stamps, or a clock still in a ctime's tick).
+ */
+static bool uni_listing_stamp(struct uni_dir_listing *listing, const struct uni_dentry_info *info)
+{
+	bool trusted = true;
+	int i;
+
+	listing->layout = info->layout;
+	listing->start = info->start;
+	listing->end = info->end;
+	for (i = info->start; i <= info->end; i++) {
+		struct uni_listed_dir *dir = &listing->dirs[i];
+		struct dentry *lower = info->lower[i];
+		struct timespec64 now;
+
+		if (!lower)
+			continue;
+		dir->sb = d_inode(lower)->i_sb;
+		dir->ino = d_inode(lower)->i_ino;
+		uni_dir_stamp_of(d_inode(lower), &dir->stamp);
+		now = current_time(d_inode(lower));
+		if (!uni_dir_stamps_trusted(info->layout->branch[i], lower) ||
+		    timespec64_compare(&now, &dir->stamp.ctime) <= 0)
+			trusted = false;
+	}
+	return trusted;
+}
+
+/* The cached listing of the directory, if it lists info as it is now. */
+static struct uni_dir_listing *uni_listing_cached(struct inode *inode,
+						  const struct uni_dentry_info *info)
+{
+	struct uni_dir_listing *listing;
+
+	spin_lock(&inode->i_lock);
+	listing = UNI_I(inode)->listing;
+	if (listing)
+		refcount_inc(&listing->count);
+	spin_unlock(&inode->i_lock);
+	if (listing && !uni_listing_current(listing, info)) {
+		uni_listing_put(listing);
+		listing = NULL;
+	}
+	return listing;
+}
+
+/* Keeps listing with the inode (in place of an older one) if the budget allows. */
+static void uni_listing_keep(struct inode *inode, struct uni_dir_listing *listing)
+{
+	struct uni_sb_info *sbi = UNI_SB(inode->i_sb);
+	long names = uni_dirlist_count(listing->list);
+	struct uni_dir_listing *old;
+
+	if (atomic_long_add_return(names, &sbi->listed_names) > UNI_LISTING_BUDGET) {
+		atomic_long_sub(names, &sbi->listed_names);
+		return;
+	}
+	listing->kept = true;
+	refcount_inc(&listing->count);
+	spin_lock(&inode->i_lock);
+	old = UNI_I(inode)->listing;
+	UNI_I(inode)->listing = listing;
+	spin_unlock(&inode->i_lock);
+	uni_listing_put(old);
+}
+
+/* Lists info's lower directories; kept with inode when nothing can have slipped by. */
+static struct uni_dir_listing *uni_listing_build(struct inode *inode, struct uni_dentry_info *info)
+{
+	struct uni_dir_listing *listing;
+	struct uni_lower_set set;
+	bool trusted;
+	int err;
+
+	listing = kzalloc(struct_size(listing, dirs, info->layout->nbranches), GFP_KERNEL);
+	if (!listing)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&listing->count, 1);
+	listing->sb = inode->i_sb;
+	trusted = uni_listing_stamp(listing, info);
+	uni_lower_set_of(info, &set);
+	err = uni_dirlist_build(info->layout->table, &uni_lower_ops, info->layout, &set,
+				&listing->list);
+	if (err) {
+		kfree(listing);
+		return ERR_PTR(err);
+	}
+	uni_dirlist_use_union_inos(listing->list, info);
+	if (trusted && uni_listing_current(listing, info))
+		uni_listing_keep(inode, listing);
+	return listing;
+}
+
+/* Takes the merged listing as it is now: the kept one if current, else a new one. */
 static int uni_dir_snapshot(struct file *file, struct uni_dir_info *di)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	/* The listing of the current layout, also for a directory opened before a change. */
 	struct uni_dentry_info *info = uni_get_fresh_info(dentry);
-	struct uni_lower_set set;
-	struct uni_dirlist *list;
-	int err;
+	struct uni_dir_listing *listing;
 
 	if (IS_ERR(info))
 		return PTR_ERR(info);
-	uni_lower_set_of(info, &set);
-	err = uni_dirlist_build(info->layout->table, &uni_lower_ops, info->layout, &set, &list);
-	if (!err)
-		uni_dirlist_use_union_inos(list, info);
+	listing = uni_listing_cached(d_inode(dentry), info);
+	if (!listing)
+		listing = uni_listing_build(d_inode(dentry), info);
 	uni_put_dentry_info(info);
-	if (err)
-		return err;
-	if (di->list)
-		uni_dirlist_destroy(di->list);
-	di->list = list;
+	if (IS_ERR(listing))
+		return PTR_ERR(listing);
+	uni_listing_put(di->listing);
+	di->listing = listing;
 	return 0;
 }
 
@@ -134,13 +304,13 @@ static int uni_iterate(struct file *file, struct dir_context *ctx)
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	if (ctx->pos == UNI_DIR_FIRST_ENTRY || !di->list) {
+	if (ctx->pos == UNI_DIR_FIRST_ENTRY || !di->listing) {
 		err = uni_dir_snapshot(file, di);
 		if (err)
 			return err;
 	}
 
-	count = uni_dirlist_count(di->list);
+	count = uni_dirlist_count(di->listing->list);
 	if (ctx->pos - UNI_DIR_FIRST_ENTRY >= count)
 		return 0;	/* at the end, or a seekdir past it */
 	for (i = ctx->pos - UNI_DIR_FIRST_ENTRY; i < count; i++) {
@@ -148,7 +318,7 @@ static int uni_iterate(struct file *file, struct dir_context *ctx)
 		unsigned int len, dtype;
 		unsigned long long ino;
 
-		uni_dirlist_entry(di->list, i, &name, &len, &ino, &dtype);
+		uni_dirlist_entry(di->listing->list, i, &name, &len, &ino, &dtype);
 		if (!dir_emit(ctx, name, len, ino, dtype))
 			break;
 		ctx->pos++;

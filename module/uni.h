@@ -207,6 +207,9 @@ int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
 
 /* name_cache.c: which names a branch directory holds, for lookups in many branches */
 void uni_name_cache_init(struct uni_sb_info *sbi);
+void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp);
+bool uni_dir_stamp_equal(const struct uni_dir_stamp *a, const struct uni_dir_stamp *b);
+bool uni_dir_stamps_trusted(const struct uni_lower_branch *branch, struct dentry *dir);
 void uni_name_cache_clear(struct uni_sb_info *sbi);
 bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
 		     const struct path *dir, const char *name, unsigned int len);
@@ -268,5 +271,6 @@ long uni_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* readdir.c */
 extern const struct file_operations uni_dir_fops;
+void uni_dir_listing_forget(struct inode *inode);
 
 #endif /* _UNI_H */

@@ -102,6 +102,7 @@ struct uni_sb_info {
 	struct list_head name_lru;
 	unsigned int name_lists;	/* lists in name_lru */
 	unsigned long name_slots;	/* table slots they hold (4 bytes each), for the budget */
+	atomic_long_t listed_names;	/* in directory listings kept with inodes (readdir.c) */
 };
 
 /*
@@ -143,6 +144,19 @@ struct uni_dentry_info {
 };
 
 /*
+ * A lower directory's state as far as its entries go: every change of its
+ * entries moves its ctime (name_cache.c, readdir.c).
+ */
+struct uni_dir_stamp {
+	struct timespec64 ctime, mtime;
+	loff_t size;
+	u64 version;
+	u32 generation;
+};
+
+struct uni_dir_listing;
+
+/*
  * Per union inode: the top lower inode (a reference), which also keys the
  * inode cache. 'lower' is replaced under i_lock (copyup); a reader that
  * may sleep takes its own reference (uni_lower_inode_get).
@@ -164,6 +178,8 @@ struct uni_inode_info {
 	 * whose top is still the original read through it. Set with lower.
 	 */
 	bool indexed;
+	/* A directory's listing, kept for its next opens (readdir.c); under i_lock. */
+	struct uni_dir_listing *listing;
 	struct inode vfs_inode;
 };
 
@@ -174,9 +190,9 @@ struct uni_file_info {
 	struct uni_lower_branch *branch;	/* referenced; its open_files counts this file */
 };
 
-/* Per open directory: the merged listing, built at offset 0 and kept until rewound. */
+/* Per open directory: the merged listing, taken at offset 0 and kept until rewound. */
 struct uni_dir_info {
-	struct uni_dirlist *list;
+	struct uni_dir_listing *listing;	/* referenced */
 };
 
 static inline struct uni_sb_info *UNI_SB(const struct super_block *sb)
