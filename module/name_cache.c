@@ -11,11 +11,12 @@
  * So after a branch directory has answered UNI_NAME_CACHE_AFTER misses
  * without changing, its names are read once (iterate_dir) into a table of
  * name hashes (open addressing, at most half full: a probe is about two
- * reads, where a binary search of 200 names was eight) (a directory listed before needs one more miss per
- * UNI_NAME_CACHE_NAMES_PER_MISS names it had then: a directory that
+ * reads, where a binary search of 200 names was eight). From then on a
+ * name whose hash is not there is absent - the name, its whiteout, the
+ * opaque markers - without asking. A directory listed before needs one
+ * more miss per UNI_NAME_CACHE_NAMES_PER_MISS names it had then: one that
  * changes between few lookups, as one being filled by a create loop, is
- * not read again and again, each time bigger); from then on a name whose hash is not there is
- * absent - the name, its whiteout, the opaque markers - without asking.
+ * not read again and again, each time bigger.
  * A hash that is there only means "ask": collisions cost a lookup, never
  * a wrong answer.
  *
@@ -294,13 +295,15 @@ static bool uni_table_has(const u32 *table, unsigned int bits, u32 hash)
 static int uni_table_build(const u32 *hashes, unsigned int count, u32 **table,
 			   unsigned int *bits)
 {
-	unsigned int b = max(4, ilog2(count) + 2), i;
-	u32 mask = (1U << b) - 1, *t;
+	unsigned int b, i;
+	u32 mask, *t;
 
 	*table = NULL;
 	*bits = 0;
 	if (!count)
 		return 0;
+	b = max(4, ilog2(count) + 2);
+	mask = (1U << b) - 1;
 	t = kvcalloc(1U << b, sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
