@@ -680,6 +680,9 @@ static int uni_lower_lookup_in(void *env, unsigned int branch, void *dir, const 
 			old_cred = uni_as_mounter(env);
 			found = uni_do_lookup(dir, name, len);
 			revert_creds(old_cred);
+			/* Misses count towards listing the directory's names. */
+			if (!IS_ERR(found) && d_is_negative(found))
+				uni_name_missed(layout->sbi, layout->branch[branch], &path);
 		}
 		if (PTR_ERR(found) == -ENOENT && IS_DEADDIR(dinode))
 			found = NULL;	/* removed while we looked */

@@ -62,7 +62,7 @@ struct uni_name_list {
 	const struct super_block *sb;	/* identity only */
 	unsigned long ino;
 	struct uni_dir_stamp stamp;
-	unsigned int misses;		/* lookups that asked the directory since the stamp */
+	unsigned int misses;		/* lookups that found a name absent since the stamp */
 	unsigned int last_count;	/* names at the last listing, kept when it goes */
 	bool listed;			/* table holds the names (NULL: none) */
 	bool reading;			/* someone reads its names now */
@@ -397,22 +397,24 @@ static bool uni_list_holds_any(const struct uni_name_list *list, const u32 *hash
 }
 
 /*
- * Are the names of hashes[0..n) certainly absent from dir, a directory of
- * branch? False means "look". Counts the misses that lead to listing dir,
- * and lists it (as the mounter) when they are enough.
+ * A lookup found a name absent from dir, a directory of branch: counts the
+ * misses that lead to listing dir, and lists it (as the mounter) when they
+ * are enough. Only misses count: a directory whose names are found (the
+ * last branch a walk asks, a directory of one branch) gains nothing from a
+ * list.
  */
-static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
-			      const struct path *dir, const u32 *hashes, unsigned int n)
+void uni_name_missed(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+		     const struct path *dir)
 {
 	struct inode *dinode = d_inode(dir->dentry);
 	struct uni_name_garbage garbage = UNI_NAME_GARBAGE(garbage);
 	struct uni_name_list *list, *fresh = NULL;
 	struct uni_dir_stamp stamp;
-	bool absent = false, read = false;
+	bool read = false;
 	struct timespec64 now;
 
 	if (!uni_dir_stamps_trusted(branch, dir->dentry))
-		return false;
+		return;
 	spin_lock(&sbi->name_cache_lock);
 	list = uni_name_list_get(sbi, dinode, NULL, &garbage);
 	if (!list) {
@@ -426,9 +428,8 @@ static bool uni_hashes_absent(struct uni_sb_info *sbi, const struct uni_lower_br
 		if (!list)
 			goto out;
 	}
-	if (list->listed) {
-		absent = !uni_list_holds_any(list, hashes, n);
-	} else if (!list->reading && !list->too_big && ++list->misses >= uni_misses_to_list(list)) {
+	if (!list->listed && !list->reading && !list->too_big &&
+	    ++list->misses >= uni_misses_to_list(list)) {
 		/* Only once the clock is past its ctime can a change move the stamp. */
 		now = current_time(dinode);
 		if (timespec64_compare(&now, &list->stamp.ctime) > 0) {
@@ -443,23 +444,13 @@ out:
 	uni_name_garbage_free(&garbage);
 	if (read)
 		uni_name_list_fill(sbi, dir, &stamp);
-	return absent;
-}
-
-/* Is name certainly absent from dir, a directory of branch? False: look it up. */
-bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
-		     const struct path *dir, const char *name, unsigned int len)
-{
-	u32 hash = uni_name_hash(name, len);
-
-	return uni_hashes_absent(sbi, branch, dir, &hash, 1);
 }
 
 /* What a directory's current list says of some names, for the walk's fast path. */
 enum uni_list_answer {
 	UNI_LIST_ABSENT,	/* none of them is there */
 	UNI_LIST_MAYBE,		/* one may be: look it up */
-	UNI_LIST_NONE,		/* no current list: uni_hashes_absent() decides and counts */
+	UNI_LIST_NONE,		/* no current list: look */
 };
 
 /*
@@ -480,6 +471,21 @@ static enum uni_list_answer uni_list_answer_locked(struct uni_sb_info *sbi, stru
 	if (!list_is_first(&list->lru, &sbi->name_lru))
 		list_move(&list->lru, &sbi->name_lru);
 	return uni_list_holds_any(list, hashes, n) ? UNI_LIST_MAYBE : UNI_LIST_ABSENT;
+}
+
+/* Is name certainly absent from dir, a directory of branch? False: look it up. */
+bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+		     const struct path *dir, const char *name, unsigned int len)
+{
+	u32 hash = uni_name_hash(name, len);
+	enum uni_list_answer answer;
+
+	if (!uni_dir_stamps_trusted(branch, dir->dentry))
+		return false;
+	spin_lock(&sbi->name_cache_lock);
+	answer = uni_list_answer_locked(sbi, d_inode(dir->dentry), &hash, 1);
+	spin_unlock(&sbi->name_cache_lock);
+	return answer == UNI_LIST_ABSENT;
 }
 
 /*
@@ -509,7 +515,6 @@ int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lowe
 		const struct uni_lower_branch *branch = layout->branch[i];
 		struct path dir = { .mnt = branch->path.mnt, .dentry = set->handles[i] };
 		enum uni_list_answer answer;
-		bool absent;
 
 		if (!dir.dentry)
 			continue;
@@ -518,14 +523,7 @@ int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lowe
 			break;
 		}
 		answer = uni_list_answer_locked(sbi, d_inode(dir.dentry), hashes, n);
-		if (answer == UNI_LIST_NONE) {
-			spin_unlock(&sbi->name_cache_lock);
-			absent = uni_hashes_absent(sbi, branch, &dir, hashes, n);
-			spin_lock(&sbi->name_cache_lock);
-		} else {
-			absent = answer == UNI_LIST_ABSENT;
-		}
-		if (!absent) {
+		if (answer != UNI_LIST_ABSENT) {
 			stop = i;
 			break;
 		}

@@ -213,6 +213,8 @@ bool uni_dir_stamps_trusted(const struct uni_lower_branch *branch, struct dentry
 void uni_name_cache_clear(struct uni_sb_info *sbi);
 bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
 		     const struct path *dir, const char *name, unsigned int len);
+void uni_name_missed(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
+		     const struct path *dir);
 int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lower_set *set,
 			  const char *name, unsigned int len, unsigned long long *look);
 
