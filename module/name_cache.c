@@ -85,6 +85,18 @@ void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp)
 	stamp->generation = dir->i_generation;
 }
 
+/*
+ * Has the clock left the tick of dir's stamp? Only then does any later
+ * change of its entries move its ctime (coarse timestamps: a change in the
+ * same tick would not), so only then may what is read now be kept.
+ */
+bool uni_dir_stamp_settled(struct inode *dir, const struct uni_dir_stamp *stamp)
+{
+	struct timespec64 now = current_time(dir);
+
+	return timespec64_compare(&now, &stamp->ctime) > 0;
+}
+
 bool uni_dir_stamp_equal(const struct uni_dir_stamp *a, const struct uni_dir_stamp *b)
 {
 	return timespec64_equal(&a->ctime, &b->ctime) && timespec64_equal(&a->mtime, &b->mtime) &&
@@ -411,7 +423,6 @@ void uni_name_missed(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 	struct uni_name_list *list, *fresh = NULL;
 	struct uni_dir_stamp stamp;
 	bool read = false;
-	struct timespec64 now;
 
 	if (!uni_dir_stamps_trusted(branch, dir->dentry))
 		return;
@@ -430,9 +441,7 @@ void uni_name_missed(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 	}
 	if (!list->listed && !list->reading && !list->too_big &&
 	    ++list->misses >= uni_misses_to_list(list)) {
-		/* Only once the clock is past its ctime can a change move the stamp. */
-		now = current_time(dinode);
-		if (timespec64_compare(&now, &list->stamp.ctime) > 0) {
+		if (uni_dir_stamp_settled(dinode, &list->stamp)) {
 			list->reading = true;
 			stamp = list->stamp;
 			read = true;
@@ -446,31 +455,25 @@ out:
 		uni_name_list_fill(sbi, dir, &stamp);
 }
 
-/* What a directory's current list says of some names, for the walk's fast path. */
-enum uni_list_answer {
-	UNI_LIST_ABSENT,	/* none of them is there */
-	UNI_LIST_MAYBE,		/* one may be: look it up */
-	UNI_LIST_NONE,		/* no current list: look */
-};
-
 /*
- * Answers from dir's list if it is listed and current, changing nothing but
- * its place in the LRU. Caller holds name_cache_lock.
+ * Does dir's list, listed and current, rule out every name of
+ * hashes[0..n)? Changes nothing but the list's place in the LRU. Caller
+ * holds name_cache_lock.
  */
-static enum uni_list_answer uni_list_answer_locked(struct uni_sb_info *sbi, struct inode *dir,
-						   const u32 *hashes, unsigned int n)
+static bool uni_list_rules_out_locked(struct uni_sb_info *sbi, struct inode *dir,
+				      const u32 *hashes, unsigned int n)
 {
 	struct uni_name_list *list = uni_name_list_find(sbi, dir);
 	struct uni_dir_stamp now;
 
 	if (!list || !list->listed)
-		return UNI_LIST_NONE;
+		return false;
 	uni_dir_stamp_of(dir, &now);
 	if (!uni_dir_stamp_equal(&list->stamp, &now))
-		return UNI_LIST_NONE;
+		return false;
 	if (!list_is_first(&list->lru, &sbi->name_lru))
 		list_move(&list->lru, &sbi->name_lru);
-	return uni_list_holds_any(list, hashes, n) ? UNI_LIST_MAYBE : UNI_LIST_ABSENT;
+	return !uni_list_holds_any(list, hashes, n);
 }
 
 /* Is name certainly absent from dir, a directory of branch? False: look it up. */
@@ -478,14 +481,14 @@ bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 		     const struct path *dir, const char *name, unsigned int len)
 {
 	u32 hash = uni_name_hash(name, len);
-	enum uni_list_answer answer;
+	bool absent;
 
 	if (!uni_dir_stamps_trusted(branch, dir->dentry))
 		return false;
 	spin_lock(&sbi->name_cache_lock);
-	answer = uni_list_answer_locked(sbi, d_inode(dir->dentry), &hash, 1);
+	absent = uni_list_rules_out_locked(sbi, d_inode(dir->dentry), &hash, 1);
 	spin_unlock(&sbi->name_cache_lock);
-	return answer == UNI_LIST_ABSENT;
+	return absent;
 }
 
 /*
@@ -512,18 +515,12 @@ int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lowe
 		hashes[n++] = uni_name_hash(whiteout, wh_len);
 	spin_lock(&sbi->name_cache_lock);
 	for (i = set->start; i >= 0 && i <= set->end; i++) {
-		const struct uni_lower_branch *branch = layout->branch[i];
-		struct path dir = { .mnt = branch->path.mnt, .dentry = set->handles[i] };
-		enum uni_list_answer answer;
+		struct dentry *dir = set->handles[i];
 
-		if (!dir.dentry)
+		if (!dir)
 			continue;
-		if (!uni_dir_stamps_trusted(branch, dir.dentry)) {
-			stop = i;
-			break;
-		}
-		answer = uni_list_answer_locked(sbi, d_inode(dir.dentry), hashes, n);
-		if (answer != UNI_LIST_ABSENT) {
+		if (!uni_dir_stamps_trusted(layout->branch[i], dir) ||
+		    !uni_list_rules_out_locked(sbi, d_inode(dir), hashes, n)) {
 			stop = i;
 			break;
 		}

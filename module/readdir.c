@@ -194,16 +194,14 @@ static bool uni_listing_stamp(struct uni_dir_listing *listing, const struct uni_
 	for (i = info->start; i <= info->end; i++) {
 		struct uni_listed_dir *dir = &listing->dirs[i];
 		struct dentry *lower = info->lower[i];
-		struct timespec64 now;
 
 		if (!lower)
 			continue;
 		dir->sb = d_inode(lower)->i_sb;
 		dir->ino = d_inode(lower)->i_ino;
 		uni_dir_stamp_of(d_inode(lower), &dir->stamp);
-		now = current_time(d_inode(lower));
 		if (!uni_dir_stamps_trusted(info->layout->branch[i], lower) ||
-		    timespec64_compare(&now, &dir->stamp.ctime) <= 0)
+		    !uni_dir_stamp_settled(d_inode(lower), &dir->stamp))
 			trusted = false;
 	}
 	return trusted;

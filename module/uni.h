@@ -209,6 +209,7 @@ int uni_origin_set_indexed(struct vfsmount *mnt, struct dentry *copy);
 void uni_name_cache_init(struct uni_sb_info *sbi);
 void uni_dir_stamp_of(struct inode *dir, struct uni_dir_stamp *stamp);
 bool uni_dir_stamp_equal(const struct uni_dir_stamp *a, const struct uni_dir_stamp *b);
+bool uni_dir_stamp_settled(struct inode *dir, const struct uni_dir_stamp *stamp);
 bool uni_dir_stamps_trusted(const struct uni_lower_branch *branch, struct dentry *dir);
 void uni_name_cache_clear(struct uni_sb_info *sbi);
 bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
