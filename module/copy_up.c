@@ -202,10 +202,26 @@ static int uni_setattr_locked(struct dentry *dst, struct vfsmount *dst_mnt, stru
 }
 
 /*
+ * Has the copy the owner it must get already (made by the mounter, who
+ * owns most files of a union)? Then the chown is left out: with equal ids
+ * it changes nothing (no quota moves, no set-id bits are dropped). Only
+ * told for a branch mount without an id mapping, where the ids the copy
+ * gets are the ids given.
+ */
+static bool uni_copy_has_owner(struct dentry *dst, struct vfsmount *dst_mnt,
+			       const struct kstat *stat)
+{
+	const struct inode *inode = d_inode(dst);
+
+	return uni_mnt_idmap(dst_mnt) == UNI_NOP_IDMAP && uid_eq(inode->i_uid, stat->uid) &&
+	       gid_eq(inode->i_gid, stat->gid);
+}
+
+/*
  * The copy was made with mode 0, so nobody but the mounter can open it
  * while it is built. The owner comes first, then the xattrs (ACLs, file
  * capabilities, security labels: set after the chown, which could drop
- * them), then the mode with its set-id bits, last the times.
+ * them), last the mode with its set-id bits and the times, in one call.
  */
 static int uni_copy_metadata(const struct path *src, struct dentry *dst,
 			     struct vfsmount *dst_mnt, const struct kstat *stat)
@@ -215,8 +231,7 @@ static int uni_copy_metadata(const struct path *src, struct dentry *dst,
 		.ia_vfsuid = VFSUIDT_INIT(stat->uid),
 		.ia_vfsgid = VFSGIDT_INIT(stat->gid),
 	};
-	struct iattr mode = { .ia_valid = ATTR_MODE, .ia_mode = stat->mode };
-	struct iattr times = {
+	struct iattr mode_and_times = {
 		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET | ATTR_MTIME_SET,
 		.ia_atime = stat->atime,
 		.ia_mtime = stat->mtime,
@@ -225,15 +240,20 @@ static int uni_copy_metadata(const struct path *src, struct dentry *dst,
 
 	if (err)
 		return err;
-	err = uni_setattr_locked(dst, dst_mnt, &owner);
+	if (!uni_copy_has_owner(dst, dst_mnt, stat))
+		err = uni_setattr_locked(dst, dst_mnt, &owner);
 	if (!err)
 		err = uni_copy_xattrs(src, dst, dst_mnt);
 	if (!err)
 		err = uni_origin_record(src, dst, dst_mnt);
-	if (!err && !S_ISLNK(stat->mode))
-		err = uni_setattr_locked(dst, dst_mnt, &mode);
-	if (!err)
-		err = uni_setattr_locked(dst, dst_mnt, &times);
+	if (!err) {
+		/* A symlink's mode is fixed (and chmod of one is EOPNOTSUPP). */
+		if (!S_ISLNK(stat->mode)) {
+			mode_and_times.ia_valid |= ATTR_MODE;
+			mode_and_times.ia_mode = stat->mode;
+		}
+		err = uni_setattr_locked(dst, dst_mnt, &mode_and_times);
+	}
 	uni_do_drop_write(dst_mnt);
 	return err;
 }

@@ -3,8 +3,9 @@
  * dir.c - the namespace-changing operations (create, mkdir, mknod,
  * symlink, link, unlink, rmdir, rename, exchange) and the copyup before a
  * modification. The core decides which branch operations make one union
- * operation; this file gives it the union directories from the root down
- * to the parent (the "ancestry"), and afterwards installs what changed:
+ * operation; this file gives it the union directories from the parent up
+ * to the first one that has a directory on every writable branch (the
+ * "ancestry"; the root at the latest), and afterwards installs what changed:
  * parent directories made on a new branch, the object's new lower set.
  *
  * Locking (doc/design.md, "Locking"). The VFS holds the union parents'
@@ -38,6 +39,7 @@ struct uni_level_slot {
 /* The ancestries of one operation (one or two parents). */
 struct uni_walk {
 	struct super_block *sb;
+	const struct uni_branch_table *table;	/* of the current layout: which branches are writable */
 	unsigned int nbranches;		/* of the current layout, which every slot's info has */
 	unsigned int nslots;
 	struct uni_level_slot *slots;
@@ -87,16 +89,39 @@ static int uni_walk_fill_slot(struct uni_walk *w, struct uni_level_slot *slot,
 	return 0;
 }
 
-/* Builds chain 'which' for the union directory 'parent', root first. */
+/*
+ * Can the chain start at this level? When its union directory has a
+ * directory on every writable branch, the core never makes or looks at
+ * anything above it (struct uni_ancestry): a create in a directory the
+ * upper branch already has walks one level, not root..parent.
+ */
+static bool uni_walk_is_anchor(const struct uni_walk *w, const struct uni_level_slot *slot)
+{
+	unsigned int b;
+
+	for (b = 0; b < w->nbranches; b++)
+		if (!slot->info->lower[b] &&
+		    uni_branch_table_get(w->table, b)->mode == UNI_BRANCH_RW)
+			return false;
+	return true;
+}
+
+/*
+ * Builds chain 'which' for the union directory 'parent': from parent up to
+ * the first anchor (the root at the latest), handed to the core root-side
+ * first.
+ */
 static int uni_walk_chain(struct uni_walk *w, int which, struct dentry *parent)
 {
-	unsigned int depth = uni_depth_of(parent), i;
+	unsigned int depth = uni_depth_of(parent), n = 0, i;
+	struct uni_dir_level **chain;
 	struct dentry *d = parent;
 
-	w->chain[which] = kcalloc(depth, sizeof(*w->chain[which]), GFP_KERNEL);
-	if (!w->chain[which])
+	chain = kcalloc(depth, sizeof(*chain), GFP_KERNEL);
+	if (!chain)
 		return -ENOMEM;
-	for (i = depth; i-- > 0; d = d->d_parent) {
+	w->chain[which] = chain;
+	for (;; d = d->d_parent) {
 		struct uni_level_slot *slot = uni_walk_find(w, d);
 
 		if (!slot) {
@@ -107,10 +132,15 @@ static int uni_walk_chain(struct uni_walk *w, int which, struct dentry *parent)
 			if (err)
 				return err;
 		}
-		w->chain[which][i] = &slot->level;
+		chain[n++] = &slot->level;
+		if (IS_ROOT(d) || uni_walk_is_anchor(w, slot))
+			break;
 	}
-	w->ancestry[which].levels = w->chain[which];
-	w->ancestry[which].depth = depth;
+	/* Collected parent first; the core wants the anchor first. */
+	for (i = 0; i < n / 2; i++)
+		swap(chain[i], chain[n - 1 - i]);
+	w->ancestry[which].levels = chain;
+	w->ancestry[which].depth = n;
 	return 0;
 }
 
@@ -122,12 +152,14 @@ static int uni_walk_chain(struct uni_walk *w, int which, struct dentry *parent)
  */
 static int uni_walk_begin(struct uni_walk *w, struct dentry *parent, struct dentry *parent2)
 {
-	unsigned int nbranches = uni_layout_locked(UNI_SB(parent->d_sb))->nbranches;
+	struct uni_layout *layout = uni_layout_locked(UNI_SB(parent->d_sb));
+	unsigned int nbranches = layout->nbranches;
 	unsigned int max = uni_depth_of(parent) + (parent2 ? uni_depth_of(parent2) : 0);
 	int err;
 
 	memset(w, 0, sizeof(*w));
 	w->sb = parent->d_sb;
+	w->table = layout->table;
 	w->nbranches = nbranches;
 	if (max > UNI_MAX_DEPTH)
 		return -ELOOP;

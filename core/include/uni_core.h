@@ -514,8 +514,12 @@ struct uni_dir_level {
 };
 
 /*
- * The chain of union directories from the root (levels[0], whose set must
- * have a directory on every branch) down to a parent (levels[depth - 1]).
+ * The chain of union directories from an anchor (levels[0]) down to a
+ * parent (levels[depth - 1]). The anchor is the union root, or the
+ * deepest directory on the way that has a directory on every writable
+ * branch: a write never makes or looks at a level above it, so the chain
+ * need not go further up (a create in a directory already on the writable
+ * branch is a chain of one level).
  * Two ancestries passed to one call (rename, link) may share level
  * pointers (a common prefix, or the same parent), and should: an update
  * through one is then seen by the other. One ancestry must not list the

@@ -12,19 +12,32 @@ using namespace uni;
 
 namespace {
 
-bool is_valid_level(const uni_dir_level *level, unsigned index, unsigned count)
+/*
+ * The first level of an ancestry is where the chain may start: the union
+ * root, or any union directory with a directory on every writable branch
+ * (nothing above it is ever made or looked at: every branch a write can
+ * go to finds its parent there at the latest).
+ */
+bool is_valid_anchor(const uni_lower_set &set, const uni_branch_table &table)
 {
-	if (!level || !is_valid_range(level->set, count) || level->set.kind != UNI_KIND_DIR)
-		return false;
-	if (index == 0) {
-		/* The union root is a directory on every branch. */
-		if (level->set.start != 0 || static_cast<unsigned>(level->set.end) != count - 1)
+	unsigned count = uni_branch_table_count(&table);
+
+	for (unsigned b = 0; b < count; ++b) {
+		const uni_branch *branch = uni_branch_table_get(&table, b);
+
+		if (branch && branch->mode == UNI_BRANCH_RW && !set.handles[b])
 			return false;
-		for (unsigned b = 0; b < count; ++b)
-			if (!level->set.handles[b])
-				return false;
-		return true;
 	}
+	return top_of(set) >= 0;
+}
+
+bool is_valid_level(const uni_dir_level *level, unsigned index, const uni_branch_table &table)
+{
+	if (!level || !is_valid_range(level->set, uni_branch_table_count(&table)) ||
+	    level->set.kind != UNI_KIND_DIR)
+		return false;
+	if (index == 0)
+		return is_valid_anchor(level->set, table);
 	StringView name(level->name, level->len);
 
 	return level->name && level->len > 0 && level->len <= UNI_NAME_MAX &&
@@ -33,12 +46,12 @@ bool is_valid_level(const uni_dir_level *level, unsigned index, unsigned count)
 
 } /* namespace */
 
-bool uni::is_valid_ancestry(const uni_ancestry *anc, unsigned count)
+bool uni::is_valid_ancestry(const uni_ancestry *anc, const uni_branch_table &table)
 {
 	if (!anc || !anc->levels || anc->depth == 0)
 		return false;
 	for (unsigned k = 0; k < anc->depth; ++k)
-		if (!is_valid_level(anc->levels[k], k, count))
+		if (!is_valid_level(anc->levels[k], k, table))
 			return false;
 	return true;
 }
@@ -180,9 +193,11 @@ int uni::check_context(const uni_context *ctx)
 	return 0;
 }
 
-bool uni::is_valid_entry(const uni_entry *entry, unsigned count, bool positive)
+bool uni::is_valid_entry(const uni_entry *entry, const uni_branch_table &table, bool positive)
 {
-	if (!entry || !is_valid_ancestry(entry->parent, count) || !entry->name ||
+	unsigned count = uni_branch_table_count(&table);
+
+	if (!entry || !is_valid_ancestry(entry->parent, table) || !entry->name ||
 	    entry->len == 0 || entry->len > UNI_NAME_MAX)
 		return false;
 	if (!positive)

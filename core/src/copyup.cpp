@@ -156,7 +156,7 @@ extern "C" int uni_copyup(const struct uni_context *context, const struct uni_en
 		return err;
 	unsigned count = uni_branch_table_count(context->table);
 
-	if (!out || !out->handles || !is_valid_entry(entry, count, true))
+	if (!out || !out->handles || !is_valid_entry(entry, *context->table, true))
 		return -UNI_EINVAL;
 	reset_lower_set(*out, count);
 

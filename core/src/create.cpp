@@ -246,7 +246,7 @@ extern "C" int uni_create(const struct uni_context *context, const struct uni_en
 		return err;
 	unsigned count = uni_branch_table_count(context->table);
 
-	if (!out || !out->handles || !is_valid_entry(entry, count, false) || !is_valid_args(args))
+	if (!out || !out->handles || !is_valid_entry(entry, *context->table, false) || !is_valid_args(args))
 		return -UNI_EINVAL;
 	reset_lower_set(*out, count);
 
@@ -268,7 +268,7 @@ extern "C" int uni_prepare_dir(const struct uni_context *context, struct uni_anc
 
 	if (err)
 		return err;
-	if (!branch || !is_valid_ancestry(dir, uni_branch_table_count(context->table)))
+	if (!branch || !is_valid_ancestry(dir, *context->table))
 		return -UNI_EINVAL;
 	*branch = -1;
 
@@ -291,7 +291,7 @@ extern "C" int uni_link(const struct uni_context *context, const struct uni_entr
 	unsigned count = uni_branch_table_count(context->table);
 
 	if (!out_source || !out_source->handles || !out_target || !out_target->handles ||
-	    !is_valid_entry(source, count, true) || !is_valid_entry(target, count, false))
+	    !is_valid_entry(source, *context->table, true) || !is_valid_entry(target, *context->table, false))
 		return -UNI_EINVAL;
 	reset_lower_set(*out_source, count);
 	reset_lower_set(*out_target, count);

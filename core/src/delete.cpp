@@ -109,7 +109,7 @@ int delete_c(const uni_context *context, const uni_entry *entry, uni_kind kind)
 
 	if (err)
 		return err;
-	if (!is_valid_entry(entry, uni_branch_table_count(context->table), true))
+	if (!is_valid_entry(entry, *context->table, true))
 		return -UNI_EINVAL;
 
 	Ctx ctx(*context->table, *context->ops, context->env, context->delete_mode);

@@ -200,13 +200,13 @@ extern "C" int uni_rename_exchange(const struct uni_context *context, const stru
 
 	if (!out_a || !out_a->handles || !out_b || !out_b->handles || !out_flags)
 		return -UNI_EINVAL;
-	if (!is_valid_entry(a, count, false) || !is_valid_entry(b, count, false))
+	if (!is_valid_entry(a, *context->table, false) || !is_valid_entry(b, *context->table, false))
 		return -UNI_EINVAL;
 	/* renameat2 swaps two existing names only. */
 	if (!a->object || a->object->kind == UNI_KIND_NONE || !b->object ||
 	    b->object->kind == UNI_KIND_NONE)
 		return -UNI_ENOENT;
-	if (!is_valid_entry(a, count, true) || !is_valid_entry(b, count, true))
+	if (!is_valid_entry(a, *context->table, true) || !is_valid_entry(b, *context->table, true))
 		return -UNI_EINVAL;
 	reset_lower_set(*out_a, count);
 	reset_lower_set(*out_b, count);

@@ -386,8 +386,8 @@ extern "C" int uni_rename(const struct uni_context *context, const struct uni_en
 		return err;
 	unsigned count = uni_branch_table_count(context->table);
 
-	if (!out || !out->handles || !out_flags || !is_valid_entry(from, count, true) ||
-	    !is_valid_entry(to, count, false))
+	if (!out || !out->handles || !out_flags || !is_valid_entry(from, *context->table, true) ||
+	    !is_valid_entry(to, *context->table, false))
 		return -UNI_EINVAL;
 	reset_lower_set(*out, count);
 	*out_flags = 0;

@@ -186,8 +186,12 @@ inline uni_lower_set &parent_set(const uni_ancestry &anc)
 	return anc.levels[anc.depth - 1]->set;
 }
 
-/* Is anc well formed for a union of count branches (root on every branch)? */
-bool is_valid_ancestry(const uni_ancestry *anc, unsigned count);
+/*
+ * Is anc well formed for the table: does its first level have a directory
+ * on every writable branch (the root, or a directory below it that needs
+ * nothing above it made)?
+ */
+bool is_valid_ancestry(const uni_ancestry *anc, const uni_branch_table &table);
 
 /*
  * Can the directory at the end of anc be made on branch so that lookup
@@ -349,7 +353,7 @@ Result<BranchRef> place_renamed_top(Ctx &ctx, int from, void *top, uni_kind kind
 /* Checks a uni_context: EINVAL, or EROFS when the write operations are missing. */
 int check_context(const uni_context *ctx);
 /* Checks an entry: parent ancestry, name, and (when positive) a valid object. */
-bool is_valid_entry(const uni_entry *entry, unsigned count, bool positive);
+bool is_valid_entry(const uni_entry *entry, const uni_branch_table &table, bool positive);
 
 } /* namespace uni */
 

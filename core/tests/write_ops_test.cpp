@@ -390,6 +390,67 @@ TEST_CASE("write: new parent directories are handed to the caller in the ancestr
 	check_clean(*u);
 }
 
+TEST_CASE("write: an ancestry may start at a directory on every writable branch")
+{
+	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
+
+	SECTION("a create in a directory the writable branch has: one level")
+	{
+		auto u = make_union("b0: /a/ /a/b/  b1: /a/ /a/b/ /a/b/x", "rw ro");
+		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+		Tree tree(*u);
+		Entry entry(tree, *u, "/a/b/f");
+		Lower out(u->fs);
+
+		entry.get()->parent = tree.ancestry("/a/b", "/a/b");
+		REQUIRE(entry.get()->parent->depth == 1);
+		REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
+		CHECK(u->fs.dump() == "b0: /a/ /a/b/ /a/b/f  b1: /a/ /a/b/ /a/b/x");
+	}
+	SECTION("levels below the anchor are made as from the root")
+	{
+		auto u = make_union("b0: /a/  b1: /a/ /a/b/ /a/b/c/ /a/b/c/x", "rw ro");
+		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+		Tree tree(*u);
+		Entry entry(tree, *u, "/a/b/c/x");
+		Lower out(u->fs);
+
+		entry.get()->parent = tree.ancestry("/a/b/c", "/a");
+		REQUIRE(uni_copyup(&ctx, entry.get(), UNI_COPY_ALL, out.set()) == 0);
+		CHECK(tree.level("/a/b")->set.handles[0] == u->fs.find(0, "/a/b"));
+		CHECK(out.node(0) == u->fs.find(0, "/a/b/c/x"));
+		CHECK(u->fs.dump() ==
+		      "b0: /a/ /a/b/ /a/b/c/ /a/b/c/x  b1: /a/ /a/b/ /a/b/c/ /a/b/c/x");
+	}
+	SECTION("a read-only branch the anchor lacks does not matter")
+	{
+		auto u = make_union("b0: /a/  b1: -", "rw ro");
+		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+		Tree tree(*u);
+		Entry entry(tree, *u, "/a/f");
+		Lower out(u->fs);
+
+		entry.get()->parent = tree.ancestry("/a", "/a");
+		REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
+		CHECK(u->fs.dump() == "b0: /a/ /a/f  b1: -");
+	}
+	SECTION("an anchor without a writable branch's directory is refused")
+	{
+		auto u = make_union("b0: /a/  b1: /a/ /a/b/", "rw ro");
+		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
+		Tree tree(*u);
+		Entry entry(tree, *u, "/a/b/f");
+		Lower out(u->fs);
+		int branch;
+
+		/* /a/b would have to be made on b0 from /a, which the chain does not hold */
+		entry.get()->parent = tree.ancestry("/a/b", "/a/b");
+		CHECK(uni_create(&ctx, entry.get(), &args, out.set()) == -EINVAL);
+		CHECK(uni_prepare_dir(&ctx, entry.get()->parent, &branch) == -EINVAL);
+		CHECK(u->fs.dump() == "b0: /a/  b1: /a/ /a/b/");
+	}
+}
+
 TEST_CASE("write: a parent directory made meanwhile by someone else is adopted")
 {
 	auto u = make_union("b0: -  b1: /d/", "rw ro");
@@ -618,7 +679,7 @@ TEST_CASE("write: the C boundary checks what it is given")
 	std::memcpy(&bad_mode.delete_mode, &raw, sizeof(raw));
 	CHECK(uni_unlink(&bad_mode, a.get()) == -EINVAL);
 
-	/* a bad ancestry: the root must be on every branch */
+	/* a bad ancestry: its first level must be on every writable branch */
 	uni_ancestry *anc = a.get()->parent;
 	void *saved = anc->levels[0]->set.handles[1];
 	anc->levels[0]->set.handles[1] = nullptr;

@@ -161,7 +161,7 @@ uni_dir_level *Tree::level(const std::string &dir)
 	return result;
 }
 
-uni_ancestry *Tree::ancestry(const std::string &dir)
+uni_ancestry *Tree::ancestry(const std::string &dir, const std::string &from)
 {
 	std::vector<std::string> prefixes{"/"};
 
@@ -170,6 +170,8 @@ uni_ancestry *Tree::ancestry(const std::string &dir)
 		if (slash == std::string::npos)
 			break;
 	}
+	while (!prefixes.empty() && prefixes.front() != from)
+		prefixes.erase(prefixes.begin());
 	Chain chain;
 
 	for (const std::string &prefix : prefixes) {

@@ -44,8 +44,12 @@ public:
 	Tree(const Tree &) = delete;
 	Tree &operator=(const Tree &) = delete;
 
-	/* The ancestry of the directory at path ("/" is the root); null if it is not one. */
-	uni_ancestry *ancestry(const std::string &dir);
+	/*
+	 * The ancestry of the directory at path ("/" is the root), starting
+	 * at the directory 'from' on the way (the root by default); null if
+	 * it is not one.
+	 */
+	uni_ancestry *ancestry(const std::string &dir, const std::string &from = "/");
 	/* The level of directory path, or null. */
 	uni_dir_level *level(const std::string &dir);
 
