@@ -6,8 +6,9 @@
  * directory exists: a non-directory found first is the whole answer;
  * directories merge until one is opaque, is whited out beside it, or sits
  * above a non-directory; a whiteout beside a negative name ends the walk.
- * Opacity and whiteouts are only looked for when a lower branch is left to
- * hide, which spares three lookups per name on a single-branch union.
+ * Opacity and whiteouts are only looked for when something below would
+ * show through them (class Unchecked), which spares three lookups per name
+ * on a single-branch union, and per directory only one branch holds.
  */
 #include "lookup.h"
 #include "whiteout.h"
@@ -79,38 +80,79 @@ private:
 	unsigned long long look_[kLookWords] = {};
 };
 
-/* Looks the name up on one branch where the parent exists. */
-Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView name,
-		   int branch, bool more_below, Asking &asking, uni_lower_set &out)
-{
-	void *dir = parent.handles[branch];
+/*
+ * The branches a walk went past without asking what stops it there: an
+ * opaque marker in the directory it took, a whiteout beside the name.
+ * Those only matter once something below would join the union object, so
+ * they are asked then, and a walk that finds nothing below (a directory
+ * only one branch has, a name no branch has) never asks them: a
+ * directory of the top branch costs one lookup per branch, not five.
+ */
+class Unchecked {
+public:
+	void add(int branch) { set(unchecked_, branch); }
+	/* Was branch passed and found without a whiteout of the name? */
+	bool clear(int branch) const { return has(clear_, branch); }
+	/* Does a stop on one of these branches (top first) hide everything below? */
+	Result<bool> stop_above(const BranchOps &ops, const uni_lower_set &parent, StringView name,
+				const uni_lower_set &out, int below)
+	{
+		for (int b = 0; b < below; ++b) {
+			if (!has(unchecked_, b))
+				continue;
+			void *taken = out.kind == UNI_KIND_DIR ? out.handles[b] : nullptr;
 
-	/* Neither the name nor its whiteout there: as a negative name. */
+			if (taken && TRY(is_opaque(ops, static_cast<unsigned>(b), taken)))
+				return true;
+			if (TRY(has_whiteout(ops, static_cast<unsigned>(b), parent.handles[b], name)))
+				return true;
+			unchecked_[b / 64] &= ~(1ULL << (b % 64));
+			set(clear_, b);
+		}
+		return false;
+	}
+
+private:
+	static void set(unsigned long long *bits, int b) { bits[b / 64] |= 1ULL << (b % 64); }
+	static bool has(const unsigned long long *bits, int b)
+	{
+		return bits[b / 64] & (1ULL << (b % 64));
+	}
+
+	unsigned long long unchecked_[kLookWords] = {};
+	unsigned long long clear_[kLookWords] = {};
+};
+
+/* Would hit join the union object found so far (nothing yet, or a directory to merge)? */
+bool joins(const uni_lower_set &out, uni_kind hit)
+{
+	if (hit == UNI_KIND_NONE)
+		return false;
+	return out.kind == UNI_KIND_NONE || (out.kind == UNI_KIND_DIR && hit == UNI_KIND_DIR);
+}
+
+/*
+ * Looks the name up on one branch where the parent exists. A non-directory
+ * ends the walk (it is the object, or hidden below a directory), so does
+ * the last branch; what joins is taken once no stop above hides it.
+ */
+Result<Step> visit(const BranchOps &ops, const uni_lower_set &parent, StringView name,
+		   int branch, bool more_below, Asking &asking, Unchecked &unchecked,
+		   uni_lower_set &out)
+{
+	/* Neither the name nor its whiteout there: nothing to take or to stop at. */
 	if (!asking.asks(branch))
 		return more_below ? Step::kContinue : Step::kStop;
-	LookupHit hit = TRY(ops.lookup_held(branch, dir, name));
+	LookupHit hit = TRY(ops.lookup_held(branch, parent.handles[branch], name));
 
-	switch (hit.kind) {
-	case UNI_KIND_OTHER:
-		/* Below a directory, a non-directory is hidden, and hides the rest. */
-		if (out.kind == UNI_KIND_NONE)
-			take(out, branch, hit);
-		return Step::kStop;
-	case UNI_KIND_DIR: {
-		void *found = hit.ref.get();
-
+	if (joins(out, hit.kind)) {
+		if (TRY(unchecked.stop_above(ops, parent, name, out, branch)))
+			return Step::kStop;
 		take(out, branch, hit);
-		if (!more_below || TRY(is_opaque(ops, branch, found)))
-			return Step::kStop;
-		break;
 	}
-	case UNI_KIND_NONE:
-		if (!more_below)
-			return Step::kStop;
-		break;
-	}
-	if (TRY(has_whiteout(ops, branch, dir, name)))
+	if (hit.kind == UNI_KIND_OTHER || !more_below)
 		return Step::kStop;
+	unchecked.add(branch);
 	return Step::kContinue;
 }
 
@@ -122,26 +164,27 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 
 	if (first < 0)
 		return Error(UNI_EINVAL);
-	/* Going on below the first branch means neither name nor whiteout is there. */
-	bool passed_first = false;
+	/* Known to have no whiteout of the name on the first branch (for a create there). */
+	bool first_clear = false;
 
 	if (!is_hidden_name(name)) {
 		Asking asking(ops, parent, name);
+		Unchecked unchecked;
 
 		for (int branch = first; branch >= 0;) {
 			int next = next_present(parent, branch);
 
-			if (TRY(visit(ops, parent, name, branch, next >= 0, asking, out)) ==
+			if (TRY(visit(ops, parent, name, branch, next >= 0, asking, unchecked, out)) ==
 			    Step::kStop)
 				break;
-			passed_first = true;
 			branch = next;
 		}
+		first_clear = !asking.asks(first) || unchecked.clear(first);
 	}
 	/* A negative name is created where the parent is topmost. */
 	if (out.kind == UNI_KIND_NONE) {
 		out.start = out.end = first;
-		if (passed_first)
+		if (first_clear)
 			out.known |= UNI_KNOWN_NO_WHITEOUT;
 	}
 	return {};

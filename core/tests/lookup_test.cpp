@@ -65,8 +65,9 @@ TEST_CASE("lookup: a file comes from the highest-priority branch that has it")
 	REQUIRE(out.end() == 1);
 	REQUIRE(out.node(0) == nullptr);
 	REQUIRE(out.node(1) == u.fs.find(1, "/Carrots"));
+	/* a whiteout above is looked for once there is something below to hide */
 	REQUIRE(u.fs.lookup_log() ==
-		std::vector<std::string>{"0:Carrots", "0:.wh.Carrots", "1:Carrots"});
+		std::vector<std::string>{"0:Carrots", "1:Carrots", "0:.wh.Carrots"});
 	REQUIRE_BALANCED(u.fs, root.held() + out.held());
 }
 
@@ -161,9 +162,9 @@ TEST_CASE("lookup: a whiteout hides the name on lower branches")
 	REQUIRE(resolve(u, root, "Carrots", out) == 0);
 	REQUIRE(out.kind() == UNI_KIND_NONE);
 	REQUIRE(out.start() == 0);
-	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Carrots", "0:.wh.Carrots",
-							      "1:Carrots", "1:.wh.Carrots"});
-	/* it went on below branch 0: no whiteout there, a create need not look */
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Carrots", "1:Carrots", "2:Carrots",
+							      "0:.wh.Carrots", "1:.wh.Carrots"});
+	/* branch 0 was found without a whiteout: a create need not look */
 	REQUIRE(out.set()->known == UNI_KNOWN_NO_WHITEOUT);
 	REQUIRE_BALANCED(u.fs, root.held());
 }
@@ -192,7 +193,7 @@ TEST_CASE("lookup: branches that hold neither the name nor its whiteout are not 
 	u.fs.skipped.clear();
 	REQUIRE(resolve(u, root, "Gone", out) == 0);
 	REQUIRE(out.kind() == UNI_KIND_NONE);
-	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"1:Gone", "1:.wh.Gone"});
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"1:Gone", "2:Gone", "1:.wh.Gone"});
 	REQUIRE(u.fs.skipped == std::vector<std::string>{"0:Gone"});
 
 	/* nowhere: every branch skipped, the name is negative at the top */
@@ -411,6 +412,39 @@ TEST_CASE("lookup: a name too long to whiteout has no whiteout to look for")
 	REQUIRE_BALANCED(u.fs, root.held() + out.held());
 }
 
+TEST_CASE("lookup: opacity and whiteouts are looked for only when something below would show")
+{
+	TestUnion u(3);
+	u.fs.mkdir(0, "/Solo");
+	u.fs.mkdir(0, "/Both");
+	u.fs.mkdir(2, "/Both");
+	Lower root(u.fs, Lower::kRoots), out(u.fs);
+
+	/* a directory only the top branch has: one lookup per branch, no markers */
+	REQUIRE(resolve(u, root, "Solo", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_DIR);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 0);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Solo", "1:Solo", "2:Solo"});
+
+	/* a name no branch has: the same, and no whiteout is known absent */
+	u.fs.reset_log();
+	REQUIRE(resolve(u, root, "None", out) == 0);
+	REQUIRE(out.kind() == UNI_KIND_NONE);
+	REQUIRE(out.set()->known == 0);
+	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:None", "1:None", "2:None"});
+
+	/* a merge: the top's markers and the whiteouts above are asked before it joins */
+	u.fs.reset_log();
+	REQUIRE(resolve(u, root, "Both", out) == 0);
+	REQUIRE(out.start() == 0);
+	REQUIRE(out.end() == 2);
+	REQUIRE(u.fs.lookup_log() ==
+		std::vector<std::string>{"0:Both", "1:Both", "2:Both", "0:" UNI_OPAQUE_NAME,
+					 "0:" UNI_OCI_OPAQUE_NAME, "0:.wh.Both", "1:.wh.Both"});
+	REQUIRE_BALANCED(u.fs, root.held() + out.held());
+}
+
 TEST_CASE("lookup: the lowest branch is not checked for whiteouts or opacity")
 {
 	TestUnion u(1);
@@ -466,9 +500,10 @@ TEST_CASE("lookup: a failure at any step is returned with every reference releas
 		REQUIRE(out.end() == 2);
 		steps = u.fs.lookup_log().size();
 		REQUIRE(u.fs.lookup_log() ==
-			std::vector<std::string>{"0:Green", "0:" UNI_OPAQUE_NAME, "0:" UNI_OCI_OPAQUE_NAME,
-						 "0:.wh.Green", "1:Green", "1:" UNI_OPAQUE_NAME,
-						 "1:" UNI_OCI_OPAQUE_NAME, "1:.wh.Green", "2:Green"});
+			std::vector<std::string>{"0:Green", "1:Green", "0:" UNI_OPAQUE_NAME,
+						 "0:" UNI_OCI_OPAQUE_NAME, "0:.wh.Green", "2:Green",
+						 "1:" UNI_OPAQUE_NAME, "1:" UNI_OCI_OPAQUE_NAME,
+						 "1:.wh.Green"});
 	}
 	for (size_t step = 0; step < steps; ++step) {
 		for (int error : {-EIO, -EACCES}) {

@@ -495,8 +495,9 @@ TEST_CASE("write: a directory copied up meanwhile by someone else is adopted")
 TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
 {
 	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
-	auto create_logged = [&](const char *layout, std::vector<std::string> *lookups) {
-		auto u = make_union(layout, "rw ro");
+	auto create_logged = [&](const char *layout, const char *modes,
+				 std::vector<std::string> *lookups) {
+		auto u = make_union(layout, modes);
 		std::string dump;
 		{
 			Tree tree(*u);
@@ -514,17 +515,22 @@ TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
 	};
 	std::vector<std::string> lookups;
 
-	/* the lookup went past branch 0: neither f nor .wh.f there */
-	CHECK(create_logged("b0: /d/  b1: /d/", &lookups) == "b0: /d/ /d/f  b1: /d/");
+	/* the lookup found branch 0 without .wh.f (to see the f below hidden at 1) */
+	CHECK(create_logged("b0: /d/  b1: /d/ /d/.wh.f  b2: /d/ /d/f", "rw ro ro", &lookups) ==
+	      "b0: /d/ /d/f  b1: /d/ /d/.wh.f  b2: /d/ /d/f");
 	CHECK(lookups.empty());
 
 	/* it stopped at the whiteout, which the create finds and removes */
-	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: /d/ /d/f", &lookups) ==
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: /d/ /d/f", "rw ro", &lookups) ==
 	      "b0: /d/ /d/f  b1: /d/ /d/f");
 	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
 
-	/* nothing below to hide, so the lookup did not look: a stray whiteout goes too */
-	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: -", &lookups) == "b0: /d/ /d/f  b1: -");
+	/* nothing below to hide, so the lookup did not look: the create does */
+	CHECK(create_logged("b0: /d/  b1: /d/", "rw ro", &lookups) == "b0: /d/ /d/f  b1: /d/");
+	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
+
+	/* and a stray whiteout goes too */
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: -", "rw ro", &lookups) == "b0: /d/ /d/f  b1: -");
 	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
 }
 
