@@ -63,12 +63,35 @@ static int uni_copy_range(struct file *in, struct file *out, loff_t pos, loff_t 
 	return 0;
 }
 
-/* Copies only the data extents of in, so holes stay holes. */
-static int uni_copy_data(struct file *in, struct file *out, loff_t size)
+/*
+ * Can the file have holes? Not when its blocks cover its size: then the
+ * extent walk (two llseeks per extent) is left out and it is copied whole.
+ */
+static bool uni_may_have_holes(const struct kstat *stat)
 {
-	loff_t pos = 0;
+	return (stat->blocks << 9) < stat->size;
+}
+
+/*
+ * Gives the copy its full size when the data copy ended before it (a
+ * trailing hole, or a copy truncated to less); a copy already that big
+ * needs no truncate (a notify_change and the filesystem's truncate path).
+ */
+static int uni_copy_size(const struct path *copy, loff_t size)
+{
+	if (i_size_read(d_inode(copy->dentry)) == size)
+		return 0;
+	return uni_do_truncate(copy, size);
+}
+
+/* Copies only the data extents of in, so holes stay holes. */
+static int uni_copy_data(struct file *in, struct file *out, const struct kstat *stat)
+{
+	loff_t pos = 0, size = stat->size;
 	int err;
 
+	if (!uni_may_have_holes(stat))
+		return uni_copy_range(in, out, 0, size);
 	while (pos < size) {
 		loff_t data = uni_do_llseek(in, pos, SEEK_DATA);
 		loff_t hole;
@@ -455,10 +478,10 @@ static struct file *uni_build_unnamed_copy(const struct path *src, const struct 
 		err = PTR_ERR(in);
 		goto out_tmp;
 	}
-	err = uni_copy_data(in, tmp, stat->size);
+	err = uni_copy_data(in, tmp, stat);
 	fput(in);
 	if (!err)
-		err = uni_do_truncate(&tmp->f_path, stat->size);	/* covers a trailing hole */
+		err = uni_copy_size(&tmp->f_path, stat->size);
 	if (!err)
 		err = uni_sync_copied_data(tmp, stat);
 	if (!err)
@@ -508,13 +531,13 @@ static struct dentry *uni_copy_up_named(const struct path *src, const struct pat
 			err = PTR_ERR(out);
 			goto out_remove;
 		}
-		err = uni_copy_data(in, out, stat->size);
+		err = uni_copy_data(in, out, stat);
 		fput(in);
 		if (!err)
 			err = uni_sync_copied_data(out, stat);
 		fput(out);
 		if (!err)
-			err = uni_do_truncate(&temp_path, stat->size);
+			err = uni_copy_size(&temp_path, stat->size);
 	}
 	if (!err)
 		err = uni_copy_metadata(src, temp, dir->mnt, stat);
