@@ -390,64 +390,70 @@ TEST_CASE("write: new parent directories are handed to the caller in the ancestr
 	check_clean(*u);
 }
 
+namespace {
+
+/* A name in a union of a writable and a read-only branch, its parent's ancestry starting at 'from'. */
+struct AnchoredEntry {
+	AnchoredEntry(const char *layout, const std::string &dir, const std::string &name,
+		      const std::string &from)
+		: u(make_union(layout, "rw ro")), ctx(context_of(*u, UNI_DELETE_ALL)), tree(*u),
+		  entry(tree, *u, dir + "/" + name), out(u->fs)
+	{
+		entry.get()->parent = tree.ancestry(dir, from);
+	}
+
+	int create()
+	{
+		uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
+
+		return uni_create(&ctx, entry.get(), &args, out.set());
+	}
+
+	std::unique_ptr<TestUnion> u;
+	uni_context ctx;
+	Tree tree;
+	Entry entry;
+	Lower out;
+};
+
+} /* namespace */
+
 TEST_CASE("write: an ancestry may start at a directory on every writable branch")
 {
-	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
-
 	SECTION("a create in a directory the writable branch has: one level")
 	{
-		auto u = make_union("b0: /a/ /a/b/  b1: /a/ /a/b/ /a/b/x", "rw ro");
-		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
-		Tree tree(*u);
-		Entry entry(tree, *u, "/a/b/f");
-		Lower out(u->fs);
+		AnchoredEntry a("b0: /a/ /a/b/  b1: /a/ /a/b/ /a/b/x", "/a/b", "f", "/a/b");
 
-		entry.get()->parent = tree.ancestry("/a/b", "/a/b");
-		REQUIRE(entry.get()->parent->depth == 1);
-		REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
-		CHECK(u->fs.dump() == "b0: /a/ /a/b/ /a/b/f  b1: /a/ /a/b/ /a/b/x");
+		REQUIRE(a.entry.get()->parent->depth == 1);
+		REQUIRE(a.create() == 0);
+		CHECK(a.u->fs.dump() == "b0: /a/ /a/b/ /a/b/f  b1: /a/ /a/b/ /a/b/x");
 	}
 	SECTION("levels below the anchor are made as from the root")
 	{
-		auto u = make_union("b0: /a/  b1: /a/ /a/b/ /a/b/c/ /a/b/c/x", "rw ro");
-		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
-		Tree tree(*u);
-		Entry entry(tree, *u, "/a/b/c/x");
-		Lower out(u->fs);
+		AnchoredEntry a("b0: /a/  b1: /a/ /a/b/ /a/b/c/ /a/b/c/x", "/a/b/c", "x", "/a");
 
-		entry.get()->parent = tree.ancestry("/a/b/c", "/a");
-		REQUIRE(uni_copyup(&ctx, entry.get(), UNI_COPY_ALL, out.set()) == 0);
-		CHECK(tree.level("/a/b")->set.handles[0] == u->fs.find(0, "/a/b"));
-		CHECK(out.node(0) == u->fs.find(0, "/a/b/c/x"));
-		CHECK(u->fs.dump() ==
+		REQUIRE(uni_copyup(&a.ctx, a.entry.get(), UNI_COPY_ALL, a.out.set()) == 0);
+		CHECK(a.tree.level("/a/b")->set.handles[0] == a.u->fs.find(0, "/a/b"));
+		CHECK(a.out.node(0) == a.u->fs.find(0, "/a/b/c/x"));
+		CHECK(a.u->fs.dump() ==
 		      "b0: /a/ /a/b/ /a/b/c/ /a/b/c/x  b1: /a/ /a/b/ /a/b/c/ /a/b/c/x");
 	}
 	SECTION("a read-only branch the anchor lacks does not matter")
 	{
-		auto u = make_union("b0: /a/  b1: -", "rw ro");
-		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
-		Tree tree(*u);
-		Entry entry(tree, *u, "/a/f");
-		Lower out(u->fs);
+		AnchoredEntry a("b0: /a/  b1: -", "/a", "f", "/a");
 
-		entry.get()->parent = tree.ancestry("/a", "/a");
-		REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
-		CHECK(u->fs.dump() == "b0: /a/ /a/f  b1: -");
+		REQUIRE(a.create() == 0);
+		CHECK(a.u->fs.dump() == "b0: /a/ /a/f  b1: -");
 	}
 	SECTION("an anchor without a writable branch's directory is refused")
 	{
-		auto u = make_union("b0: /a/  b1: /a/ /a/b/", "rw ro");
-		uni_context ctx = context_of(*u, UNI_DELETE_ALL);
-		Tree tree(*u);
-		Entry entry(tree, *u, "/a/b/f");
-		Lower out(u->fs);
+		/* /a/b would have to be made on b0 from /a, which the chain does not hold */
+		AnchoredEntry a("b0: /a/  b1: /a/ /a/b/", "/a/b", "f", "/a/b");
 		int branch;
 
-		/* /a/b would have to be made on b0 from /a, which the chain does not hold */
-		entry.get()->parent = tree.ancestry("/a/b", "/a/b");
-		CHECK(uni_create(&ctx, entry.get(), &args, out.set()) == -EINVAL);
-		CHECK(uni_prepare_dir(&ctx, entry.get()->parent, &branch) == -EINVAL);
-		CHECK(u->fs.dump() == "b0: /a/  b1: /a/ /a/b/");
+		CHECK(a.create() == -EINVAL);
+		CHECK(uni_prepare_dir(&a.ctx, a.entry.get()->parent, &branch) == -EINVAL);
+		CHECK(a.u->fs.dump() == "b0: /a/  b1: /a/ /a/b/");
 	}
 }
 
