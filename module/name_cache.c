@@ -179,7 +179,7 @@ static void uni_name_list_drop(struct uni_sb_info *sbi, struct uni_name_list *li
 {
 	hash_del(&list->hash);
 	list_move(&list->lru, &garbage->lists);
-	sbi->name_lists--;
+	WRITE_ONCE(sbi->name_lists, sbi->name_lists - 1);
 	sbi->name_slots -= uni_table_slots(list->bits);
 }
 
@@ -224,7 +224,7 @@ static struct uni_name_list *uni_name_list_get(struct uni_sb_info *sbi, struct i
 		list->stamp = now;
 		hash_add(sbi->name_cache, &list->hash, uni_name_list_key(dir->i_sb, dir->i_ino));
 		list_add(&list->lru, &sbi->name_lru);
-		sbi->name_lists++;
+		WRITE_ONCE(sbi->name_lists, sbi->name_lists + 1);
 		uni_name_lists_trim(sbi, list, garbage);
 		return list;
 	}
@@ -476,15 +476,28 @@ static bool uni_list_rules_out_locked(struct uni_sb_info *sbi, struct inode *dir
 	return !uni_list_holds_any(list, hashes, n);
 }
 
+/*
+ * Does the union keep no list (nor a count of misses towards one) at all?
+ * Then no list can rule a name out, and the name is not even hashed: a
+ * tree whose names are all found (a find over a read-only branch) never
+ * starts one. Read without the lock: a list made meanwhile is only used
+ * from the next lookup on, and not using a list is always right.
+ */
+static bool uni_no_name_lists(struct uni_sb_info *sbi)
+{
+	return !READ_ONCE(sbi->name_lists);
+}
+
 /* Is name certainly absent from dir, a directory of branch? False: look it up. */
 bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *branch,
 		     const struct path *dir, const char *name, unsigned int len)
 {
-	u32 hash = uni_name_hash(name, len);
+	u32 hash;
 	bool absent;
 
-	if (!uni_dir_stamps_trusted(branch, dir->dentry))
+	if (uni_no_name_lists(sbi) || !uni_dir_stamps_trusted(branch, dir->dentry))
 		return false;
+	hash = uni_name_hash(name, len);
 	spin_lock(&sbi->name_cache_lock);
 	absent = uni_list_rules_out_locked(sbi, d_inode(dir->dentry), &hash, 1);
 	spin_unlock(&sbi->name_cache_lock);
@@ -506,11 +519,20 @@ int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lowe
 {
 	struct uni_sb_info *sbi = layout->sbi;
 	char whiteout[UNI_NAME_MAX + 1];
-	int wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
-	u32 hashes[2] = { uni_name_hash(name, len) };
+	int wh_len;
+	u32 hashes[2];
 	unsigned int n = 1;
 	int i, stop = set->end;
 
+	if (uni_no_name_lists(sbi)) {
+		/* The first directory may hold it: the walk asks there. */
+		for (i = set->start; i >= 0 && i <= set->end; i++)
+			if (set->handles[i])
+				return i;
+		return set->end;
+	}
+	hashes[0] = uni_name_hash(name, len);
+	wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
 	if (wh_len >= 0)	/* else too long to have a whiteout */
 		hashes[n++] = uni_name_hash(whiteout, wh_len);
 	spin_lock(&sbi->name_cache_lock);
