@@ -5,8 +5,10 @@
 # mkdir and a rename in another directory finish, and a second appender of
 # the same file waits for the first copy and copies nothing again (one copy,
 # both bytes there). The copy is kept running by holding the read-only
-# branch's disk I/O (dm suspend) once it has begun, so the test does not race
-# it: work that waited for the copy would never finish while the hold lasts.
+# branch's disk I/O (dm suspend) before it starts, with only the file's first
+# 8 MiB in the page cache: it copies those and then waits for the disk, so
+# the test does not race it (as test 154 does): work that waited for the
+# copy would never finish while the hold lasts.
 # The copy's data and fsync run before the namespace lock is taken; only
 # naming the finished copy happens under it (doc/design.md, "Locking").
 set -eu
@@ -28,19 +30,24 @@ mount -t unionfs -o "dirs=$W/up:$W/low=ro" none "$W/u"
 # u/other needs is cached.
 echo 3 >/proc/sys/vm/drop_caches
 ls u/other >/dev/null
+dd if=low/big-dir/big of=/dev/null bs=1M count=8 status=none
+ls low/big-dir >/dev/null
 
 step "a copyup in progress, work in another directory"
 used_kib() { df -k --output=used "$1" | tail -n 1 | tr -d ' '; }
 copied_kib() { echo $(( $(used_kib up) - base )); }
 base=$(used_kib up)
+branch_io_hold low
 ( printf 'A' >>u/big-dir/big && echo done >"$W/first-done" ) &
 first=$!
 for _ in $(seq 600); do
 	(( $(copied_kib) > 4096 )) && break
 	sleep 0.05
 done
-(( $(copied_kib) > 4096 )) || fail "the copyup did not start"
-branch_io_hold low
+if (( $(copied_kib) <= 4096 )); then
+	branch_io_release low
+	fail "the copyup did not start"
+fi
 ( printf 'B' >>u/big-dir/big && echo done >"$W/second-done" ) &
 second=$!
 ( for i in 1 2 3 4 5 6 7 8; do echo "$i" >"u/other/new$i"; done
