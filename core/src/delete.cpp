@@ -21,9 +21,21 @@ using namespace uni;
 
 namespace {
 
-/* What the delete mode does with the instances below the top; true: cover the name. */
-bool settle_lower(Ctx &ctx, const uni_lower_set &parent, Vector<Instance> &lower, uni_kind kind)
+/*
+ * What the delete mode does with the instances of the name below the top
+ * (on branch s); true: cover the name. Mode "first" leaves them without
+ * looking for them.
+ */
+Result<bool> settle_lower(Ctx &ctx, const uni_lower_set &parent, StringView name, int s,
+			  uni_kind kind)
 {
+	if (ctx.mode == UNI_DELETE_FIRST)
+		return false;
+
+	/* From the top's own branch: a whiteout beside the top hides all below. */
+	Vector<Instance> lower = TRY(name_stack(ctx, parent, name, s));
+
+	drop_down_to(lower, s);
 	switch (ctx.mode) {
 	case UNI_DELETE_ALL:
 		return !remove_lowest_first(ctx, parent, lower, kind);
@@ -93,10 +105,7 @@ Result<void> delete_entry(Ctx &ctx, const uni_entry &entry, uni_kind kind)
 		return Error(UNI_EROFS);
 	TRY(check_not_sealed(ctx, s, object.handles[s], kSealed));
 
-	/* From the top's own branch: a whiteout beside the top hides all below. */
-	Vector<Instance> lower = TRY(name_stack(ctx, parent, name, s));
-	drop_down_to(lower, s);
-	bool cover = settle_lower(ctx, parent, lower, kind);
+	bool cover = TRY(settle_lower(ctx, parent, name, s, kind));
 
 	if (ctx.writable(s))
 		return remove_top(ctx, parent, name, s, object.handles[s], kind, cover);

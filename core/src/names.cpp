@@ -81,6 +81,16 @@ private:
 	Error error_{0};
 };
 
+/*
+ * Could a whiteout on branch b of the directory parent hide anything? Not
+ * on its last branch: no branch below has the directory. Looking for one
+ * there (a lookup that misses, on the branch filesystem) is left out.
+ */
+bool hides_below(const uni_lower_set &parent, int b)
+{
+	return b < parent.end;
+}
+
 /* Creates the metadata file NAME in dir (journaled); one already there is fine. */
 Result<void> make_meta(Ctx &ctx, Journal &journal, int branch, void *dir, StringView name)
 {
@@ -140,7 +150,8 @@ Result<Vector<Instance>> uni::name_stack(Ctx &ctx, const uni_lower_set &parent, 
 
 		if (hit.kind != UNI_KIND_NONE)
 			TRY(stack.try_append(Instance{b, move(hit.ref), hit.kind}));
-		if (TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
+		if (hides_below(parent, b) &&
+		    TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
 			break;
 	}
 	return move(stack);
@@ -155,7 +166,8 @@ Result<bool> uni::shows_through(Ctx &ctx, const uni_lower_set &parent, StringVie
 			continue;
 		if (TRY(ctx.ops.exists(static_cast<unsigned>(b), dir, name)))
 			return true;
-		if (TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
+		if (hides_below(parent, b) &&
+		    TRY(has_whiteout(ctx.ops, static_cast<unsigned>(b), dir, name)))
 			return false;
 	}
 	return false;

@@ -540,6 +540,44 @@ TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
 	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
 }
 
+TEST_CASE("write: an unlink looks below the top only where it could matter")
+{
+	auto unlink_logged = [&](const char *layout, const char *modes, uni_delete_mode mode,
+				 std::vector<std::string> *lookups) {
+		auto u = make_union(layout, modes);
+		std::string dump;
+		{
+			Tree tree(*u);
+			Entry entry(tree, *u, "/d/f");
+			uni_context ctx = context_of(*u, mode);
+
+			u->fs.reset_log();
+			REQUIRE(uni_unlink(&ctx, entry.get()) == 0);
+			*lookups = u->fs.lookup_log();
+			dump = u->fs.dump();
+		}
+		check_clean(*u);
+		return dump;
+	};
+	std::vector<std::string> lookups;
+
+	/* a whiteout on the directory's last branch hides nothing: not looked for */
+	CHECK(unlink_logged("b0: /d/  b1: /d/ /d/f", "rw ro", UNI_DELETE_WHITEOUT, &lookups) ==
+	      "b0: /d/ /d/.wh.f  b1: /d/ /d/f");
+	CHECK(lookups == std::vector<std::string>{"1:f"});
+
+	/* above the last branch it is, and stops the look down */
+	CHECK(unlink_logged("b0: /d/ /d/f  b1: /d/ /d/.wh.f  b2: /d/ /d/f", "rw ro ro",
+			    UNI_DELETE_WHITEOUT, &lookups) ==
+	      "b0: /d/  b1: /d/ /d/.wh.f  b2: /d/ /d/f");
+	CHECK(lookups == std::vector<std::string>{"0:f", "0:.wh.f", "1:f", "1:.wh.f"});
+
+	/* mode first leaves what is below alone, without looking */
+	CHECK(unlink_logged("b0: /d/ /d/f  b1: /d/ /d/f", "rw ro", UNI_DELETE_FIRST, &lookups) ==
+	      "b0: /d/  b1: /d/ /d/f");
+	CHECK(lookups.empty());
+}
+
 TEST_CASE("write: O_TMPFILE gets a writable directory with its chain")
 {
 	auto u = make_union("b0: -  b1: /d/", "rw ro");
