@@ -34,7 +34,10 @@ bool is_valid_args(const uni_create_args *args)
 
 /*
  * The whiteout of the entry's name in dir on branch t, if there is one:
- * looked up unless the lookup that found the name negative saw none there.
+ * looked up unless the lookup that found the name negative saw none
+ * there, or t is the parent's last branch: a whiteout there hides
+ * nothing, and beside the new object it changes nothing either (a stray
+ * one made on the branch itself stays, as harmless as before).
  */
 Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, int t, void *dir)
 {
@@ -43,6 +46,8 @@ Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, int t, void 
 
 	if (object && object->kind == UNI_KIND_NONE && object->start == t &&
 	    (object->known & UNI_KNOWN_NO_WHITEOUT))
+		return BranchRef();
+	if (t == parent_set(*entry.parent).end)
 		return BranchRef();
 	Result<StringBuf> whiteout = whiteout_of(name);
 
