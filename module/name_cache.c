@@ -504,6 +504,17 @@ bool uni_name_absent(struct uni_sb_info *sbi, const struct uni_lower_branch *bra
 	return absent;
 }
 
+/* The first branch of set that has the directory (set->end if none does). */
+static int uni_first_present(const struct uni_lower_set *set)
+{
+	int i;
+
+	for (i = set->start; i >= 0 && i <= set->end; i++)
+		if (set->handles[i])
+			return i;
+	return set->end;
+}
+
 /*
  * For the lookup walk (uni_branch_ops.may_hold): going down from
  * set->start, clears the bit in look of every directory of set (a union
@@ -524,13 +535,9 @@ int uni_name_lists_filter(const struct uni_layout *layout, const struct uni_lowe
 	unsigned int n = 1;
 	int i, stop = set->end;
 
-	if (uni_no_name_lists(sbi)) {
-		/* The first directory may hold it: the walk asks there. */
-		for (i = set->start; i >= 0 && i <= set->end; i++)
-			if (set->handles[i])
-				return i;
-		return set->end;
-	}
+	/* No list can rule anything out: the walk asks the first directory. */
+	if (uni_no_name_lists(sbi))
+		return uni_first_present(set);
 	hashes[0] = uni_name_hash(name, len);
 	wh_len = uni_whiteout_name(name, len, whiteout, sizeof(whiteout));
 	if (wh_len >= 0)	/* else too long to have a whiteout */

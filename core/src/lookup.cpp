@@ -52,6 +52,20 @@ void take(uni_lower_set &out, int branch, LookupHit &hit)
 	out.handles[branch] = hit.ref.release();
 }
 
+/* A set of branches, a bit each, in may_hold()'s layout (64 to a word). */
+class BranchBits {
+public:
+	void add(int b) { words_[b / 64] |= bit(b); }
+	void remove(int b) { words_[b / 64] &= ~bit(b); }
+	bool has(int b) const { return words_[b / 64] & bit(b); }
+	unsigned long long *words() { return words_; }
+
+private:
+	static unsigned long long bit(int b) { return 1ULL << (b % 64); }
+
+	unsigned long long words_[kLookWords] = {};
+};
+
 /*
  * Which branch directories of a walk are asked for the name: found out from
  * the environment (may_hold) a stretch at a time, as the walk goes down,
@@ -68,8 +82,8 @@ public:
 	bool asks(int branch)
 	{
 		if (branch > answered_)
-			answered_ = ops_.may_hold(parent_, name_, branch, look_);
-		return look_[branch / 64] & (1ULL << (branch % 64));
+			answered_ = ops_.may_hold(parent_, name_, branch, look_.words());
+		return look_.has(branch);
 	}
 
 private:
@@ -77,7 +91,7 @@ private:
 	const uni_lower_set &parent_;
 	StringView name_;
 	int answered_ = -1;
-	unsigned long long look_[kLookWords] = {};
+	BranchBits look_;
 };
 
 /*
@@ -90,15 +104,15 @@ private:
  */
 class Unchecked {
 public:
-	void add(int branch) { set(unchecked_, branch); }
+	void add(int branch) { unchecked_.add(branch); }
 	/* Was branch passed and found without a whiteout of the name? */
-	bool clear(int branch) const { return has(clear_, branch); }
+	bool clear(int branch) const { return clear_.has(branch); }
 	/* Does a stop on one of these branches (top first) hide everything below? */
 	Result<bool> stop_above(const BranchOps &ops, const uni_lower_set &parent, StringView name,
 				const uni_lower_set &out, int below)
 	{
 		for (int b = 0; b < below; ++b) {
-			if (!has(unchecked_, b))
+			if (!unchecked_.has(b))
 				continue;
 			void *taken = out.kind == UNI_KIND_DIR ? out.handles[b] : nullptr;
 
@@ -106,21 +120,15 @@ public:
 				return true;
 			if (TRY(has_whiteout(ops, static_cast<unsigned>(b), parent.handles[b], name)))
 				return true;
-			unchecked_[b / 64] &= ~(1ULL << (b % 64));
-			set(clear_, b);
+			unchecked_.remove(b);
+			clear_.add(b);
 		}
 		return false;
 	}
 
 private:
-	static void set(unsigned long long *bits, int b) { bits[b / 64] |= 1ULL << (b % 64); }
-	static bool has(const unsigned long long *bits, int b)
-	{
-		return bits[b / 64] & (1ULL << (b % 64));
-	}
-
-	unsigned long long unchecked_[kLookWords] = {};
-	unsigned long long clear_[kLookWords] = {};
+	BranchBits unchecked_;
+	BranchBits clear_;
 };
 
 /* Would hit join the union object found so far (nothing yet, or a directory to merge)? */
