@@ -44,6 +44,30 @@ int run_with_fault(TestUnion &u, uni_delete_mode mode, const std::string &op,
 	return run_op(u, mode, op, path, path2, &options);
 }
 
+/*
+ * Runs op(ctx, entry of /d/f) on a new union of layout; returns the
+ * branches afterwards, and in *lookups the branch lookups op made.
+ */
+template <typename Op>
+std::string logged_on_d_f(const char *layout, const char *modes, uni_delete_mode mode, Op op,
+			  std::vector<std::string> *lookups)
+{
+	auto u = make_union(layout, modes);
+	std::string dump;
+	{
+		Tree tree(*u);
+		Entry entry(tree, *u, "/d/f");
+		uni_context ctx = context_of(*u, mode);
+
+		u->fs.reset_log();
+		REQUIRE(op(u->fs, ctx, entry) == 0);
+		*lookups = u->fs.lookup_log();
+		dump = u->fs.dump();
+	}
+	check_clean(*u);
+	return dump;
+}
+
 } /* namespace */
 
 TEST_CASE("write: a hard link in the source's branch is the same inode")
@@ -503,21 +527,12 @@ TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
 	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
 	auto create_logged = [&](const char *layout, const char *modes,
 				 std::vector<std::string> *lookups) {
-		auto u = make_union(layout, modes);
-		std::string dump;
-		{
-			Tree tree(*u);
-			Entry entry(tree, *u, "/d/f");
-			uni_context ctx = context_of(*u, UNI_DELETE_ALL);
-			Lower out(u->fs);
+		auto create = [&](memfs::Fs &fs, uni_context &ctx, Entry &entry) {
+			Lower out(fs);
 
-			u->fs.reset_log();
-			REQUIRE(uni_create(&ctx, entry.get(), &args, out.set()) == 0);
-			*lookups = u->fs.lookup_log();
-			dump = u->fs.dump();
-		}
-		check_clean(*u);
-		return dump;
+			return uni_create(&ctx, entry.get(), &args, out.set());
+		};
+		return logged_on_d_f(layout, modes, UNI_DELETE_ALL, create, lookups);
 	};
 	std::vector<std::string> lookups;
 
@@ -548,20 +563,10 @@ TEST_CASE("write: an unlink looks below the top only where it could matter")
 {
 	auto unlink_logged = [&](const char *layout, const char *modes, uni_delete_mode mode,
 				 std::vector<std::string> *lookups) {
-		auto u = make_union(layout, modes);
-		std::string dump;
-		{
-			Tree tree(*u);
-			Entry entry(tree, *u, "/d/f");
-			uni_context ctx = context_of(*u, mode);
-
-			u->fs.reset_log();
-			REQUIRE(uni_unlink(&ctx, entry.get()) == 0);
-			*lookups = u->fs.lookup_log();
-			dump = u->fs.dump();
-		}
-		check_clean(*u);
-		return dump;
+		auto unlink = [](memfs::Fs &, uni_context &ctx, Entry &entry) {
+			return uni_unlink(&ctx, entry.get());
+		};
+		return logged_on_d_f(layout, modes, mode, unlink, lookups);
 	};
 	std::vector<std::string> lookups;
 
