@@ -47,7 +47,7 @@ Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, int t, void 
 	if (object && object->kind == UNI_KIND_NONE && object->start == t &&
 	    (object->known & UNI_KNOWN_NO_WHITEOUT))
 		return BranchRef();
-	if (t == parent_set(*entry.parent).end)
+	if (!hides_below(parent_set(*entry.parent), t))
 		return BranchRef();
 	Result<StringBuf> whiteout = whiteout_of(name);
 

@@ -36,15 +36,9 @@ Result<bool> settle_lower(Ctx &ctx, const uni_lower_set &parent, StringView name
 	Vector<Instance> lower = TRY(name_stack(ctx, parent, name, s));
 
 	drop_down_to(lower, s);
-	switch (ctx.mode) {
-	case UNI_DELETE_ALL:
+	if (ctx.mode == UNI_DELETE_ALL)
 		return !remove_lowest_first(ctx, parent, lower, kind);
-	case UNI_DELETE_WHITEOUT:
-		return !lower.is_empty();
-	case UNI_DELETE_FIRST:
-		break;
-	}
-	return false;
+	return !lower.is_empty();	/* UNI_DELETE_WHITEOUT */
 }
 
 /* The top on a writable branch: whiteout beside it if needed, then the top goes. */

@@ -81,16 +81,6 @@ private:
 	Error error_{0};
 };
 
-/*
- * Could a whiteout on branch b of the directory parent hide anything? Not
- * on its last branch: no branch below has the directory. Looking for one
- * there (a lookup that misses, on the branch filesystem) is left out.
- */
-bool hides_below(const uni_lower_set &parent, int b)
-{
-	return b < parent.end;
-}
-
 /* Creates the metadata file NAME in dir (journaled); one already there is fine. */
 Result<void> make_meta(Ctx &ctx, Journal &journal, int branch, void *dir, StringView name)
 {
@@ -134,6 +124,11 @@ Result<void> uni::remove_meta(Ctx &ctx, Journal &journal, int branch, void *dir,
 	TRY(ctx.ops.unlink(static_cast<unsigned>(branch), dir, child));
 	journal.unlinked_meta(branch, dir, move(copy));
 	return {};
+}
+
+bool uni::hides_below(const uni_lower_set &parent, int b)
+{
+	return b < parent.end;
 }
 
 Result<Vector<Instance>> uni::name_stack(Ctx &ctx, const uni_lower_set &parent, StringView name,

@@ -252,6 +252,13 @@ inline void drop_down_to(Vector<Instance> &stack, int branch)
 		stack.remove(0);
 }
 
+/*
+ * Could a whiteout on branch b of the directory parent hide anything? Not
+ * on its last branch: no branch below has the directory, so looking for
+ * one there (a lookup that misses, on the branch filesystem) is left out.
+ */
+bool hides_below(const uni_lower_set &parent, int b);
+
 /* Would a lookup starting at branch 'from' find anything of the name? */
 Result<bool> shows_through(Ctx &ctx, const uni_lower_set &parent, StringView name, int from);
 
