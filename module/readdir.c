@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * readdir.c - merged directory listings. The core builds the listing (each
- * name once, whiteouts applied) as an ordered snapshot when a reader starts
- * at the beginning; the directory offset is an index into that snapshot, so
- * telldir/seekdir and reads spread over many getdents calls stay exact.
+ * readdir.c - directory listings. A directory only one branch has a part
+ * in is read straight through that branch directory, as overlayfs reads a
+ * directory of one layer: the branch's own offsets (so telldir/seekdir and
+ * NFS cookies are its own), union metadata (".wh." names) left out, d_ino
+ * numbered as the union numbers the object. Where numbers need fixing (a
+ * directory holding copies, btrfs subvolumes) or branches merge, the core
+ * builds the listing (each name once, whiteouts applied) as an ordered
+ * snapshot when a reader starts at the beginning; the directory offset is
+ * an index into that snapshot, so telldir/seekdir and reads spread over
+ * many getdents calls stay exact. Which of the two a stream reads is
+ * decided when it starts (offset 0, or its first read or seek) and holds
+ * until it starts again.
  *
- * A listing is kept with the directory's inode for its next opens and
- * rewinds while it is current: the same lower directories (by identity)
- * and every one's stamp (name_cache.c) unchanged. Any change of a
- * lower directory's entries - through the union or on the branch itself -
+ * A merged listing is kept with the directory's inode for its next opens
+ * and rewinds while it is current: the same lower directories (by
+ * identity) and every one's stamp (name_cache.c) unchanged. Any change of
+ * a lower directory's entries - through the union or on the branch itself -
  * moves its ctime; a listing is only kept when the clock was past each
  * ctime before it was read (a change in the same tick moves the ctime
  * then) and no stamp moved while it was read. Directories on branches
@@ -76,11 +84,21 @@ static int uni_dir_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Lets go of what the stream read from: it starts anew at its next read. */
+static void uni_dir_stop(struct uni_dir_info *di)
+{
+	uni_listing_put(di->listing);
+	di->listing = NULL;
+	if (di->through)
+		fput(di->through);
+	di->through = NULL;
+}
+
 static int uni_dir_release(struct inode *inode, struct file *file)
 {
 	struct uni_dir_info *di = file->private_data;
 
-	uni_listing_put(di->listing);
+	uni_dir_stop(di);
 	kfree(di);
 	return 0;
 }
@@ -272,41 +290,146 @@ static struct uni_dir_listing *uni_listing_build(struct inode *inode, struct uni
 	return listing;
 }
 
-/* Takes the merged listing as it is now: the kept one if current, else a new one. */
-static int uni_dir_snapshot(struct file *file, struct uni_dir_info *di)
+/*
+ * The branch of info's one directory, when nothing in it needs merging or
+ * renumbering (uni_dir_ino_fixups()); -1 otherwise.
+ */
+static int uni_dir_sole_branch(const struct uni_dentry_info *info)
 {
-	struct dentry *dentry = file->f_path.dentry;
-	/* The listing of the current layout, also for a directory opened before a change. */
-	struct uni_dentry_info *info = uni_get_fresh_info(dentry);
-	struct uni_dir_listing *listing;
+	int i, sole = -1;
 
-	if (IS_ERR(info))
-		return PTR_ERR(info);
-	listing = uni_listing_cached(d_inode(dentry), info);
-	if (!listing)
-		listing = uni_listing_build(d_inode(dentry), info);
-	uni_put_dentry_info(info);
-	if (IS_ERR(listing))
-		return PTR_ERR(listing);
-	uni_listing_put(di->listing);
-	di->listing = listing;
+	for (i = info->start; i <= info->end; i++) {
+		if (!info->lower[i])
+			continue;
+		if (sole >= 0)
+			return -1;
+		sole = i;
+	}
+	if (sole >= 0 && uni_dir_ino_fixups(info) != UNI_INOS_AS_LISTED)
+		return -1;
+	return sole;
+}
+
+/* Opens info's directory on branch b to read it through, as the mounter reads branches. */
+static int uni_through_open(struct file *file, struct uni_dir_info *di,
+			    const struct uni_dentry_info *info, int b)
+{
+	struct path path = { .mnt = uni_info_mnt(info, b), .dentry = info->lower[b] };
+	const struct cred *old_cred = override_creds(UNI_SB(file_inode(file)->i_sb)->creator_cred);
+	struct file *lower = uni_do_open(&path, O_RDONLY | O_DIRECTORY);
+
+	revert_creds(old_cred);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	/* Offsets are the branch's: it gives the width nfsd asked the union for. */
+	lower->f_mode |= file->f_mode & (FMODE_32BITHASH | FMODE_64BITHASH);
+	di->through = lower;
+	di->through_fs_index = info->layout->branch[b]->fs_index;
 	return 0;
 }
 
-/* Caller (getdents) holds f_pos_lock, which serialises readers of one open file. */
-static int uni_iterate(struct file *file, struct dir_context *ctx)
+/*
+ * Starts the stream: decides, for the directory as it is now, whether it
+ * is read through its one branch directory or from a merged listing (the
+ * one kept with the inode if still current). The choice follows the
+ * directory's shape alone, never what was read before: a stream resumed
+ * at an offset (nfsd opens the directory anew for every READDIR) must
+ * read the offsets it was given in the same kind.
+ */
+static int uni_dir_start(struct file *file, struct uni_dir_info *di)
 {
-	struct uni_dir_info *di = file->private_data;
-	unsigned int count, i;
+	struct inode *inode = file_inode(file);
+	/* The current layout's, also for a directory opened before a change. */
+	struct uni_dentry_info *info = uni_get_fresh_info(file->f_path.dentry);
+	struct uni_dir_listing *listing;
+	int b, err = 0;
+
+	if (IS_ERR(info))
+		return PTR_ERR(info);
+	uni_dir_stop(di);
+	di->ended_at = 0;
+	b = uni_dir_sole_branch(info);
+	if (b >= 0) {
+		err = uni_through_open(file, di, info, b);
+	} else {
+		listing = uni_listing_cached(inode, info);
+		if (!listing)
+			listing = uni_listing_build(inode, info);
+		if (IS_ERR(listing))
+			err = PTR_ERR(listing);
+		else
+			di->listing = listing;
+	}
+	uni_put_dentry_info(info);
+	return err;
+}
+
+/* A getdents of a directory read through: the caller's, with its entries translated. */
+struct uni_through_ctx {
+	struct dir_context ctx;
+	struct dir_context *caller;
+	u64 dot_ino, dotdot_ino;	/* the union's "." and ".." */
+	unsigned int fs_index;
+	bool read_any;			/* the branch gave an entry: not at its end */
+};
+
+static bool uni_through_actor(struct dir_context *ctx, const char *name, int len,
+			      loff_t offset, u64 ino, unsigned int dtype)
+{
+	struct uni_through_ctx *tc = container_of(ctx, struct uni_through_ctx, ctx);
+
+	tc->read_any = true;
+	if (len >= UNI_WH_PREFIX_LEN && !memcmp(name, UNI_WH_PREFIX, UNI_WH_PREFIX_LEN))
+		return true;	/* whiteouts, markers, temporaries: the union's own */
+	if (len == 1 && name[0] == '.')
+		ino = tc->dot_ino;
+	else if (len == 2 && name[0] == '.' && name[1] == '.')
+		ino = tc->dotdot_ino;
+	else
+		ino = uni_union_ino(tc->fs_index, ino);
+	return tc->caller->actor(tc->caller, name, len, offset, ino, dtype);
+}
+
+/*
+ * Reads on from the branch directory at the caller's offset. At its end
+ * the branch directory is let go (a branch removed meanwhile is not kept
+ * busy by a reader done with it); reading at that offset again is the end.
+ */
+static int uni_iterate_through(struct file *file, struct uni_dir_info *di,
+			       struct dir_context *ctx)
+{
+	struct file *lower = di->through;
+	struct uni_through_ctx tc = {
+		.ctx.actor = uni_through_actor,
+		.ctx.pos = ctx->pos,
+		.caller = ctx,
+		.dot_ino = file_inode(file)->i_ino,
+		.dotdot_ino = parent_ino(file->f_path.dentry),
+		.fs_index = di->through_fs_index,
+	};
 	int err;
 
-	if (!dir_emit_dots(file, ctx))
-		return 0;
-	if (ctx->pos == UNI_DIR_FIRST_ENTRY || !di->listing) {
-		err = uni_dir_snapshot(file, di);
-		if (err)
-			return err;
+	if (lower->f_pos != ctx->pos) {
+		loff_t pos = uni_do_llseek(lower, ctx->pos, SEEK_SET);
+
+		if (pos < 0)
+			return pos;
 	}
+	err = uni_do_iterate(lower, &tc.ctx);
+	if (err == -ENOENT && IS_DEADDIR(file_inode(lower)))
+		err = 0;	/* removed while open: its end */
+	ctx->pos = tc.ctx.pos;
+	if (!err && !tc.read_any) {
+		uni_dir_stop(di);
+		di->ended_at = ctx->pos;
+	}
+	return err;
+}
+
+/* Reads on from the merged snapshot: "." and "..", then entry i at offset i + 2. */
+static int uni_iterate_listing(struct uni_dir_info *di, struct dir_context *ctx)
+{
+	unsigned int count, i;
 
 	count = uni_dirlist_count(di->listing->list);
 	if (ctx->pos - UNI_DIR_FIRST_ENTRY >= count)
@@ -322,6 +445,52 @@ static int uni_iterate(struct file *file, struct dir_context *ctx)
 		ctx->pos++;
 	}
 	return 0;
+}
+
+/* Caller (getdents) holds f_pos_lock, which serialises readers of one open file. */
+static int uni_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct uni_dir_info *di = file->private_data;
+	int err;
+
+	if (ctx->pos && ctx->pos == di->ended_at && !di->listing && !di->through)
+		return 0;
+	if (!ctx->pos || (!di->listing && !di->through)) {
+		err = uni_dir_start(file, di);
+		if (err)
+			return err;
+	}
+	if (di->through)
+		return uni_iterate_through(file, di, ctx);
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	return uni_iterate_listing(di, ctx);
+}
+
+/*
+ * A seek of a directory read through is the branch directory's (its
+ * offsets may be any 63-bit cookie, which the union's s_maxbytes would
+ * refuse). A seek to 0 restarts the stream at its next read; a seek on a
+ * stream not started yet (nfsd opens the directory for every READDIR and
+ * seeks to the cookie) starts it first.
+ */
+static loff_t uni_dir_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct uni_dir_info *di = file->private_data;
+	loff_t pos;
+	int err;
+
+	if (whence == SEEK_SET && offset == 0)
+		return generic_file_llseek(file, offset, whence);
+	if (!di->listing && !di->through) {
+		err = uni_dir_start(file, di);
+		if (err)
+			return err;
+	}
+	if (!di->through)
+		return generic_file_llseek(file, offset, whence);
+	pos = uni_do_llseek(di->through, offset, whence);
+	return pos < 0 ? pos : vfs_setpos(file, pos, LLONG_MAX);
 }
 
 /*
@@ -355,7 +524,7 @@ static int uni_dir_fsync(struct file *file, loff_t start, loff_t end, int datasy
 const struct file_operations uni_dir_fops = {
 	.open = uni_dir_open,
 	.release = uni_dir_release,
-	.llseek = generic_file_llseek,
+	.llseek = uni_dir_llseek,
 	.read = generic_read_dir,
 	.iterate_shared = uni_iterate,
 	.fsync = uni_dir_fsync,

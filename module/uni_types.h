@@ -190,9 +190,15 @@ struct uni_file_info {
 	struct uni_lower_branch *branch;	/* referenced; its open_files counts this file */
 };
 
-/* Per open directory: the merged listing, taken at offset 0 and kept until rewound. */
+/*
+ * An open union directory (readdir.c): read from a merged snapshot, or
+ * straight through the one branch directory it has, never both.
+ */
 struct uni_dir_info {
 	struct uni_dir_listing *listing;	/* referenced */
+	struct file *through;		/* the branch directory read through */
+	unsigned int through_fs_index;	/* its filesystem's number, for d_ino */
+	loff_t ended_at;		/* through's last end: read there, still the end */
 };
 
 static inline struct uni_sb_info *UNI_SB(const struct super_block *sb)
