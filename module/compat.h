@@ -85,6 +85,13 @@ static inline int uni_vfs_getattr(const struct path *path, struct kstat *stat, u
 	generic_file_splice_read(file, ppos, pipe, len, flags)
 #endif
 
+/* 6.11 replaced parent_ino() with d_parent_ino(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define uni_parent_ino d_parent_ino
+#else
+#define uni_parent_ino parent_ino
+#endif
+
 /* 6.8 renamed vfs_tmpfile_open() to kernel_tmpfile_open(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
 #define uni_tmpfile_open kernel_tmpfile_open

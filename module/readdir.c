@@ -404,7 +404,7 @@ static int uni_iterate_through(struct file *file, struct uni_dir_info *di,
 		.ctx.pos = ctx->pos,
 		.caller = ctx,
 		.dot_ino = file_inode(file)->i_ino,
-		.dotdot_ino = parent_ino(file->f_path.dentry),
+		.dotdot_ino = uni_parent_ino(file->f_path.dentry),
 		.fs_index = di->through_fs_index,
 	};
 	int err;
