@@ -49,6 +49,7 @@ struct inode *uni_alloc_inode(struct super_block *sb)
 	ui->lower = NULL;
 	ui->indexed = false;
 	ui->listing = NULL;
+	ui->read_through = false;
 	RCU_INIT_POINTER(ui->branch, NULL);
 	return &ui->vfs_inode;
 }

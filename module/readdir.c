@@ -1,78 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * readdir.c - directory listings. A directory only one branch has a part
- * in is read straight through that branch directory, as overlayfs reads a
- * directory of one layer: the branch's own offsets (so telldir/seekdir and
- * NFS cookies are its own), union metadata (".wh." names) left out, d_ino
- * numbered as the union numbers the object. Where numbers need fixing (a
- * directory holding copies, btrfs subvolumes) or branches merge, the core
- * builds the listing (each name once, whiteouts applied) as an ordered
- * snapshot when a reader starts at the beginning; the directory offset is
- * an index into that snapshot, so telldir/seekdir and reads spread over
- * many getdents calls stay exact. Which of the two a stream reads is
- * decided when it starts (offset 0, or its first read or seek) and holds
- * until it starts again.
+ * readdir.c - reading a union directory. A directory only one branch has
+ * a part in is read straight through that branch directory, as overlayfs
+ * reads a directory of one layer: the branch's own offsets (so
+ * telldir/seekdir and NFS cookies are its own), union metadata (".wh."
+ * names) left out, d_ino numbered as the union numbers the object. Where
+ * numbers need fixing (a directory holding copies, btrfs subvolumes) or
+ * branches merge, the core's merged listing is read: an ordered snapshot
+ * taken when a reader starts at the beginning, whose offsets are indexes,
+ * so telldir/seekdir and reads spread over many getdents calls stay exact.
  *
- * A merged listing is kept with the directory's inode for its next opens
- * and rewinds while it is current: the same lower directories (by
- * identity) and every one's stamp (name_cache.c) unchanged. Any change of
- * a lower directory's entries - through the union or on the branch itself -
- * moves its ctime; a listing is only kept when the clock was past each
- * ctime before it was read (a change in the same tick moves the ctime
- * then) and no stamp moved while it was read. Directories on branches
- * whose stamps cannot be trusted (uni_dir_stamps_trusted()) are listed
- * anew at every start, as are all once a union keeps
- * UNI_LISTING_BUDGET names in listings; a listing goes with its inode.
+ * Listings are kept with the inode (listing.c). A directory of one branch
+ * read through from its beginning a second time while its inode is in
+ * memory is recorded as it passes, with the branch's offsets, and kept:
+ * later reads come from memory and see the same offsets, so a reader (or
+ * an NFS client resuming at a cookie) cannot tell the two apart. A single
+ * walk over a big tree records nothing.
+ *
+ * Which way a stream reads is decided by the directory's shape when it
+ * starts (offset 0, or its first read or seek on a new open) and holds
+ * until it starts again; it never depends on what an earlier stream read,
+ * because nfsd opens the directory anew for every READDIR.
  */
 #define pr_fmt(fmt) "unionfs: " fmt
 
-#include <linux/magic.h>
+#include <linux/compat.h>
 #include <linux/slab.h>
 #include "uni.h"
 
-/* Offsets 0 and 1 are "." and ".."; entry i of the snapshot is at offset i + 2. */
+/* A merged listing's offsets: 0 and 1 are "." and ".."; entry i is at i + 2. */
 #define UNI_DIR_FIRST_ENTRY 2
-
-#define UNI_LISTING_BUDGET (1L << 20)	/* names a union keeps in listings */
-
-/* One lower directory a listing was read from: which one, and its stamp then. */
-struct uni_listed_dir {
-	const struct super_block *sb;	/* identity only; NULL: none on this branch */
-	unsigned long ino;
-	struct uni_dir_stamp stamp;
-};
-
-/*
- * A listing holds no reference to what it lists (a kept one would pin
- * layouts, and so removed branches): it compares identities.
- */
-struct uni_dir_listing {
-	refcount_t count;
-	struct super_block *sb;
-	const struct uni_layout *layout;	/* identity only */
-	int start, end;
-	struct uni_dirlist *list;
-	bool kept;			/* counted in sbi->listed_names */
-	struct uni_listed_dir dirs[];	/* by branch */
-};
-
-static void uni_listing_put(struct uni_dir_listing *listing)
-{
-	if (!listing || !refcount_dec_and_test(&listing->count))
-		return;
-	if (listing->kept)
-		atomic_long_sub(uni_dirlist_count(listing->list),
-				&UNI_SB(listing->sb)->listed_names);
-	uni_dirlist_destroy(listing->list);
-	kfree(listing);
-}
-
-/* The inode goes: so does its listing. */
-void uni_dir_listing_forget(struct inode *inode)
-{
-	uni_listing_put(UNI_I(inode)->listing);
-	UNI_I(inode)->listing = NULL;
-}
 
 static int uni_dir_open(struct inode *inode, struct file *file)
 {
@@ -89,6 +46,8 @@ static void uni_dir_stop(struct uni_dir_info *di)
 {
 	uni_listing_put(di->listing);
 	di->listing = NULL;
+	uni_listing_put(di->recording);
+	di->recording = NULL;
 	if (di->through)
 		fput(di->through);
 	di->through = NULL;
@@ -103,197 +62,7 @@ static int uni_dir_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Which entries of a merged listing may show a lower d_ino the union does not use. */
-enum uni_ino_fixups {
-	UNI_INOS_AS_LISTED,	/* none: every lower d_ino is the union's */
-	UNI_INOS_SUBVOL_ROOTS,	/* subdirectories listed as 256: btrfs subvolume roots */
-	UNI_INOS_ALL,		/* any entry */
-};
-
-#define UNI_BTRFS_SUBVOL_ROOT_INO 256	/* BTRFS_FIRST_FREE_OBJECTID */
-
-/*
- * Does a lower d_ino of the directory differ from what stat says? In a
- * directory holding copies (origin.c), any entry. On btrfs the union
- * numbers an object with its subvolume (origin.c): in a directory of a
- * subvolume other than the top-level one that is every entry; in the
- * top-level one only a subvolume's root, which its parent lists as 256.
- */
-static enum uni_ino_fixups uni_dir_ino_fixups(const struct uni_dentry_info *info)
-{
-	enum uni_ino_fixups fixups = UNI_INOS_AS_LISTED;
-	struct dentry *lower;
-	int i;
-
-	for (i = info->start; i <= info->end; i++) {
-		lower = info->lower[i];
-		if (!lower)
-			continue;
-		if (uni_dir_is_impure(lower))
-			return UNI_INOS_ALL;
-		if (lower->d_sb->s_magic == BTRFS_SUPER_MAGIC) {
-			if (uni_lower_subvol(d_inode(lower)))
-				return UNI_INOS_ALL;
-			fixups = UNI_INOS_SUBVOL_ROOTS;
-		}
-	}
-	return fixups;
-}
-
-/*
- * Where a lower d_ino may not be the union's (above), the entry's number
- * is asked for (a lookup of the name). Other directories cost one xattr
- * read per instance.
- */
-static void uni_dirlist_use_union_inos(struct uni_dirlist *list,
-				       const struct uni_dentry_info *info)
-{
-	enum uni_ino_fixups fixups = uni_dir_ino_fixups(info);
-	unsigned int i, count = uni_dirlist_count(list);
-
-	if (fixups == UNI_INOS_AS_LISTED)
-		return;
-	for (i = 0; i < count; i++) {
-		const char *name;
-		unsigned int len, dtype;
-		unsigned long long ino;
-		u64 union_ino;
-
-		uni_dirlist_entry(list, i, &name, &len, &ino, &dtype);
-		if (fixups == UNI_INOS_SUBVOL_ROOTS &&
-		    (dtype != DT_DIR || ino != UNI_BTRFS_SUBVOL_ROOT_INO))
-			continue;
-		union_ino = uni_child_ino(info, name, len);
-		if (union_ino && union_ino != ino)
-			uni_dirlist_set_ino(list, i, union_ino);
-	}
-}
-
-/* Is listing still what info's lower directories hold? */
-static bool uni_listing_current(const struct uni_dir_listing *listing,
-				const struct uni_dentry_info *info)
-{
-	struct uni_dir_stamp now;
-	int i;
-
-	if (listing->layout != info->layout || listing->start != info->start ||
-	    listing->end != info->end)
-		return false;
-	for (i = info->start; i <= info->end; i++) {
-		const struct uni_listed_dir *dir = &listing->dirs[i];
-		struct inode *lower = info->lower[i] ? d_inode(info->lower[i]) : NULL;
-
-		if (!lower) {
-			if (dir->sb)
-				return false;
-			continue;
-		}
-		if (dir->sb != lower->i_sb || dir->ino != lower->i_ino)
-			return false;
-		uni_dir_stamp_of(lower, &now);
-		if (!uni_dir_stamp_equal(&now, &dir->stamp))
-			return false;
-	}
-	return true;
-}
-
-/*
- * Stamps info's lower directories into listing; false when a change could
- * hide from them (untrusted stamps, or a clock still in a ctime's tick).
- */
-static bool uni_listing_stamp(struct uni_dir_listing *listing, const struct uni_dentry_info *info)
-{
-	bool trusted = true;
-	int i;
-
-	listing->layout = info->layout;
-	listing->start = info->start;
-	listing->end = info->end;
-	for (i = info->start; i <= info->end; i++) {
-		struct uni_listed_dir *dir = &listing->dirs[i];
-		struct dentry *lower = info->lower[i];
-
-		if (!lower)
-			continue;
-		dir->sb = d_inode(lower)->i_sb;
-		dir->ino = d_inode(lower)->i_ino;
-		uni_dir_stamp_of(d_inode(lower), &dir->stamp);
-		if (!uni_dir_stamps_trusted(info->layout->branch[i], lower) ||
-		    !uni_dir_stamp_settled(d_inode(lower), &dir->stamp))
-			trusted = false;
-	}
-	return trusted;
-}
-
-/* The cached listing of the directory, if it lists info as it is now. */
-static struct uni_dir_listing *uni_listing_cached(struct inode *inode,
-						  const struct uni_dentry_info *info)
-{
-	struct uni_dir_listing *listing;
-
-	spin_lock(&inode->i_lock);
-	listing = UNI_I(inode)->listing;
-	if (listing)
-		refcount_inc(&listing->count);
-	spin_unlock(&inode->i_lock);
-	if (listing && !uni_listing_current(listing, info)) {
-		uni_listing_put(listing);
-		listing = NULL;
-	}
-	return listing;
-}
-
-/* Keeps listing with the inode (in place of an older one) if the budget allows. */
-static void uni_listing_keep(struct inode *inode, struct uni_dir_listing *listing)
-{
-	struct uni_sb_info *sbi = UNI_SB(inode->i_sb);
-	long names = uni_dirlist_count(listing->list);
-	struct uni_dir_listing *old;
-
-	if (atomic_long_add_return(names, &sbi->listed_names) > UNI_LISTING_BUDGET) {
-		atomic_long_sub(names, &sbi->listed_names);
-		return;
-	}
-	listing->kept = true;
-	refcount_inc(&listing->count);
-	spin_lock(&inode->i_lock);
-	old = UNI_I(inode)->listing;
-	UNI_I(inode)->listing = listing;
-	spin_unlock(&inode->i_lock);
-	uni_listing_put(old);
-}
-
-/* Lists info's lower directories; kept with inode when nothing can have slipped by. */
-static struct uni_dir_listing *uni_listing_build(struct inode *inode, struct uni_dentry_info *info)
-{
-	struct uni_dir_listing *listing;
-	struct uni_lower_set set;
-	bool trusted;
-	int err;
-
-	listing = kzalloc(struct_size(listing, dirs, info->layout->nbranches), GFP_KERNEL);
-	if (!listing)
-		return ERR_PTR(-ENOMEM);
-	refcount_set(&listing->count, 1);
-	listing->sb = inode->i_sb;
-	trusted = uni_listing_stamp(listing, info);
-	uni_lower_set_of(info, &set);
-	err = uni_dirlist_build(info->layout->table, &uni_lower_ops, info->layout, &set,
-				&listing->list);
-	if (err) {
-		kfree(listing);
-		return ERR_PTR(err);
-	}
-	uni_dirlist_use_union_inos(listing->list, info);
-	if (trusted && uni_listing_current(listing, info))
-		uni_listing_keep(inode, listing);
-	return listing;
-}
-
-/*
- * The branch of info's one directory, when nothing in it needs merging or
- * renumbering (uni_dir_ino_fixups()); -1 otherwise.
- */
+/* The branch of info's one directory, when nothing in it needs merging or renumbering; else -1. */
 static int uni_dir_sole_branch(const struct uni_dentry_info *info)
 {
 	int i, sole = -1;
@@ -305,7 +74,7 @@ static int uni_dir_sole_branch(const struct uni_dentry_info *info)
 			return -1;
 		sole = i;
 	}
-	if (sole >= 0 && uni_dir_ino_fixups(info) != UNI_INOS_AS_LISTED)
+	if (sole >= 0 && !uni_dir_inos_as_listed(info))
 		return -1;
 	return sole;
 }
@@ -329,32 +98,65 @@ static int uni_through_open(struct file *file, struct uni_dir_info *di,
 }
 
 /*
- * Starts the stream: decides, for the directory as it is now, whether it
- * is read through its one branch directory or from a merged listing (the
- * one kept with the inode if still current). The choice follows the
- * directory's shape alone, never what was read before: a stream resumed
- * at an offset (nfsd opens the directory anew for every READDIR) must
- * read the offsets it was given in the same kind.
+ * Does the reader get 32-bit offsets from a branch directory? ext4 gives
+ * them where nfsd asks for them (FMODE_32BITHASH) and to 32-bit
+ * programs, and a recorded listing serves only readers of its width.
  */
-static int uni_dir_start(struct file *file, struct uni_dir_info *di)
+static bool uni_dir_narrow_offsets(const struct file *file)
+{
+	if (file->f_mode & (FMODE_32BITHASH | FMODE_64BITHASH))
+		return file->f_mode & FMODE_32BITHASH;
+	return in_compat_syscall();
+}
+
+/* How a stream starts (uni_dir_start()). */
+enum uni_dir_start_how {
+	UNI_START_AT_BEGINNING,	/* offset 0: may record what it reads through */
+	UNI_START_AT_OFFSET,	/* a new open resumed at an offset */
+	UNI_START_FROM_BRANCH,	/* at an offset the recorded listing lacks */
+};
+
+/*
+ * Starts the stream for the directory as it is now: a kept listing of its
+ * shape if current, else its one branch directory read through (recorded
+ * when read from the beginning again), else a new merged listing.
+ */
+static int uni_dir_start(struct file *file, struct uni_dir_info *di, enum uni_dir_start_how how)
 {
 	struct inode *inode = file_inode(file);
+	struct uni_inode_info *ui = UNI_I(inode);
 	/* The current layout's, also for a directory opened before a change. */
 	struct uni_dentry_info *info = uni_get_fresh_info(file->f_path.dentry);
-	struct uni_dir_listing *listing;
+	struct uni_dir_listing *listing = NULL;
 	int b, err = 0;
 
 	if (IS_ERR(info))
 		return PTR_ERR(info);
 	uni_dir_stop(di);
 	di->ended_at = 0;
+	di->next_index = 0;
 	b = uni_dir_sole_branch(info);
-	if (b >= 0) {
-		err = uni_through_open(file, di, info, b);
-	} else {
+	if (how != UNI_START_FROM_BRANCH)
 		listing = uni_listing_cached(inode, info);
-		if (!listing)
-			listing = uni_listing_build(inode, info);
+	/* Of the other kind, or recorded with offsets of another width: not this reader's. */
+	if (listing && (listing->recorded != (b >= 0) ||
+			(listing->recorded && listing->narrow_offsets != uni_dir_narrow_offsets(file)))) {
+		uni_listing_put(listing);
+		listing = NULL;
+	}
+	if (listing) {
+		di->listing = listing;
+	} else if (b >= 0) {
+		err = uni_through_open(file, di, info, b);
+		if (!err && how == UNI_START_AT_BEGINNING) {
+			if (READ_ONCE(ui->read_through))
+				di->recording = uni_listing_record(inode, info,
+								   uni_dir_narrow_offsets(file));
+			else
+				WRITE_ONCE(ui->read_through, true);
+		}
+	} else {
+		listing = uni_listing_build(inode, info);
 		if (IS_ERR(listing))
 			err = PTR_ERR(listing);
 		else
@@ -364,12 +166,27 @@ static int uni_dir_start(struct file *file, struct uni_dir_info *di)
 	return err;
 }
 
+static bool uni_is_dot_or_dotdot(const char *name, int len)
+{
+	return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
+}
+
+/* The union's number for "." and ".." of the directory file reads; ino for any other name. */
+static u64 uni_dot_ino(struct file *file, const char *name, int len, u64 ino)
+{
+	if (!uni_is_dot_or_dotdot(name, len))
+		return ino;
+	return len == 1 ? file_inode(file)->i_ino : uni_parent_ino(file->f_path.dentry);
+}
+
 /* A getdents of a directory read through: the caller's, with its entries translated. */
 struct uni_through_ctx {
 	struct dir_context ctx;
 	struct dir_context *caller;
-	u64 dot_ino, dotdot_ino;	/* the union's "." and ".." */
+	struct file *file;		/* the union's */
 	unsigned int fs_index;
+	struct uni_dirlist *record;	/* what the caller took, or NULL */
+	bool record_failed;
 	bool read_any;			/* the branch gave an entry: not at its end */
 };
 
@@ -381,13 +198,27 @@ static bool uni_through_actor(struct dir_context *ctx, const char *name, int len
 	tc->read_any = true;
 	if (len >= UNI_WH_PREFIX_LEN && !memcmp(name, UNI_WH_PREFIX, UNI_WH_PREFIX_LEN))
 		return true;	/* whiteouts, markers, temporaries: the union's own */
-	if (len == 1 && name[0] == '.')
-		ino = tc->dot_ino;
-	else if (len == 2 && name[0] == '.' && name[1] == '.')
-		ino = tc->dotdot_ino;
+	if (uni_is_dot_or_dotdot(name, len))
+		ino = uni_dot_ino(tc->file, name, len, ino);
 	else
 		ino = uni_union_ino(tc->fs_index, ino);
-	return tc->caller->actor(tc->caller, name, len, offset, ino, dtype);
+	if (!tc->caller->actor(tc->caller, name, len, offset, ino, dtype))
+		return false;	/* no room: read again by the next call */
+	if (tc->record && !tc->record_failed &&
+	    uni_dirlist_append(tc->record, name, len, ino, dtype, offset))
+		tc->record_failed = true;
+	return true;
+}
+
+/* A recording that reached the branch directory's end at offset end: kept if still current. */
+static void uni_dir_recorded_all(struct file *file, struct uni_dir_info *di, loff_t end)
+{
+	struct uni_dentry_info *info = uni_get_fresh_info(file->f_path.dentry);
+
+	if (IS_ERR(info))
+		return;
+	uni_listing_record_end(file_inode(file), di->recording, end, info);
+	uni_put_dentry_info(info);
 }
 
 /*
@@ -403,9 +234,9 @@ static int uni_iterate_through(struct file *file, struct uni_dir_info *di,
 		.ctx.actor = uni_through_actor,
 		.ctx.pos = ctx->pos,
 		.caller = ctx,
-		.dot_ino = file_inode(file)->i_ino,
-		.dotdot_ino = uni_parent_ino(file->f_path.dentry),
+		.file = file,
 		.fs_index = di->through_fs_index,
+		.record = di->recording ? di->recording->list : NULL,
 	};
 	int err;
 
@@ -419,18 +250,72 @@ static int uni_iterate_through(struct file *file, struct uni_dir_info *di,
 	if (err == -ENOENT && IS_DEADDIR(file_inode(lower)))
 		err = 0;	/* removed while open: its end */
 	ctx->pos = tc.ctx.pos;
+	if (err || tc.record_failed) {
+		uni_listing_put(di->recording);
+		di->recording = NULL;
+	}
 	if (!err && !tc.read_any) {
+		if (di->recording)
+			uni_dir_recorded_all(file, di, ctx->pos);
 		uni_dir_stop(di);
 		di->ended_at = ctx->pos;
 	}
 	return err;
 }
 
-/* Reads on from the merged snapshot: "." and "..", then entry i at offset i + 2. */
-static int uni_iterate_listing(struct uni_dir_info *di, struct dir_context *ctx)
+/* The index of the recorded entry at branch offset pos, or -1. */
+static int uni_recorded_index(const struct uni_dir_info *di, loff_t pos)
+{
+	const struct uni_dirlist *list = di->listing->list;
+	unsigned int i, count = uni_dirlist_count(list);
+
+	if (di->next_index < count && uni_dirlist_offset(list, di->next_index) == pos)
+		return di->next_index;	/* where the last read stopped */
+	for (i = 0; i < count; i++)
+		if (uni_dirlist_offset(list, i) == pos)
+			return i;
+	return -1;
+}
+
+/*
+ * Reads on from a recorded listing as the branch directory would give it.
+ * -ENOENT: the offset is none the listing has (it cannot say where that is).
+ */
+static int uni_iterate_recorded(struct file *file, struct uni_dir_info *di,
+				struct dir_context *ctx)
+{
+	const struct uni_dir_listing *listing = di->listing;
+	unsigned int count = uni_dirlist_count(listing->list);
+	int i;
+
+	if (ctx->pos == listing->end_offset)
+		return 0;
+	i = uni_recorded_index(di, ctx->pos);
+	if (i < 0)
+		return -ENOENT;
+	for (; i < count; i++) {
+		const char *name;
+		unsigned int len, dtype;
+		unsigned long long ino;
+
+		uni_dirlist_entry(listing->list, i, &name, &len, &ino, &dtype);
+		if (!dir_emit(ctx, name, len, uni_dot_ino(file, name, len, ino), dtype))
+			break;
+		ctx->pos = i + 1 < count ? uni_dirlist_offset(listing->list, i + 1) :
+					   listing->end_offset;
+		di->next_index = i + 1;
+	}
+	return 0;
+}
+
+/* Reads on from a merged listing: "." and "..", then entry i at offset i + 2. */
+static int uni_iterate_merged(struct file *file, struct uni_dir_info *di,
+			      struct dir_context *ctx)
 {
 	unsigned int count, i;
 
+	if (!dir_emit_dots(file, ctx))
+		return 0;
 	count = uni_dirlist_count(di->listing->list);
 	if (ctx->pos - UNI_DIR_FIRST_ENTRY >= count)
 		return 0;	/* at the end, or a seekdir past it */
@@ -456,23 +341,32 @@ static int uni_iterate(struct file *file, struct dir_context *ctx)
 	if (ctx->pos && ctx->pos == di->ended_at && !di->listing && !di->through)
 		return 0;
 	if (!ctx->pos || (!di->listing && !di->through)) {
-		err = uni_dir_start(file, di);
+		err = uni_dir_start(file, di, ctx->pos ? UNI_START_AT_OFFSET :
+							 UNI_START_AT_BEGINNING);
+		if (err)
+			return err;
+	}
+	if (di->listing && di->listing->recorded) {
+		err = uni_iterate_recorded(file, di, ctx);
+		if (err != -ENOENT)
+			return err;
+		err = uni_dir_start(file, di, UNI_START_FROM_BRANCH);
 		if (err)
 			return err;
 	}
 	if (di->through)
 		return uni_iterate_through(file, di, ctx);
-	if (!dir_emit_dots(file, ctx))
-		return 0;
-	return uni_iterate_listing(di, ctx);
+	return uni_iterate_merged(file, di, ctx);
 }
 
 /*
  * A seek of a directory read through is the branch directory's (its
  * offsets may be any 63-bit cookie, which the union's s_maxbytes would
- * refuse). A seek to 0 restarts the stream at its next read; a seek on a
- * stream not started yet (nfsd opens the directory for every READDIR and
- * seeks to the cookie) starts it first.
+ * refuse), and ends a recording (it no longer reads the whole in order);
+ * one read from a recorded listing is checked at the next read. A seek to
+ * 0 restarts the stream at its next read; a seek on a stream not started
+ * yet (nfsd opens the directory for every READDIR and seeks to the
+ * cookie) starts it first.
  */
 static loff_t uni_dir_llseek(struct file *file, loff_t offset, int whence)
 {
@@ -483,14 +377,19 @@ static loff_t uni_dir_llseek(struct file *file, loff_t offset, int whence)
 	if (whence == SEEK_SET && offset == 0)
 		return generic_file_llseek(file, offset, whence);
 	if (!di->listing && !di->through) {
-		err = uni_dir_start(file, di);
+		err = uni_dir_start(file, di, UNI_START_AT_OFFSET);
 		if (err)
 			return err;
 	}
-	if (!di->through)
-		return generic_file_llseek(file, offset, whence);
-	pos = uni_do_llseek(di->through, offset, whence);
-	return pos < 0 ? pos : vfs_setpos(file, pos, LLONG_MAX);
+	if (di->through) {
+		uni_listing_put(di->recording);
+		di->recording = NULL;
+		pos = uni_do_llseek(di->through, offset, whence);
+		return pos < 0 ? pos : vfs_setpos(file, pos, LLONG_MAX);
+	}
+	if (di->listing->recorded)
+		return generic_file_llseek_size(file, offset, whence, LLONG_MAX, LLONG_MAX);
+	return generic_file_llseek(file, offset, whence);
 }
 
 /*

@@ -272,8 +272,19 @@ void uni_forget_unused(struct super_block *sb);
 /* ioctl.c */
 long uni_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
+/* listing.c: listings kept with a directory's inode */
+void uni_listing_put(struct uni_dir_listing *listing);
+struct uni_dir_listing *uni_listing_cached(struct inode *inode,
+					   const struct uni_dentry_info *info);
+struct uni_dir_listing *uni_listing_build(struct inode *inode, struct uni_dentry_info *info);
+struct uni_dir_listing *uni_listing_record(struct inode *inode,
+					   const struct uni_dentry_info *info, bool narrow_offsets);
+void uni_listing_record_end(struct inode *inode, struct uni_dir_listing *listing, loff_t end,
+			    const struct uni_dentry_info *info);
+bool uni_dir_inos_as_listed(const struct uni_dentry_info *info);
+void uni_dir_listing_forget(struct inode *inode);
+
 /* readdir.c */
 extern const struct file_operations uni_dir_fops;
-void uni_dir_listing_forget(struct inode *inode);
 
 #endif /* _UNI_H */

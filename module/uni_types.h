@@ -154,7 +154,35 @@ struct uni_dir_stamp {
 	u32 generation;
 };
 
-struct uni_dir_listing;
+/* One lower directory a listing was read from: which one, and its stamp then. */
+struct uni_listed_dir {
+	const struct super_block *sb;	/* identity only; NULL: none on this branch */
+	unsigned long ino;
+	struct uni_dir_stamp stamp;
+};
+
+/*
+ * A listing holds no reference to what it lists (a kept one would pin
+ * layouts, and so removed branches): it compares identities.
+ */
+struct uni_dir_listing {
+	refcount_t count;
+	struct super_block *sb;
+	const struct uni_layout *layout;	/* identity only */
+	int start, end;
+	struct uni_dirlist *list;
+	bool kept;			/* counted in sbi->listed_names */
+	/*
+	 * Recorded while one branch directory was read through: its entries
+	 * ("." and ".." included) carry that directory's offsets, and
+	 * end_offset is its offset after the last one. Otherwise merged:
+	 * offsets are indexes.
+	 */
+	bool recorded;
+	bool narrow_offsets;		/* recorded: 32-bit offsets (readdir.c) */
+	loff_t end_offset;
+	struct uni_listed_dir dirs[];	/* by branch */
+};
 
 /*
  * Per union inode: the top lower inode (a reference), which also keys the
@@ -178,8 +206,10 @@ struct uni_inode_info {
 	 * whose top is still the original read through it. Set with lower.
 	 */
 	bool indexed;
-	/* A directory's listing, kept for its next opens (readdir.c); under i_lock. */
+	/* A directory's listing, kept for its next opens (listing.c); under i_lock. */
 	struct uni_dir_listing *listing;
+	/* A directory of one branch was read through: the next read records it (readdir.c). */
+	bool read_through;
 	struct inode vfs_inode;
 };
 
@@ -191,14 +221,17 @@ struct uni_file_info {
 };
 
 /*
- * An open union directory (readdir.c): read from a merged snapshot, or
- * straight through the one branch directory it has, never both.
+ * An open union directory (readdir.c): read from a listing (merged, or
+ * recorded from the one branch directory it has), or straight through that
+ * branch directory, never both.
  */
 struct uni_dir_info {
 	struct uni_dir_listing *listing;	/* referenced */
 	struct file *through;		/* the branch directory read through */
 	unsigned int through_fs_index;	/* its filesystem's number, for d_ino */
+	struct uni_dir_listing *recording;	/* what through gave so far, to keep */
 	loff_t ended_at;		/* through's last end: read there, still the end */
+	unsigned int next_index;	/* a recorded listing's entry at the offset */
 };
 
 static inline struct uni_sb_info *UNI_SB(const struct super_block *sb)

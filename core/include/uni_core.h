@@ -472,6 +472,19 @@ void uni_dirlist_entry(const struct uni_dirlist *list, unsigned index, const cha
  */
 void uni_dirlist_set_ino(struct uni_dirlist *list, unsigned index, unsigned long long ino);
 
+/*
+ * A listing recorded entry by entry as a branch directory is read through
+ * (no merging: the caller filters), each entry with the branch's offset of
+ * it, so that reading it back gives the same offsets. An empty list, or
+ * NULL when out of memory; -UNI_ENOMEM from an append leaves the list as
+ * it was.
+ */
+struct uni_dirlist *uni_dirlist_create(void);
+int uni_dirlist_append(struct uni_dirlist *list, const char *name, unsigned len,
+		       unsigned long long ino, unsigned dtype, long long offset);
+/* Entry index's branch offset (0 for a merged listing's entries), -1 out of range. */
+long long uni_dirlist_offset(const struct uni_dirlist *list, unsigned index);
+
 /* ---- The write path: one union operation turned into branch operations ---- */
 
 /*

@@ -24,9 +24,10 @@ public:
 		u32 name_length;
 		u32 dtype;
 		u64 ino;
+		i64 branch_offset; /* where a recorded listing read it */
 	};
 
-	Result<void> try_add(StringView name, u64 ino, u32 dtype)
+	Result<void> try_add(StringView name, u64 ino, u32 dtype, i64 branch_offset = 0)
 	{
 		/* The C interface counts entries with an unsigned. */
 		if (entries_.size() >= 0xffffffffu)
@@ -35,7 +36,7 @@ public:
 
 		TRY(names_.try_append_copies(name.data(), name.length()));
 		Result<void> added = entries_.try_append(
-			Entry{offset, static_cast<u32>(name.length()), dtype, ino});
+			Entry{offset, static_cast<u32>(name.length()), dtype, ino, branch_offset});
 		/* Leave no orphan bytes behind. */
 		if (added.is_error())
 			names_.truncate(offset);
@@ -226,4 +227,28 @@ extern "C" void uni_dirlist_set_ino(struct uni_dirlist *list, unsigned index,
 {
 	if (list && index < list->list.count())
 		list->list.set_ino(index, ino);
+}
+
+extern "C" struct uni_dirlist *uni_dirlist_create(void)
+{
+	Result<OwnPtr<uni_dirlist>> list = try_make_own<uni_dirlist>();
+
+	return list.is_error() ? nullptr : list.value().leak();
+}
+
+extern "C" int uni_dirlist_append(struct uni_dirlist *list, const char *name, unsigned len,
+				  unsigned long long ino, unsigned dtype, long long offset)
+{
+	if (!list || (!name && len))
+		return -UNI_EINVAL;
+	Result<void> added = list->list.try_add(StringView(name, len), ino, dtype, offset);
+
+	return added.is_error() ? added.error().to_errno() : 0;
+}
+
+extern "C" long long uni_dirlist_offset(const struct uni_dirlist *list, unsigned index)
+{
+	if (!list || index >= list->list.count())
+		return -1;
+	return list->list.entry(index).branch_offset;
 }

@@ -67,6 +67,45 @@ TEST_CASE("dirlist: the caller may correct an entry's d_ino, and only that entry
 	REQUIRE_BALANCED(u.fs, root.held());
 }
 
+TEST_CASE("dirlist: a recorded listing gives back each entry with its branch offset")
+{
+	uni_dirlist *list = uni_dirlist_create();
+
+	REQUIRE(list != nullptr);
+	REQUIRE(uni_dirlist_count(list) == 0);
+	REQUIRE(uni_dirlist_append(list, ".", 1, 7, memfs::kDtDir, 0) == 0);
+	REQUIRE(uni_dirlist_append(list, "big", 3, 12, memfs::kDtReg, 0x7ffffffe12345678LL) == 0);
+	REQUIRE(uni_dirlist_append(list, nullptr, 1, 1, 0, 1) == -UNI_EINVAL);
+	REQUIRE(uni_dirlist_count(list) == 2);
+
+	const char *name;
+	unsigned len, dtype;
+	unsigned long long ino;
+
+	uni_dirlist_entry(list, 1, &name, &len, &ino, &dtype);
+	REQUIRE(std::string(name, len) == "big");
+	REQUIRE(ino == 12);
+	REQUIRE(dtype == memfs::kDtReg);
+	REQUIRE(uni_dirlist_offset(list, 0) == 0);
+	REQUIRE(uni_dirlist_offset(list, 1) == 0x7ffffffe12345678LL);
+	REQUIRE(uni_dirlist_offset(list, 2) == -1);
+	uni_dirlist_destroy(list);
+}
+
+TEST_CASE("dirlist: a merged listing's entries have no branch offset")
+{
+	TestUnion u(1);
+	u.fs.add_file(0, "/a");
+	Lower root(u.fs, Lower::kRoots);
+	uni_dirlist *list = nullptr;
+
+	REQUIRE(uni_dirlist_build(u.table, u.fs.ops(), u.fs.env(), root.set(), &list) == 0);
+	REQUIRE(uni_dirlist_count(list) == 1);
+	REQUIRE(uni_dirlist_offset(list, 0) == 0);
+	uni_dirlist_destroy(list);
+	REQUIRE_BALANCED(u.fs, root.held());
+}
+
 TEST_CASE("dirlist: '.' and '..' are left to the caller")
 {
 	TestUnion u(2);

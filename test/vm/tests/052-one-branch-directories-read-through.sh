@@ -7,7 +7,8 @@
 # also on a second filesystem (whose numbers the union maps) and in a
 # directory holding a copy (whose number is its origin's); telldir/seekdir
 # and lseek to getdents64's d_off work with the branch's 64-bit hash
-# cookies (ext4 htree); names made or removed through the union or on the
+# cookies (ext4 htree), and a directory read again comes from memory with
+# the very same offsets; names made or removed through the union or on the
 # branch show at the next opendir and after a rewind; and an NFSv3 client
 # lists a big one-branch directory, read in many READDIR calls that each
 # resume at a cookie, completely and once.
@@ -26,6 +27,56 @@ touch lo/small/f lo/small/g lo/gone/x
 mkdir u
 mount -t unionfs -o "dirs=$W/up:$W/lo=ro" none "$W/u"
 
+# getdents.py: a directory's entries as getdents64 gives them, in small calls.
+cat >"$W/getdents.py" <<'PY'
+import ctypes, os, struct, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_getdents64 = 217
+
+def entries(path, start=0):
+    """(name, d_ino, d_off) of every entry from offset start."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    os.lseek(fd, start, os.SEEK_SET)
+    buf = ctypes.create_string_buffer(1024)
+    out = []
+    while True:
+        n = libc.syscall(SYS_getdents64, fd, buf, len(buf))
+        if n < 0:
+            sys.exit("getdents64 %s: errno %d" % (path, ctypes.get_errno()))
+        if n == 0:
+            break
+        i = 0
+        while i < n:
+            ino, off, reclen, dtype = struct.unpack_from("QqHB", buf.raw, i)
+            out.append((buf.raw[i + 19:i + reclen].split(b"\0", 1)[0].decode(), ino, off))
+            i += reclen
+    os.close(fd)
+    return out
+PY
+export PYTHONPATH=$W
+
+step "its offsets are the branch's, also when read again from memory"
+python3 - "$W/lo/big" "$W/u/big" <<'PY'
+import sys
+from getdents import entries
+
+def offsets(path, start=0):
+    return [(name, off) for name, _, off in entries(path, start)]
+
+branch = offsets(sys.argv[1])
+if max(off for _, off in branch) < 1 << 32:
+    sys.exit("the branch gave no 64-bit offsets: the step checks less than it says")
+for read in range(1, 4):	# through, recorded as it passes, from memory (a reader cannot tell)
+    got = offsets(sys.argv[2])
+    if got != branch:
+        sys.exit("read %d of the union: offsets differ from the branch's" % read)
+mid = branch[1500]
+if offsets(sys.argv[2], mid[1]) != branch[1501:]:
+    sys.exit("resuming at the d_off of %s: not the branch's rest" % mid[0])
+print("%d entries, same names and offsets as the branch, 3 reads and a resume" % len(branch))
+PY
+
 step "a directory of the read-only branch alone lists as the branch does"
 assert_eq "$(ls -f lo/big | LC_ALL=C sort)" "$(ls -f u/big | LC_ALL=C sort)" "ls -fa of u/big against lo/big"
 "$readdir_seek" "$W/u/big" 3000
@@ -43,35 +94,14 @@ g_ino=$(stat -c %i u/small/g)
 mv u/small/g u/new/g	# u/new: only on up, now holding a copy
 [[ ! -e lo/new ]] || fail "u/new has a part on the lower branch: the step checks the wrong thing"
 python3 - "$W/u" big new gone . <<'PY'
-import ctypes, os, struct, sys
-
-libc = ctypes.CDLL(None, use_errno=True)
-SYS_getdents64 = 217
-
-def entries(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    buf = ctypes.create_string_buffer(8192)
-    try:
-        while True:
-            n = libc.syscall(SYS_getdents64, fd, buf, len(buf))
-            if n < 0:
-                sys.exit("getdents64 %s: errno %d" % (path, ctypes.get_errno()))
-            if n == 0:
-                return
-            i = 0
-            while i < n:
-                ino, off, reclen, dtype = struct.unpack_from("QqHB", buf.raw, i)
-                name = buf.raw[i + 19:i + reclen].split(b"\0", 1)[0].decode()
-                yield name, ino
-                i += reclen
-    finally:
-        os.close(fd)
+import os, sys
+from getdents import entries
 
 root = sys.argv[1]
 checked = 0
 for d in sys.argv[2:]:
     path = os.path.normpath(os.path.join(root, d))
-    for name, ino in entries(path):
+    for name, ino, _ in entries(path):
         if d == "." and name == "..":
             continue	# a mount root's ".." is the fs's own, as on any filesystem
         st = os.lstat(os.path.join(path, name))
