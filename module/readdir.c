@@ -263,12 +263,18 @@ static int uni_iterate_through(struct file *file, struct uni_dir_info *di,
 	return err;
 }
 
-/* The index of the recorded entry at branch offset pos, or -1. */
+/*
+ * The index of the recorded entry at branch offset pos, or -1. Offset 0
+ * is the beginning, whatever offset the first entry has (ext4 gives each
+ * entry of a hashed directory its hash, "." included).
+ */
 static int uni_recorded_index(const struct uni_dir_info *di, loff_t pos)
 {
 	const struct uni_dirlist *list = di->listing->list;
 	unsigned int i, count = uni_dirlist_count(list);
 
+	if (pos == 0)
+		return 0;
 	if (di->next_index < count && uni_dirlist_offset(list, di->next_index) == pos)
 		return di->next_index;	/* where the last read stopped */
 	for (i = 0; i < count; i++)
@@ -299,12 +305,13 @@ static int uni_iterate_recorded(struct file *file, struct uni_dir_info *di,
 		unsigned long long ino;
 
 		uni_dirlist_entry(listing->list, i, &name, &len, &ino, &dtype);
+		/* Each entry goes with its own offset, as the branch gives it. */
+		ctx->pos = uni_dirlist_offset(listing->list, i);
 		if (!dir_emit(ctx, name, len, uni_dot_ino(file, name, len, ino), dtype))
-			break;
-		ctx->pos = i + 1 < count ? uni_dirlist_offset(listing->list, i + 1) :
-					   listing->end_offset;
+			return 0;
 		di->next_index = i + 1;
 	}
+	ctx->pos = listing->end_offset;
 	return 0;
 }
 

@@ -7,8 +7,8 @@
 # also on a second filesystem (whose numbers the union maps) and in a
 # directory holding a copy (whose number is its origin's); telldir/seekdir
 # and lseek to getdents64's d_off work with the branch's 64-bit hash
-# cookies (ext4 htree), and a directory read again comes from memory with
-# the very same offsets; names made or removed through the union or on the
+# cookies (ext4 htree), and a directory read again comes from memory (no
+# readdir of the branch) with the very same offsets; names made or removed through the union or on the
 # branch show at the next opendir and after a rewind; and an NFSv3 client
 # lists a big one-branch directory, read in many READDIR calls that each
 # resume at a cookie, completely and once.
@@ -23,6 +23,8 @@ mkbranch_ext4 up 64M
 mkbranch_ext4 lo 64M
 mkdir lo/big lo/small lo/gone up/new
 for ((i = 0; i < 3000; i++)); do : >"lo/big/entry-$i"; done
+mkdir lo/few	# one block: ext4 hashes it too, "." not first nor at 0
+for ((i = 0; i < 20; i++)); do : >"lo/few/f$i"; done
 touch lo/small/f lo/small/g lo/gone/x
 mkdir u
 mount -t unionfs -o "dirs=$W/up:$W/lo=ro" none "$W/u"
@@ -57,25 +59,42 @@ PY
 export PYTHONPATH=$W
 
 step "its offsets are the branch's, also when read again from memory"
-python3 - "$W/lo/big" "$W/u/big" <<'PY'
-import sys
+python3 - "$W/lo" "$W/u" big few <<'PY'
+import os, sys
 from getdents import entries
 
 def offsets(path, start=0):
     return [(name, off) for name, _, off in entries(path, start)]
 
-branch = offsets(sys.argv[1])
-if max(off for _, off in branch) < 1 << 32:
-    sys.exit("the branch gave no 64-bit offsets: the step checks less than it says")
-for read in range(1, 4):	# through, recorded as it passes, from memory (a reader cannot tell)
-    got = offsets(sys.argv[2])
-    if got != branch:
-        sys.exit("read %d of the union: offsets differ from the branch's" % read)
-mid = branch[1500]
-if offsets(sys.argv[2], mid[1]) != branch[1501:]:
-    sys.exit("resuming at the d_off of %s: not the branch's rest" % mid[0])
-print("%d entries, same names and offsets as the branch, 3 reads and a resume" % len(branch))
+for d in sys.argv[3:]:
+    lower, union = (os.path.join(root, d) for root in sys.argv[1:3])
+    branch = offsets(lower)
+    if max(off for _, off in branch) < 1 << 32:
+        sys.exit("%s: no 64-bit offsets on the branch: the step checks less than it says" % d)
+    for read in range(1, 4):	# through, recorded as it passes, from memory (a reader cannot tell)
+        if offsets(union) != branch:
+            sys.exit("%s, read %d of the union: offsets differ from the branch's" % (d, read))
+    mid = len(branch) // 2
+    if offsets(union, branch[mid][1]) != branch[mid + 1:]:
+        sys.exit("%s: resuming at the d_off of %s: not the branch's rest" % (d, branch[mid][0]))
+    print("%s: %d entries, names and offsets as the branch's, 3 reads and a resume" % (d, len(branch)))
 PY
+
+step "read again, it comes from memory: the branch's readdir is not called"
+# A kprobe counts ext4_readdir calls (the guest's ext4 is a module, loaded by now).
+T=/sys/kernel/tracing
+mountpoint -q $T || mount -t tracefs nodev $T
+echo 'p:ufs052_readdir ext4_readdir' >>$T/kprobe_events
+on_exit sh -c "echo 0 >$T/events/kprobes/ufs052_readdir/enable; echo -:ufs052_readdir >>$T/kprobe_events"
+echo 1 >$T/events/kprobes/ufs052_readdir/enable
+readdirs_during() { echo >$T/trace; "$@" >/dev/null; grep -c ufs052_readdir $T/trace || true; }
+[[ $(readdirs_during ls -f lo/few) -gt 0 ]] || fail "the probe counts no readdir of the branch itself"
+for d in few big; do
+	assert_eq 0 "$(readdirs_during ls -f "u/$d")" "branch readdirs for a 4th read of u/$d"
+done
+touch lo/few/behind-its-back	# a change on the branch: the kept listing is stale
+[[ $(readdirs_during ls -f u/few) -gt 0 ]] || fail "a stale listing was read from memory"
+assert_eq behind-its-back "$(ls u/few | grep behind)" "the name made on the branch"
 
 step "a directory of the read-only branch alone lists as the branch does"
 assert_eq "$(ls -f lo/big | LC_ALL=C sort)" "$(ls -f u/big | LC_ALL=C sort)" "ls -fa of u/big against lo/big"
