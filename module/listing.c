@@ -241,7 +241,6 @@ struct uni_dir_listing *uni_listing_build(struct inode *inode, struct uni_dentry
 	return listing;
 }
 
-
 /* Do the lower d_ino values of info's directories need no fixing? */
 bool uni_dir_inos_as_listed(const struct uni_dentry_info *info)
 {
