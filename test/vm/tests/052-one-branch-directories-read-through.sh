@@ -82,18 +82,26 @@ PY
 
 step "read again, it comes from memory: the branch's readdir is not called"
 # A kprobe counts ext4_readdir calls (the guest's ext4 is a module, loaded by now).
+# A kernel without kprobe events (the debug lane's refuses them) skips the count.
 T=/sys/kernel/tracing
-mountpoint -q $T || mount -t tracefs nodev $T
-echo 'p:ufs052_readdir ext4_readdir' >>$T/kprobe_events
-on_exit sh -c "echo 0 >$T/events/kprobes/ufs052_readdir/enable; echo -:ufs052_readdir >>$T/kprobe_events"
-echo 1 >$T/events/kprobes/ufs052_readdir/enable
+mountpoint -q $T || mount -t tracefs nodev $T 2>/dev/null || true
+probe=
+if echo 'p:ufs052_readdir ext4_readdir' 2>/dev/null >>$T/kprobe_events; then
+	on_exit sh -c "echo 0 >$T/events/kprobes/ufs052_readdir/enable; echo -:ufs052_readdir >>$T/kprobe_events"
+	echo 1 >$T/events/kprobes/ufs052_readdir/enable
+	probe=1
+else
+	echo "no kprobe events in this kernel: the branch's readdirs are not counted"
+fi
 readdirs_during() { echo >$T/trace; "$@" >/dev/null; grep -c ufs052_readdir $T/trace || true; }
-[[ $(readdirs_during ls -f lo/few) -gt 0 ]] || fail "the probe counts no readdir of the branch itself"
-for d in few big; do
-	assert_eq 0 "$(readdirs_during ls -f "u/$d")" "branch readdirs for a 4th read of u/$d"
-done
+if [[ -n $probe ]]; then
+	[[ $(readdirs_during ls -f lo/few) -gt 0 ]] || fail "the probe counts no readdir of the branch itself"
+	for d in few big; do
+		assert_eq 0 "$(readdirs_during ls -f "u/$d")" "branch readdirs for a 4th read of u/$d"
+	done
+fi
 touch lo/few/behind-its-back	# a change on the branch: the kept listing is stale
-[[ $(readdirs_during ls -f u/few) -gt 0 ]] || fail "a stale listing was read from memory"
+[[ -z $probe || $(readdirs_during ls -f u/few) -gt 0 ]] || fail "a stale listing was read from memory"
 assert_eq behind-its-back "$(ls u/few | grep behind)" "the name made on the branch"
 
 step "a directory of the read-only branch alone lists as the branch does"
