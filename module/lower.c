@@ -744,15 +744,25 @@ static bool uni_iterate_actor(struct dir_context *ctx, const char *name, int len
 	return ic->err == 0;
 }
 
+/* Opens directory dir of branch branch of layout for reading, as the mounter reads branches. */
+struct file *uni_open_branch_dir(const struct uni_layout *layout, unsigned int branch,
+				 struct dentry *dir)
+{
+	struct path path = { .mnt = layout->branch[branch]->path.mnt, .dentry = dir };
+	const struct cred *old_cred = uni_as_mounter((void *)layout);
+	struct file *file = uni_do_open(&path, O_RDONLY | O_DIRECTORY);
+
+	revert_creds(old_cred);
+	return file;
+}
+
 static int uni_lower_iterate(void *env, unsigned int branch, void *dir,
 			     int (*emit)(void *cookie, const char *name, unsigned int len,
 					 unsigned long long ino, unsigned int dtype),
 			     void *cookie)
 {
-	struct path path = { .mnt = uni_branch_mnt(env, branch), .dentry = dir };
 	struct uni_iterate_ctx ic = { .ctx.actor = uni_iterate_actor, .emit = emit,
 				      .cookie = cookie };
-	const struct cred *old_cred;
 	struct file *file;
 	int err;
 
@@ -762,9 +772,7 @@ static int uni_lower_iterate(void *env, unsigned int branch, void *dir,
 	 */
 	if (IS_DEADDIR(d_inode((struct dentry *)dir)))
 		return 0;
-	old_cred = uni_as_mounter(env);
-	file = uni_do_open(&path, O_RDONLY | O_DIRECTORY);
-	revert_creds(old_cred);
+	file = uni_open_branch_dir(env, branch, dir);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	/* A directory is read in as many calls as its filesystem needs. */

@@ -79,15 +79,12 @@ static int uni_dir_sole_branch(const struct uni_dentry_info *info)
 	return sole;
 }
 
-/* Opens info's directory on branch b to read it through, as the mounter reads branches. */
+/* Opens info's directory on branch b to read it through. */
 static int uni_through_open(struct file *file, struct uni_dir_info *di,
 			    const struct uni_dentry_info *info, int b)
 {
-	struct path path = { .mnt = uni_info_mnt(info, b), .dentry = info->lower[b] };
-	const struct cred *old_cred = override_creds(UNI_SB(file_inode(file)->i_sb)->creator_cred);
-	struct file *lower = uni_do_open(&path, O_RDONLY | O_DIRECTORY);
+	struct file *lower = uni_open_branch_dir(info->layout, b, info->lower[b]);
 
-	revert_creds(old_cred);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	/* Offsets are the branch's: it gives the width nfsd asked the union for. */
@@ -128,6 +125,7 @@ static int uni_dir_start(struct file *file, struct uni_dir_info *di, enum uni_di
 	/* The current layout's, also for a directory opened before a change. */
 	struct uni_dentry_info *info = uni_get_fresh_info(file->f_path.dentry);
 	struct uni_dir_listing *listing = NULL;
+	bool narrow = uni_dir_narrow_offsets(file);
 	int b, err = 0;
 
 	if (IS_ERR(info))
@@ -140,7 +138,7 @@ static int uni_dir_start(struct file *file, struct uni_dir_info *di, enum uni_di
 		listing = uni_listing_cached(inode, info);
 	/* Of the other kind, or recorded with offsets of another width: not this reader's. */
 	if (listing && (listing->recorded != (b >= 0) ||
-			(listing->recorded && listing->narrow_offsets != uni_dir_narrow_offsets(file)))) {
+			(listing->recorded && listing->narrow_offsets != narrow))) {
 		uni_listing_put(listing);
 		listing = NULL;
 	}
@@ -150,8 +148,7 @@ static int uni_dir_start(struct file *file, struct uni_dir_info *di, enum uni_di
 		err = uni_through_open(file, di, info, b);
 		if (!err && how == UNI_START_AT_BEGINNING) {
 			if (READ_ONCE(ui->read_through))
-				di->recording = uni_listing_record(inode, info,
-								   uni_dir_narrow_offsets(file));
+				di->recording = uni_listing_record(inode, info, narrow);
 			else
 				WRITE_ONCE(ui->read_through, true);
 		}

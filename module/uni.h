@@ -29,6 +29,8 @@ int uni_resolve_branches(struct uni_sb_info *sbi, const struct uni_options *opts
 /* lower.c: calls into branch filesystems, and the core's branch operations */
 extern const struct uni_branch_ops uni_lower_ops;
 struct file *uni_do_open(const struct path *path, int flags);
+struct file *uni_open_branch_dir(const struct uni_layout *layout, unsigned int branch,
+				 struct dentry *dir);
 int uni_do_iterate(struct file *dir, struct dir_context *ctx);
 int uni_do_rename(struct vfsmount *mnt, struct dentry *old_dir, struct dentry *old,
 		  struct dentry *new_dir, struct dentry *new, unsigned int flags);
