@@ -391,6 +391,13 @@ struct uni_lower_set {
  * the environment resolve every name below it again.
  */
 #define UNI_KNOWN_NO_WHITEOUT 0x1u
+/*
+ * A negative set: no lower directory of the parent held the name when it
+ * was looked up, not even hidden by a whiteout or an opaque directory
+ * above it, so a whiteout of the name anywhere in the parent hides
+ * nothing. Holds as UNI_KNOWN_NO_WHITEOUT does.
+ */
+#define UNI_KNOWN_HELD_NOWHERE 0x2u
 
 /*
  * Resolve NAME inside a union directory whose lower directories are 'parent'.

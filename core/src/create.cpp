@@ -33,13 +33,33 @@ bool is_valid_args(const uni_create_args *args)
 }
 
 /*
+ * Would a whiteout of the entry's name beside a new object of this kind,
+ * left in place, never change what the union shows? Where the lookup found
+ * no branch holding the name, the whiteout hides nothing now, and beside a
+ * file it hides nothing while the file is there. Once the file goes
+ * (unlink, rename away) it hides whatever a lower branch has by then, as
+ * the union does anyway in modes all and whiteout, which cover what is
+ * below a removed name. Not in mode first (what is below shows then), nor
+ * beside a directory (a lower directory added later would not merge).
+ */
+bool stray_whiteout_is_harmless(const Ctx &ctx, const uni_entry &entry, uni_kind kind)
+{
+	const uni_lower_set *object = entry.object;
+
+	return object && object->kind == UNI_KIND_NONE &&
+	       (object->known & UNI_KNOWN_HELD_NOWHERE) && kind != UNI_KIND_DIR &&
+	       ctx.mode != UNI_DELETE_FIRST;
+}
+
+/*
  * The whiteout of the entry's name in dir on branch t, if there is one:
  * looked up unless the lookup that found the name negative saw none
- * there, or t is the parent's last branch: a whiteout there hides
- * nothing, and beside the new object it changes nothing either (a stray
- * one made on the branch itself stays, as harmless as before).
+ * there, t is the parent's last branch (a whiteout there hides nothing),
+ * or a stray one would be harmless where it is. A stray one made on the
+ * branch itself stays beside the new object, as harmless as before.
  */
-Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, int t, void *dir)
+Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, uni_kind kind, int t,
+				  void *dir)
 {
 	StringView name(entry.name, entry.len);
 	const uni_lower_set *object = entry.object;
@@ -47,7 +67,8 @@ Result<BranchRef> whiteout_beside(Ctx &ctx, const uni_entry &entry, int t, void 
 	if (object && object->kind == UNI_KIND_NONE && object->start == t &&
 	    (object->known & UNI_KNOWN_NO_WHITEOUT))
 		return BranchRef();
-	if (!hides_below(parent_set(*entry.parent), t))
+	if (!hides_below(parent_set(*entry.parent), t) ||
+	    stray_whiteout_is_harmless(ctx, entry, kind))
 		return BranchRef();
 	Result<StringBuf> whiteout = whiteout_of(name);
 
@@ -79,7 +100,7 @@ Result<void> create_on(Ctx &ctx, const uni_entry &entry, const uni_create_args &
 	TRY(ensure_dir(ctx, journal, *entry.parent, t, UNI_ATTR_IMMUTABLE));
 	uni_lower_set &parent = parent_set(*entry.parent);
 	void *dir = parent.handles[t];
-	BranchRef whiteout = TRY(whiteout_beside(ctx, entry, t, dir));
+	BranchRef whiteout = TRY(whiteout_beside(ctx, entry, kind, t, dir));
 
 	TRY(journal.reserve());
 	BranchRef child = TRY(ctx.ops.create(static_cast<unsigned>(t), dir, name, args));

@@ -116,19 +116,23 @@ public:
 				continue;
 			void *taken = out.kind == UNI_KIND_DIR ? out.handles[b] : nullptr;
 
-			if (taken && TRY(is_opaque(ops, static_cast<unsigned>(b), taken)))
+			if ((taken && TRY(is_opaque(ops, static_cast<unsigned>(b), taken))) ||
+			    TRY(has_whiteout(ops, static_cast<unsigned>(b), parent.handles[b], name))) {
+				hid_below_ = true;
 				return true;
-			if (TRY(has_whiteout(ops, static_cast<unsigned>(b), parent.handles[b], name)))
-				return true;
+			}
 			unchecked_.remove(b);
 			clear_.add(b);
 		}
 		return false;
 	}
+	/* Did a stop hide something found below it? */
+	bool hid_below() const { return hid_below_; }
 
 private:
 	BranchBits unchecked_;
 	BranchBits clear_;
+	bool hid_below_ = false;
 };
 
 /* Would hit join the union object found so far (nothing yet, or a directory to merge)? */
@@ -174,6 +178,8 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 		return Error(UNI_EINVAL);
 	/* Known to have no whiteout of the name on the first branch (for a create there). */
 	bool first_clear = false;
+	/* No branch was found holding the name, not even hidden (a whiteout there hides nothing). */
+	bool held_nowhere = false;
 
 	if (!is_hidden_name(name)) {
 		Asking asking(ops, parent, name);
@@ -188,12 +194,15 @@ Result<void> resolve(const BranchOps &ops, const uni_lower_set &parent, StringVi
 			branch = next;
 		}
 		first_clear = !asking.asks(first) || unchecked.clear(first);
+		held_nowhere = !unchecked.hid_below();
 	}
 	/* A negative name is created where the parent is topmost. */
 	if (out.kind == UNI_KIND_NONE) {
 		out.start = out.end = first;
 		if (first_clear)
 			out.known |= UNI_KNOWN_NO_WHITEOUT;
+		if (held_nowhere)
+			out.known |= UNI_KNOWN_HELD_NOWHERE;
 	}
 	return {};
 }

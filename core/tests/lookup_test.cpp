@@ -427,11 +427,11 @@ TEST_CASE("lookup: opacity and whiteouts are looked for only when something belo
 	REQUIRE(out.end() == 0);
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:Solo", "1:Solo", "2:Solo"});
 
-	/* a name no branch has: the same, and no whiteout is known absent */
+	/* a name no branch has: the same; no whiteout is known absent, but none would hide anything */
 	u.fs.reset_log();
 	REQUIRE(resolve(u, root, "None", out) == 0);
 	REQUIRE(out.kind() == UNI_KIND_NONE);
-	REQUIRE(out.set()->known == 0);
+	REQUIRE(out.set()->known == UNI_KNOWN_HELD_NOWHERE);
 	REQUIRE(u.fs.lookup_log() == std::vector<std::string>{"0:None", "1:None", "2:None"});
 
 	/* a merge: the top's markers and the whiteouts above are asked before it joins */

@@ -99,6 +99,9 @@ const std::vector<WriteCase> kCases = {
 	 "/d/f", "", {"b0: -  b1: /d/ /d/f  b2: /d/", SAME, SAME}},
 	{"create: over a whiteout", "b0: /.wh.f  b1: /f", "rw rw", "create", "/f", "",
 	 {"b0: /f  b1: /f", SAME, SAME}},
+	/* a whiteout over nothing hides nothing beside a file, but in mode first (create.cpp) */
+	{"create: over a whiteout with nothing below", "b0: /.wh.f  b1: -", "rw rw", "create", "/f",
+	 "", {"b0: /.wh.f /f  b1: -", SAME, "b0: /f  b1: -"}},
 	{"create: all branches ro", "b0: -  b1: -", "ro ro", "create", "/f", "",
 	 {"!EROFS", SAME, SAME}},
 	{"create: a whiteout name", "b0: -  b1: -", "rw rw", "create", "/.wh.f", "",

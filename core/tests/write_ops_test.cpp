@@ -524,15 +524,18 @@ TEST_CASE("write: a directory copied up meanwhile by someone else is adopted")
 
 TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
 {
-	uni_create_args args{UNI_CREATE_REG, 0644, 0, nullptr, 0};
+	uni_create_args file{UNI_CREATE_REG, 0644, 0, nullptr, 0};
+	uni_create_args dir{UNI_CREATE_DIR, 0755, 0, nullptr, 0};
 	auto create_logged = [&](const char *layout, const char *modes,
-				 std::vector<std::string> *lookups) {
+				 std::vector<std::string> *lookups,
+				 uni_delete_mode mode = UNI_DELETE_ALL,
+				 const uni_create_args *args = nullptr) {
 		auto create = [&](memfs::Fs &fs, uni_context &ctx, Entry &entry) {
 			Lower out(fs);
 
-			return uni_create(&ctx, entry.get(), &args, out.set());
+			return uni_create(&ctx, entry.get(), args ? args : &file, out.set());
 		};
-		return logged_on_d_f(layout, modes, UNI_DELETE_ALL, create, lookups);
+		return logged_on_d_f(layout, modes, mode, create, lookups);
 	};
 	std::vector<std::string> lookups;
 
@@ -546,9 +549,20 @@ TEST_CASE("write: a create looks for a whiteout only where its lookup did not")
 	      "b0: /d/ /d/f  b1: /d/ /d/f");
 	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
 
-	/* nothing below to hide, so the lookup did not look: the create does */
+	/* no branch holds f: a whiteout would hide nothing, beside a file not even later */
 	CHECK(create_logged("b0: /d/  b1: /d/", "rw ro", &lookups) == "b0: /d/ /d/f  b1: /d/");
+	CHECK(lookups.empty());
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: /d/", "rw ro", &lookups,
+			    UNI_DELETE_WHITEOUT) == "b0: /d/ /d/.wh.f /d/f  b1: /d/");
+	CHECK(lookups.empty());
+	/* ... but in mode first an f added below later shows once this one goes */
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: /d/", "rw ro", &lookups, UNI_DELETE_FIRST) ==
+	      "b0: /d/ /d/f  b1: /d/");
 	CHECK(lookups == std::vector<std::string>{"0:.wh.f"});
+	/* ... and a directory added below later merges with a new one */
+	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: /d/", "rw ro", &lookups, UNI_DELETE_ALL,
+			    &dir) == "b0: /d/ /d/f/  b1: /d/");
+	CHECK(lookups == std::vector<std::string>{"0:.wh.f", "1:f"});	/* 1:f: is it made opaque? */
 
 	/* a stray whiteout where no branch below has the directory hides nothing: not looked for */
 	CHECK(create_logged("b0: /d/ /d/.wh.f  b1: -", "rw ro", &lookups) ==

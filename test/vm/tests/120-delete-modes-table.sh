@@ -363,6 +363,7 @@ row 'b0: -  b1: -  b2: /a/ /a/b/'                          'rw ro ro' 'create /a
 row 'b0: -  b1: -  b2: /a/ /a/b/'                          'ro rw ro' 'create /a/b/f' 'b0: -  b1: /a/ /a/b/ /a/b/f  b2: /a/ /a/b/' =                                       =
 row 'b0: /.wh.f  b1: /f'                                   'rw rw'   'create /f'     'b0: /f  b1: /f'                          =                                            =
 row 'b0: /.wh.f  b1: /f'                                   'rw ro'   'create /f'     'b0: /f  b1: /f'                          =                                            =
+row 'b0: /.wh.f  b1: -'                                    'rw rw'   'create /f'     'b0: /.wh.f /f  b1: -'                    =                                            'b0: /f  b1: -'
 row 'b0: -  b1: -'                                         'ro ro'   'create /f'     '!EROFS'                                  =                                            =
 row 'b0: -  b1: -'                                         'rw rw'   'create /.wh.f' '!EPERM'                                  =                                            =
 row 'b0: -  b1: -'                                         'rw rw'   'mkdir /.wh.d'  '!EPERM'                                  =                                            =
