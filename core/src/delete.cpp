@@ -24,12 +24,12 @@ namespace {
 /*
  * What the delete mode does with the instances of the name below the top
  * (on branch s); true: cover the name. Mode "first" leaves them without
- * looking for them.
+ * looking for them; where the parent has no branch below s there are none.
  */
 Result<bool> settle_lower(Ctx &ctx, const uni_lower_set &parent, StringView name, int s,
 			  uni_kind kind)
 {
-	if (ctx.mode == UNI_DELETE_FIRST)
+	if (ctx.mode == UNI_DELETE_FIRST || !hides_below(parent, s))
 		return false;
 
 	/* From the top's own branch: a whiteout beside the top hides all below. */
@@ -62,6 +62,31 @@ Result<void> remove_top(Ctx &ctx, const uni_lower_set &parent, StringView name, 
 	return {};
 }
 
+/*
+ * An rmdir with nothing to settle below (the parent has no branch below the
+ * directory's, or mode first leaves what is there): a directory of one
+ * writable branch that holds no name at all, whiteouts and markers
+ * included, goes by the branch's own rmdir, whose emptiness check is then
+ * the union's, and nothing is read. true: removed; false: it holds
+ * something, and the caller finds out what.
+ */
+Result<bool> rmdir_if_bare(Ctx &ctx, const uni_lower_set &parent, const uni_lower_set &object,
+			   int s)
+{
+	if (object.start != object.end || !ctx.writable(s) ||
+	    (ctx.mode != UNI_DELETE_FIRST && hides_below(parent, s)))
+		return false;
+	Result<void> removed = ctx.ops.rmdir(static_cast<unsigned>(s), parent.handles[s],
+					     object.handles[s]);
+
+	if (!removed.is_error())
+		return true;
+	/* POSIX lets a filesystem say EEXIST for a directory not empty. */
+	if (removed.error().code() == UNI_ENOTEMPTY || removed.error().code() == UNI_EEXIST)
+		return false;
+	return removed.error();
+}
+
 /* The top on a read-only branch: a whiteout above it is the only way. */
 Result<void> cover_top(Ctx &ctx, uni_ancestry &anc, StringView name, int s)
 {
@@ -86,18 +111,20 @@ Result<void> delete_entry(Ctx &ctx, const uni_entry &entry, uni_kind kind)
 	StringView name(entry.name, entry.len);
 	int s = top_of(object);
 
-	if (kind == UNI_KIND_DIR) {
-		if (object.kind != UNI_KIND_DIR)
-			return Error(UNI_ENOTDIR);
-		if (!TRY(is_logically_empty(ctx, object)))
-			return Error(UNI_ENOTEMPTY);
-	} else if (object.kind == UNI_KIND_DIR) {
+	if (kind == UNI_KIND_DIR && object.kind != UNI_KIND_DIR)
+		return Error(UNI_ENOTDIR);
+	if (kind != UNI_KIND_DIR && object.kind == UNI_KIND_DIR)
 		return Error(UNI_EISDIR);
-	}
 	/* Nothing below is touched when the top cannot be handled at all. */
 	if (!ctx.writable(s) && ctx.writable_above(s) < 0)
 		return Error(UNI_EROFS);
 	TRY(check_not_sealed(ctx, s, object.handles[s], kSealed));
+	if (kind == UNI_KIND_DIR) {
+		if (TRY(rmdir_if_bare(ctx, parent, object, s)))
+			return {};
+		if (!TRY(is_logically_empty(ctx, object)))
+			return Error(UNI_ENOTEMPTY);
+	}
 
 	bool cover = TRY(settle_lower(ctx, parent, name, s, kind));
 

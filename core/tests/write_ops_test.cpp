@@ -584,10 +584,13 @@ TEST_CASE("write: an unlink looks below the top only where it could matter")
 	};
 	std::vector<std::string> lookups;
 
-	/* a whiteout on the directory's last branch hides nothing: not looked for */
+	/* on the directory's last branch nothing is below it: nothing looked for */
 	CHECK(unlink_logged("b0: /d/  b1: /d/ /d/f", "rw ro", UNI_DELETE_WHITEOUT, &lookups) ==
 	      "b0: /d/ /d/.wh.f  b1: /d/ /d/f");
-	CHECK(lookups == std::vector<std::string>{"1:f"});
+	CHECK(lookups.empty());
+	CHECK(unlink_logged("b0: /d/ /d/f  b1: -", "rw ro", UNI_DELETE_ALL, &lookups) ==
+	      "b0: /d/  b1: -");
+	CHECK(lookups.empty());
 
 	/* above the last branch it is, and stops the look down */
 	CHECK(unlink_logged("b0: /d/ /d/f  b1: /d/ /d/.wh.f  b2: /d/ /d/f", "rw ro ro",
@@ -599,6 +602,45 @@ TEST_CASE("write: an unlink looks below the top only where it could matter")
 	CHECK(unlink_logged("b0: /d/ /d/f  b1: /d/ /d/f", "rw ro", UNI_DELETE_FIRST, &lookups) ==
 	      "b0: /d/  b1: /d/ /d/f");
 	CHECK(lookups.empty());
+}
+
+TEST_CASE("write: an rmdir reads a directory of one branch only when it holds something")
+{
+	unsigned long reads = 0;
+	int result = 0;
+	auto rmdir_logged = [&](const char *layout, uni_delete_mode mode) {
+		auto rmdir = [&](memfs::Fs &fs, uni_context &ctx, Entry &entry) {
+			unsigned long before = fs.calls(memfs::Op::kIterate);
+
+			result = uni_rmdir(&ctx, entry.get());
+			reads = fs.calls(memfs::Op::kIterate) - before;
+			return 0;
+		};
+		std::vector<std::string> lookups;
+		return logged_on_d_f(layout, "rw ro", mode, rmdir, &lookups);
+	};
+
+	/* nothing below its name: the branch's rmdir alone */
+	CHECK(rmdir_logged("b0: /d/ /d/f/  b1: -", UNI_DELETE_ALL) == "b0: /d/  b1: -");
+	CHECK(result == 0);
+	CHECK(reads == 0);
+	/* mode first settles nothing below either */
+	CHECK(rmdir_logged("b0: /d/ /d/f/  b1: /d/", UNI_DELETE_FIRST) == "b0: /d/  b1: /d/");
+	CHECK(result == 0);
+	CHECK(reads == 0);
+	/* whiteouts and markers only: read, emptied, removed */
+	CHECK(rmdir_logged("b0: /d/ /d/f/ /d/f/.wh.x /d/f/.wh.__dir_opaque  b1: -",
+			   UNI_DELETE_ALL) == "b0: /d/  b1: -");
+	CHECK(result == 0);
+	CHECK(reads > 0);
+	/* a name: ENOTEMPTY, nothing touched */
+	CHECK(rmdir_logged("b0: /d/ /d/f/ /d/f/x /d/f/.wh.y  b1: -", UNI_DELETE_ALL) ==
+	      "b0: /d/ /d/f/ /d/f/.wh.y /d/f/x  b1: -");
+	CHECK(result == -ENOTEMPTY);
+	/* a lower instance to settle (mode all): read first, as before */
+	CHECK(rmdir_logged("b0: /d/ /d/f/  b1: /d/", UNI_DELETE_ALL) == "b0: /d/  b1: /d/");
+	CHECK(result == 0);
+	CHECK(reads > 0);
 }
 
 TEST_CASE("write: O_TMPFILE gets a writable directory with its chain")
