@@ -616,7 +616,7 @@ static int uni_create_object(struct inode *dir, struct dentry *dentry,
 	if (err)
 		goto out;
 	uni_take_out_set(op.out_info[0], &op.out[0]);
-	inode = uni_iget(dir->i_sb, op.out_info[0]);
+	inode = uni_iget_made(dir->i_sb, op.out_info[0]);
 	err = PTR_ERR_OR_ZERO(inode);
 	if (err)
 		goto out;

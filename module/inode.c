@@ -510,17 +510,24 @@ static struct inode *uni_new_unhashed_inode(struct super_block *sb, struct inode
 	return inode;
 }
 
+/* Sets up a new union inode for lower (on branch bi of layout) numbered ino. */
+static void uni_init_inode_on(struct inode *inode, const struct uni_layout *layout,
+			      unsigned int bi, struct inode *lower, u64 ino, bool indexed)
+{
+	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(layout->branch[bi]));
+	UNI_I(inode)->indexed = indexed;
+	uni_init_new_inode(inode, lower, ino);
+}
+
 /* Sets up a new union inode for lower (on branch bi of layout, found as lower_dentry). */
 static void uni_init_found_inode(struct inode *inode, const struct uni_layout *layout,
 				 unsigned int bi, struct dentry *lower_dentry)
 {
 	bool indexed;
+	/* A copy keeps its origin's number (origin.c). */
 	u64 ino = uni_object_identity(layout, bi, lower_dentry, &indexed);
 
-	rcu_assign_pointer(UNI_I(inode)->branch, uni_branch_get(layout->branch[bi]));
-	UNI_I(inode)->indexed = indexed;
-	/* A copy keeps its origin's number (origin.c). */
-	uni_init_new_inode(inode, d_inode(lower_dentry), ino);
+	uni_init_inode_on(inode, layout, bi, d_inode(lower_dentry), ino, indexed);
 }
 
 /* The union inode whose top is lower_dentry (branch bi of layout), cached by its inode. */
@@ -582,6 +589,27 @@ static struct inode *uni_iget_linked(struct super_block *sb, const struct uni_de
 	}
 	uni_init_found_inode(inode, layout, info->start, top);
 	unlock_new_inode(inode);
+	return inode;
+}
+
+/*
+ * The union inode of an object a create has just made as info's top: a
+ * new lower inode, so no copy and no other name; numbered as itself
+ * without reading an origin record.
+ */
+struct inode *uni_iget_made(struct super_block *sb, const struct uni_dentry_info *info)
+{
+	struct inode *lower = d_inode(info->lower[info->start]);
+	struct inode *inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test,
+					   uni_inode_set, lower);
+
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	if (inode->i_state & I_NEW) {
+		uni_init_inode_on(inode, info->layout, info->start, lower,
+				  uni_own_ino(info->layout, info->start, lower), false);
+		unlock_new_inode(inode);
+	}
 	return inode;
 }
 

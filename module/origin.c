@@ -256,6 +256,13 @@ bool uni_origin_is(struct dentry *lower, struct inode *origin)
 	       uni_origin_subvol(&rec) == uni_lower_subvol(origin);
 }
 
+/* The union inode number of lower (on branch 'branch' of layout) as itself: no copy. */
+u64 uni_own_ino(const struct uni_layout *layout, unsigned int branch, const struct inode *lower)
+{
+	return uni_union_ino_subvol(layout->branch[branch]->fs_index, uni_lower_subvol(lower),
+				    lower->i_ino);
+}
+
 /*
  * The union inode number of the object whose top is lower, on branch
  * 'branch' of layout: its origin's number when it is a copy whose origin's
@@ -280,8 +287,7 @@ u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 							    le64_to_cpu(rec.ino));
 		}
 	}
-	return uni_union_ino_subvol(layout->branch[branch]->fs_index,
-				    uni_lower_subvol(d_inode(lower)), d_inode(lower)->i_ino);
+	return uni_own_ino(layout, branch, d_inode(lower));
 }
 
 u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower)

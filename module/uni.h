@@ -147,6 +147,7 @@ void uni_inode_follow_index(struct inode *inode, struct dentry *copy,
 void uni_copy_dir_attrs(struct inode *dir);
 struct uni_lower_branch *uni_inode_branch_get(struct inode *inode);
 struct inode *uni_iget(struct super_block *sb, const struct uni_dentry_info *info);
+struct inode *uni_iget_made(struct super_block *sb, const struct uni_dentry_info *info);
 struct inode *uni_ilookup_lower(struct super_block *sb, struct inode *lower);
 struct inode *uni_lower_inode_get(struct inode *inode);
 int uni_init_inode_cache(void);
@@ -199,6 +200,7 @@ bool uni_dir_is_impure(struct dentry *lower_dir);
 bool uni_is_copy(struct dentry *lower);
 bool uni_origin_is(struct dentry *lower, struct inode *origin);
 u64 uni_object_ino(const struct uni_layout *layout, unsigned int branch, struct dentry *lower);
+u64 uni_own_ino(const struct uni_layout *layout, unsigned int branch, const struct inode *lower);
 u64 uni_object_identity(const struct uni_layout *layout, unsigned int branch,
 			struct dentry *lower, bool *indexed);
 #define UNI_ORIGIN_KEY_LEN 64
