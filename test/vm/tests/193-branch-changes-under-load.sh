@@ -113,8 +113,10 @@ changer() {
 		left=("${still[@]}")
 		i=$((i + 1))
 	done
-	# The writers' last seconds: the base writable, the branches as they are.
+	# The writers' last seconds: the base writable, lower read-only again (the
+	# stop may have come while it was nfsro), the added branches as they are.
 	run "$uc" "$W/u" --mode "$W/base" rw
+	run "$uc" "$W/u" --mode "$W/lower" ro
 	echo "changer: $i cycles, $removed branches removed, $busy removals refused with EBUSY"
 }
 
