@@ -1335,6 +1335,29 @@ int uni_copyup_for_write(struct dentry *dentry, unsigned long long size)
 	return err;
 }
 
+/*
+ * The object's top lower path (caller must dput()) on a writable branch,
+ * after uni_copyup_for_write(dentry, size): one look at the dentry's info
+ * where the top is writable already, the common case.
+ */
+int uni_get_writable_top(struct dentry *dentry, unsigned long long size, struct path *out)
+{
+	struct uni_dentry_info *info = uni_get_dentry_info(dentry);
+
+	if (!uni_top_is_writable(info)) {
+		int err;
+
+		uni_put_dentry_info(info);
+		err = uni_copyup_for_write(dentry, size);
+		if (err)
+			return err;
+		info = uni_get_dentry_info(dentry);
+	}
+	uni_top_lower_path_of(dentry, info, out);
+	uni_put_dentry_info(info);
+	return 0;
+}
+
 const struct inode_operations uni_dir_iops = {
 	.lookup = uni_lookup,
 	.create = uni_op_create,

@@ -45,9 +45,12 @@ static struct file *uni_open_top(struct file *file)
 	 * the copy already (uni_inode_follow_copy), and so must the file.
 	 */
 	info = uni_get_fresh_info(file->f_path.dentry);
-	if (!IS_ERR(info))
+	if (IS_ERR(info)) {
+		uni_get_top_lower_path(file->f_path.dentry, &lower_path);
+	} else {
+		uni_top_lower_path_of(file->f_path.dentry, info, &lower_path);
 		uni_put_dentry_info(info);
-	uni_get_top_lower_path(file->f_path.dentry, &lower_path);
+	}
 	/* Creation and truncation were the VFS's business on our inode, not the lower's. */
 	lower = uni_do_open(&lower_path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
 	dput(lower_path.dentry);

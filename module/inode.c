@@ -104,8 +104,8 @@ int uni_getattr(UNI_IDMAP_PARAM, const struct path *path, struct kstat *stat,
 	struct path lower_path;
 	int err = -ESTALE;
 
+	uni_top_lower_path_of(dentry, info, &lower_path);
 	uni_put_dentry_info(info);
-	uni_get_top_lower_path(dentry, &lower_path);
 	if (lower_path.dentry && d_is_positive(lower_path.dentry))
 		err = uni_do_getattr(&lower_path, stat, request_mask, flags);
 	if (!err)
@@ -164,11 +164,10 @@ int uni_setattr(UNI_IDMAP_PARAM, struct dentry *dentry, struct iattr *attr)
 	lower_attr = *attr;
 	if (attr->ia_valid & ATTR_SIZE)
 		keep = attr->ia_size;
-	err = uni_copyup_for_write(dentry, keep);
+	err = uni_get_writable_top(dentry, keep, &lower);
 	if (err)
 		return err;
 
-	uni_get_top_lower_path(dentry, &lower);
 	/* ia_file is our file, not the lower's; the lower needs no file for this. */
 	lower_attr.ia_valid &= ~ATTR_FILE;
 	lower_attr.ia_file = NULL;
@@ -234,10 +233,9 @@ int uni_fileattr_set(UNI_IDMAP_PARAM, struct dentry *dentry, struct fileattr *fa
 	struct path lower;
 	int err;
 
-	err = uni_copyup_for_write(dentry, UNI_COPY_ALL);
+	err = uni_get_writable_top(dentry, UNI_COPY_ALL, &lower);
 	if (err)
 		return err;
-	uni_get_top_lower_path(dentry, &lower);
 	err = uni_do_want_write(lower.mnt);
 	if (!err) {
 		err = uni_do_fileattr_set(lower.mnt, lower.dentry, fa);

@@ -129,6 +129,15 @@ bool uni_top_lags_inode(struct dentry *dentry, const struct uni_dentry_info *inf
 void uni_get_top_lower_path(struct dentry *dentry, struct path *out)
 {
 	struct uni_dentry_info *info = uni_get_dentry_info(dentry);
+
+	uni_top_lower_path_of(dentry, info, out);
+	uni_put_dentry_info(info);
+}
+
+/* uni_get_top_lower_path() for a caller that holds the dentry's info already. */
+void uni_top_lower_path_of(struct dentry *dentry, const struct uni_dentry_info *info,
+			   struct path *out)
+{
 	struct dentry *top = info->lower[info->start];
 
 	if (!uni_top_lags_inode(dentry, info) ||
@@ -136,7 +145,6 @@ void uni_get_top_lower_path(struct dentry *dentry, struct path *out)
 		out->mnt = uni_info_mnt(info, info->start);
 		out->dentry = dget(top);
 	}
-	uni_put_dentry_info(info);
 }
 
 /* Borrowed view of an info as the core's lower set; valid while the info is held. */

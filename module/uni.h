@@ -119,6 +119,8 @@ bool uni_replace_dentry_info(struct dentry *dentry, struct uni_dentry_info *expe
 			     struct uni_dentry_info *info);
 bool uni_top_lags_inode(struct dentry *dentry, const struct uni_dentry_info *info);
 void uni_get_top_lower_path(struct dentry *dentry, struct path *out);
+void uni_top_lower_path_of(struct dentry *dentry, const struct uni_dentry_info *info,
+			   struct path *out);
 void uni_lower_set_of(const struct uni_dentry_info *info, struct uni_lower_set *set);
 struct dentry *uni_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags);
 u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsigned int len);
@@ -126,6 +128,7 @@ u64 uni_child_ino(const struct uni_dentry_info *dir_info, const char *name, unsi
 /* dir.c */
 extern const struct inode_operations uni_dir_iops;
 int uni_copyup_for_write(struct dentry *dentry, unsigned long long size);
+int uni_get_writable_top(struct dentry *dentry, unsigned long long size, struct path *out);
 int uni_copyup_target(const struct uni_dentry_info *info);
 void uni_pending_moves_init(struct uni_sb_info *sbi);
 void uni_pending_moves_drop(struct uni_sb_info *sbi);

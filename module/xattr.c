@@ -33,11 +33,10 @@ static int uni_xattr_get(const struct xattr_handler *handler, struct dentry *den
  */
 static int uni_begin_lower_change(struct dentry *dentry, struct path *lower)
 {
-	int err = uni_copyup_for_write(dentry, UNI_COPY_ALL);
+	int err = uni_get_writable_top(dentry, UNI_COPY_ALL, lower);
 
 	if (err)
 		return err;
-	uni_get_top_lower_path(dentry, lower);
 	err = uni_do_want_write(lower->mnt);
 	if (err)
 		dput(lower->dentry);
