@@ -7,7 +7,4 @@
 set -u
 # shellcheck source=guest-timing.sh
 . "${UFS_VM:?run me with test/vm/run --script}/bench/guest-timing.sh"
-bench_need loop ext4 overlay
-names=2000
-[[ -z $QUICK ]] || names=200
-exec python3 "$UFS_VM/bench/floors.py" --work "$PWD" --reps "$REPS" --names "$names"
+bench_python floors.py 2000 200

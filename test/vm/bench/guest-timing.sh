@@ -41,6 +41,17 @@ bench_need() {
 	grep -qw unionfs /proc/filesystems || { echo "bench: the unionfs module is not loaded"; exit 1; }
 }
 
+# bench_python SCRIPT NAMES QUICK_NAMES: the guest side of a part written
+# in python (test/vm/bench/SCRIPT): loop, ext4 and overlay loaded, then
+# SCRIPT runs in the working directory with --reps and --names (QUICK_NAMES
+# under ufs_bench_quick=1).
+bench_python() {
+	local names=$2
+	bench_need loop ext4 overlay
+	[[ -z $QUICK ]] || names=$3
+	exec python3 "$UFS_VM/bench/$1" --work "$PWD" --reps "$REPS" --names "$names"
+}
+
 # Mounts a fresh ext4 of SIZE_MIB MiB on DIR (an image DIR.img, in the
 # guest's RAM when the working directory is on tmpfs).
 mkfs_on() {

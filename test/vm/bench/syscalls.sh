@@ -7,7 +7,4 @@
 set -u
 # shellcheck source=guest-timing.sh
 . "${UFS_VM:?run me with test/vm/run --script}/bench/guest-timing.sh"
-bench_need loop ext4 overlay
-names=1000
-[[ -z $QUICK ]] || names=100
-exec python3 "$UFS_VM/bench/syscalls.py" --work "$PWD" --reps "$REPS" --names "$names"
+bench_python syscalls.py 1000 100
