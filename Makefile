@@ -15,8 +15,9 @@
 #                   any lockdep, KASAN, KFENCE or sleep-in-atomic report fails it.
 #                   It rebuilds ./unionfs.ko for that kernel (run `make` after it)
 #   make bench      time unionfs against raw ext4, overlayfs and FUSE unions
-#                   in one guest, then the concurrency rows with 1, 2 and 4
-#                   vCPUs (~25 min); tables in build/bench/<series>/
+#                   in one guest, then the other parts (README, "Benchmarks")
+#                   and the concurrency rows with 1, 2 and 4 vCPUs (~60 min);
+#                   tables in build/bench/<series>/
 #   make deb        the Debian packages unionfs-dkms, unionfs-tools and
 #                   unionfs-dev in build/deb/ (dpkg-buildpackage, checked
 #                   by lintian); install them with apt install ./build/deb/*.deb
