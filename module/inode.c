@@ -528,9 +528,14 @@ static void uni_init_found_inode(struct inode *inode, const struct uni_layout *l
 	uni_init_inode_on(inode, layout, bi, d_inode(lower_dentry), ino, indexed);
 }
 
-/* The union inode whose top is lower_dentry (branch bi of layout), cached by its inode. */
-static struct inode *uni_iget_hashed(struct super_block *sb, const struct uni_layout *layout,
-				     unsigned int bi, struct dentry *lower_dentry)
+/*
+ * The union inode whose top is lower_dentry (branch bi of layout), cached
+ * by its inode. just_made: a create has just made the lower object, a new
+ * inode with no copy and no other name, so it is numbered as itself
+ * without reading an origin record it cannot have.
+ */
+static struct inode *uni_iget_cached(struct super_block *sb, const struct uni_layout *layout,
+				     unsigned int bi, struct dentry *lower_dentry, bool just_made)
 {
 	struct inode *lower = d_inode(lower_dentry);
 	struct inode *inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test,
@@ -538,11 +543,20 @@ static struct inode *uni_iget_hashed(struct super_block *sb, const struct uni_la
 
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	if (inode->i_state & I_NEW) {
+	if (!(inode->i_state & I_NEW))
+		return inode;
+	if (just_made)
+		uni_init_inode_on(inode, layout, bi, lower, uni_own_ino(layout, bi, lower), false);
+	else
 		uni_init_found_inode(inode, layout, bi, lower_dentry);
-		unlock_new_inode(inode);
-	}
+	unlock_new_inode(inode);
 	return inode;
+}
+
+static struct inode *uni_iget_hashed(struct super_block *sb, const struct uni_layout *layout,
+				     unsigned int bi, struct dentry *lower_dentry)
+{
+	return uni_iget_cached(sb, layout, bi, lower_dentry, false);
 }
 
 /*
@@ -590,25 +604,10 @@ static struct inode *uni_iget_linked(struct super_block *sb, const struct uni_de
 	return inode;
 }
 
-/*
- * The union inode of an object a create has just made as info's top: a
- * new lower inode, so no copy and no other name; numbered as itself
- * without reading an origin record.
- */
+/* The union inode of an object a create has just made as info's top. */
 struct inode *uni_iget_made(struct super_block *sb, const struct uni_dentry_info *info)
 {
-	struct inode *lower = d_inode(info->lower[info->start]);
-	struct inode *inode = iget5_locked(sb, (unsigned long)lower, uni_inode_test,
-					   uni_inode_set, lower);
-
-	if (!inode)
-		return ERR_PTR(-ENOMEM);
-	if (inode->i_state & I_NEW) {
-		uni_init_inode_on(inode, info->layout, info->start, lower,
-				  uni_own_ino(info->layout, info->start, lower), false);
-		unlock_new_inode(inode);
-	}
-	return inode;
+	return uni_iget_cached(sb, info->layout, info->start, info->lower[info->start], true);
 }
 
 /* Returns a referenced union inode for the top lower object of INFO, or an ERR_PTR. */

@@ -748,7 +748,7 @@ static bool uni_iterate_actor(struct dir_context *ctx, const char *name, int len
 struct file *uni_open_branch_dir(const struct uni_layout *layout, unsigned int branch,
 				 struct dentry *dir)
 {
-	struct path path = { .mnt = layout->branch[branch]->path.mnt, .dentry = dir };
+	struct path path = { .mnt = uni_branch_mnt((void *)layout, branch), .dentry = dir };
 	const struct cred *old_cred = uni_as_mounter((void *)layout);
 	struct file *file = uni_do_open(&path, O_RDONLY | O_DIRECTORY);
 

@@ -22,14 +22,23 @@ using namespace uni;
 namespace {
 
 /*
+ * Whether the instances of a name below its top (on branch s) are left as
+ * they are: mode "first" leaves them without looking for them, and where
+ * the parent has no branch below s there are none.
+ */
+bool nothing_to_settle(const Ctx &ctx, const uni_lower_set &parent, int s)
+{
+	return ctx.mode == UNI_DELETE_FIRST || !hides_below(parent, s);
+}
+
+/*
  * What the delete mode does with the instances of the name below the top
- * (on branch s); true: cover the name. Mode "first" leaves them without
- * looking for them; where the parent has no branch below s there are none.
+ * (on branch s); true: cover the name.
  */
 Result<bool> settle_lower(Ctx &ctx, const uni_lower_set &parent, StringView name, int s,
 			  uni_kind kind)
 {
-	if (ctx.mode == UNI_DELETE_FIRST || !hides_below(parent, s))
+	if (nothing_to_settle(ctx, parent, s))
 		return false;
 
 	/* From the top's own branch: a whiteout beside the top hides all below. */
@@ -73,8 +82,7 @@ Result<void> remove_top(Ctx &ctx, const uni_lower_set &parent, StringView name, 
 Result<bool> rmdir_if_bare(Ctx &ctx, const uni_lower_set &parent, const uni_lower_set &object,
 			   int s)
 {
-	if (object.start != object.end || !ctx.writable(s) ||
-	    (ctx.mode != UNI_DELETE_FIRST && hides_below(parent, s)))
+	if (object.start != object.end || !ctx.writable(s) || !nothing_to_settle(ctx, parent, s))
 		return false;
 	Result<void> removed = ctx.ops.rmdir(static_cast<unsigned>(s), parent.handles[s],
 					     object.handles[s]);
