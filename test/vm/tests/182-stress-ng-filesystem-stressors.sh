@@ -1,5 +1,5 @@
 #!/bin/bash
-# timeout: 1800
+# timeout: 5400
 # An exerciser we did not write: stress-ng's filesystem stressors (names,
 # directories, links, renames, locks, leases, mappings, fallocate and hole
 # punching, xattrs, chattr flags, file handles, I/O with verification), two
