@@ -123,6 +123,7 @@ static int uni_publish_layout(struct super_block *sb, struct uni_layout *layout)
 		return -ENOMEM;
 	}
 	old = rcu_replace_pointer(sbi->layout, layout, lockdep_is_held(&sbi->namespace_rwsem));
+	WRITE_ONCE(sb->s_maxbytes, uni_layout_maxbytes(layout));
 	uni_begin_epoch_locked(sb, root_info);
 	smp_wmb();	/* pairs with uni_ioc_get_branch(): a generation never precedes its layout */
 	atomic64_inc(&sbi->generation);

@@ -60,6 +60,33 @@ void uni_branch_put(struct uni_lower_branch *branch)
 /* ---- Layouts ---- */
 
 /*
+ * The largest file the union can hold (its s_maxbytes): what its most
+ * limited writable branch can hold, since a file grows only on a writable
+ * branch; with no writable branch, what its largest branch holds. NFS
+ * clients take it as the export's largest file and buffer writes up to
+ * it: a limit above the branch's would let a client's write past the
+ * branch's end succeed, and fail only at writeback, data lost.
+ */
+loff_t uni_layout_maxbytes(const struct uni_layout *layout)
+{
+	loff_t writable = MAX_LFS_FILESIZE, largest = 0;
+	bool any_writable = false;
+	unsigned int i;
+
+	for (i = 0; i < layout->nbranches; i++) {
+		const struct uni_lower_branch *branch = layout->branch[i];
+		loff_t branch_max = branch->path.dentry->d_sb->s_maxbytes;
+
+		largest = max(largest, branch_max);
+		if (READ_ONCE(branch->mode) == UNI_BRANCH_RW) {
+			writable = min(writable, branch_max);
+			any_writable = true;
+		}
+	}
+	return any_writable ? writable : largest;
+}
+
+/*
  * A layout of the count branches in branches[] (each gets a reference),
  * in that order, with their current modes. NULL on ENOMEM.
  */

@@ -186,7 +186,7 @@ int uni_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &uni_super_ops;
 	sb->s_d_op = &uni_dentry_ops;
 	sb->s_export_op = &uni_export_ops;
-	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_maxbytes = uni_layout_maxbytes(rcu_dereference_protected(sbi->layout, true));
 	sb->s_time_gran = 1;
 	sb->s_xattr = uni_xattr_handlers;
 	/*

@@ -261,6 +261,7 @@ struct uni_layout *uni_layout_create(struct uni_sb_info *sbi,
 struct uni_layout *uni_layout_get(struct uni_layout *layout);
 void uni_layout_put(struct uni_layout *layout);
 struct uni_layout *uni_current_layout(struct uni_sb_info *sbi);
+loff_t uni_layout_maxbytes(const struct uni_layout *layout);
 int uni_layout_find(const struct uni_layout *layout, const struct path *path);
 
 /* branch.c: which directories may be branches; changes to a live union's branches */

@@ -6,7 +6,9 @@
 # keep working after the server dropped its caches and after a server
 # restart (nfsd stopped, the union unmounted and mounted again with the
 # same branches, nfsd started); a file a client has open follows a rename
-# through the union; a file removed on the server reads as ESTALE. rpcbind, mountd and nfsd are started here; the
+# through the union; a file removed on the server reads as ESTALE; a
+# write past the largest file the writable branch allows fails at once
+# (EFBIG), not later at writeback. rpcbind, mountd and nfsd are started here; the
 # guest has no network device but loopback.
 set -eu
 # shellcheck source=../lib.sh
@@ -131,6 +133,32 @@ rm u/docs/gone
 drop_server_caches
 expect_errno ESTALE cat <&5
 exec 5<&-
+
+step "a client may not write past the end its writable branch allows"
+# Clients take the export's largest file from the union and write through
+# their page cache up to it: a union advertising more than its ext4
+# branch (16 TiB) would let a write at 1 PiB succeed, to fail only at
+# writeback, the data lost. Caching mounts of their own (noac writes at
+# once, and the server's EFBIG would come back in time anyway).
+mkdir c3c c4c
+mount -t nfs -o vers=3,nolock,proto=tcp,nosharecache 127.0.0.1:"$W/u" c3c
+on_exit umount -f -l "$W/c3c"
+mount -t nfs -o vers=4.2,nosharecache 127.0.0.1:/u c4c
+on_exit umount -f -l "$W/c4c"
+for c in c3c c4c; do
+	outcome=$(python3 -c '
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+try:
+    os.pwrite(fd, b"x", 1 << 50)
+    print("written")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+os.close(fd)' "$c/docs/far-$c")
+	assert_eq EFBIG "$outcome" "$c: a write at 1 PiB"
+	assert_eq 0 "$(stat -c %s "u/docs/far-$c")" "$c: the file's size"
+done
+umount c3c c4c
 
 step "clients unmount, the export goes away"
 umount c3
