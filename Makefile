@@ -64,7 +64,7 @@ check-vm: module tools
 # runs (about 100 minutes on a quiet 2-core machine; 175 alone ~30, 203's
 # NFS client with a held directory ~25).
 check-long: module tools
-	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout 9000
+	test/vm/run --kernel $(KERNEL) --append ufs_long=1 --timeout-factor 4 --timeout 14400
 
 # The suite on the debug kernel. Its unionfs.ko is the one in the repository
 # root, shared with the normal build: `make` afterwards rebuilds it for $(KERNEL).

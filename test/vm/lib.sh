@@ -516,6 +516,67 @@ if [[ -n ${UFS_FAKE:-} ]]; then
 	}
 fi
 
+# --- stress-ng -------------------------------------------------------------------------
+
+# Every stressor of stress-ng's filesystem class that works on the
+# filesystem of --temp-path, and the file I/O ones of other classes. Left
+# out: bind-mount, binderfs, procfs (not about --temp-path), verity (ext4
+# needs the verity feature), eventfd and ioprio (no files), iomix (runs
+# until killed; its parts are here one by one).
+# shellcheck disable=SC2034 # used by the tests that source this file
+UFS_FS_STRESSORS=(access chattr chdir chmod chown copy-file dentry dir dirdeep dirmany
+	dnotify dup fallocate fanotify fcntl fiemap file-ioctl filename flock fpunch
+	fsize fstat getdent handle hdd inode-flags inotify io lease link locka lockf
+	lockofd mknod open rename symlink sync-file touch utime xattr
+	mmap mmapfork seek readahead splice sendfile)
+
+# _ufs_stress STRESSOR SECONDS DIR [AS...]: one stress-ng run, two instances
+# with verification, in DIR; output in ./stress-ng.out, its status returned.
+_ufs_stress() {
+	local s=$1 secs=$2 dir=$3
+	shift 3
+	"$@" timeout $((secs * 10 + 120)) stress-ng --"$s" 2 -t "${secs}s" --verify \
+		--temp-path "$dir" >stress-ng.out 2>&1
+}
+
+# stressor_dirs_tidied DIR...: removes the empty temporary directories
+# stress-ng left in each DIR (its fanotify stressor sometimes leaves one,
+# on plain ext4 exports too), so that comparing listings afterwards counts
+# only what it left with something in it.
+stressor_dirs_tidied() {
+	local d t
+	for d in "$@"; do
+		for t in "$d"/tmp-stress-ng-*; do
+			[[ ! -d $t ]] || rmdir "$t" 2>/dev/null || true
+		done
+	done
+}
+
+# stressors_vs_plain WHO "STRESSOR..." SECONDS DIR PLAIN [AS...]: each
+# stressor in DIR (on the union) as AS (a command prefix, e.g. as_user
+# 1000 1000) must succeed. One that does not is run in PLAIN (the same
+# kind of directory without the union): failing there too, it cannot run
+# here (listed, not counted); passing there, the union failed it.
+stressors_vs_plain() {
+	local who=$1 secs=$3 dir=$4 plain=$5 s rc list unavailable=()
+	read -r -a list <<<"$2"
+	shift 5
+	for s in "${list[@]}"; do
+		rc=0
+		_ufs_stress "$s" "$secs" "$dir" "$@" || rc=$?
+		[[ $rc -ne 0 ]] || continue
+		if ! _ufs_stress "$s" "$secs" "$plain" "$@"; then
+			unavailable+=("$s")
+			continue
+		fi
+		_ufs_stress "$s" "$secs" "$dir" "$@" || true
+		sed 's/^/    /' stress-ng.out | tail -20
+		fail "stress-ng --$s as $who in $dir: exit $rc, but 0 in $plain"
+	done
+	echo "$who in $dir: $((${#list[@]} - ${#unavailable[@]})) stressors passed," \
+		"${secs}s each${unavailable[*]:+; failing in $plain too: ${unavailable[*]}}"
+}
+
 # --- credentials ----------------------------------------------------------------------
 
 # as_user UID GID CMD...: runs CMD with that real and effective uid and gid,

@@ -27,22 +27,11 @@ chmod 755 "$W"
 seconds=$(run_length 1 20)
 long=$(run_length "" 1)
 
-# Every stressor of stress-ng's filesystem class that works on the
-# filesystem of --temp-path, and the file I/O ones of other classes. Left
-# out: bind-mount, binderfs, procfs (not about --temp-path), verity (ext4
-# needs the verity feature), eventfd and ioprio (no files), iomix (runs
-# until killed; its parts are here one by one).
-stressors=(access chattr chdir chmod chown copy-file dentry dir dirdeep dirmany
-	dnotify dup fallocate fanotify fcntl fiemap file-ioctl filename flock fpunch
-	fsize fstat getdent handle hdd inode-flags inotify io lease link locka lockf
-	lockofd mknod open rename symlink sync-file touch utime xattr
-	mmap mmapfork seek readahead splice sendfile)
-as_root=("${stressors[@]}")
-as_unprivileged=("${stressors[@]}")
+as_root=("${UFS_FS_STRESSORS[@]}")
+as_unprivileged=("${UFS_FS_STRESSORS[@]}")
 if [[ -z $long ]]; then
-	as_root=(chmod chown copy-file dentry dir dirdeep fallocate fpunch filename
-		handle hdd link lockf lease mmap open rename symlink utime xattr)
-	as_unprivileged=(chmod dentry dir filename hdd link mmap rename symlink xattr)
+	as_root=(chmod copy-file dentry dir filename handle hdd link mmap rename symlink xattr)
+	as_unprivileged=(dir filename hdd link rename xattr)
 fi
 
 mkbranch_ext4 up 512M
@@ -57,44 +46,14 @@ mkdir u
 union_mount "$W/up:$W/low=ro" "$W/u"
 low_before=$(tree_snapshot low)
 
-# stress STRESSOR DIR [AS...]: one stress-ng run of STRESSOR in DIR; its
-# output in $W/out, its exit status returned.
-stress() {
-	local s=$1 dir=$2
-	shift 2
-	"$@" timeout $((seconds * 10 + 120)) stress-ng --"$s" 2 -t "${seconds}s" --verify \
-		--temp-path "$dir" >"$W/out" 2>&1
-}
-
-# run_all WHO "STRESSOR..." AS...: those stressors on the union as AS (a
-# command prefix).
-run_all() {
-	local who=$1 s rc list unavailable=()
-	read -r -a list <<<"$2"
-	shift 2
-	for s in "${list[@]}"; do
-		rc=0
-		stress "$s" "$W/u/work" "$@" || rc=$?
-		[[ $rc -ne 0 ]] || continue
-		# Only a stressor that passes on plain ext4 can blame the union.
-		if ! stress "$s" "$W/plain/work" "$@"; then
-			unavailable+=("$s")
-			continue
-		fi
-		stress "$s" "$W/u/work" "$@" || true
-		sed 's/^/    /' "$W/out" | tail -20
-		fail "stress-ng --$s as $who: exit $rc on the union, 0 on plain ext4"
-	done
-	echo "$who: $((${#list[@]} - ${#unavailable[@]})) stressors passed," \
-		"${seconds}s each${unavailable[*]:+; failing on plain ext4 too: ${unavailable[*]}}"
-}
-
 step "as root"
-run_all root "${as_root[*]}"
+stressors_vs_plain root "${as_root[*]}" "$seconds" "$W/u/work" "$W/plain/work"
 step "as an unprivileged user (1000:1000)"
-run_all "uid 1000" "${as_unprivileged[*]}" as_user 1000 1000
+stressors_vs_plain "uid 1000" "${as_unprivileged[*]}" "$seconds" "$W/u/work" "$W/plain/work" \
+	as_user 1000 1000
 
 step "the stressors cleaned up as on plain ext4; the lower branch is unchanged"
+stressor_dirs_tidied "$W/u/work" "$W/plain/work"
 assert_eq "$(ls -A plain/work | LC_ALL=C sort)" "$(ls -A u/work | LC_ALL=C sort)" "u/work's names"
 for i in 1 25 50; do
 	assert_file_content "u/work/f$i" "file $i"
