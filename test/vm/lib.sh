@@ -539,6 +539,24 @@ _ufs_stress() {
 		--temp-path "$dir" >stress-ng.out 2>&1
 }
 
+# stressor_union_made: in the current directory, a union u of ext4 branches
+# up (512M) and low (64M, read-only), and plain (512M) beside it for
+# stressors_vs_plain; low and plain have work/, a 1777 directory of 50
+# small files.
+stressor_union_made() {
+	local d i
+	mkbranch_ext4 up 512M
+	mkbranch_ext4 low 64M
+	mkbranch_ext4 plain 512M
+	for d in low plain; do
+		mkdir -m 1777 "$d/work"
+		for i in $(seq 1 50); do echo "file $i" >"$d/work/f$i"; done
+	done
+	mount -o remount,ro "$PWD/low"
+	mkdir u
+	union_mount "$PWD/up:$PWD/low=ro" "$PWD/u"
+}
+
 # stressor_dirs_tidied DIR...: removes the empty temporary directories
 # stress-ng left in each DIR (its fanotify stressor sometimes leaves one,
 # on plain ext4 exports too), so that comparing listings afterwards counts

@@ -34,16 +34,7 @@ if [[ -z $long ]]; then
 	as_unprivileged=(dir filename hdd link rename xattr)
 fi
 
-mkbranch_ext4 up 512M
-mkbranch_ext4 low 64M
-mkbranch_ext4 plain 512M
-for d in low plain; do
-	mkdir -m 1777 "$d/work"
-	for i in $(seq 1 50); do echo "file $i" >"$d/work/f$i"; done
-done
-mount -o remount,ro "$W/low"
-mkdir u
-union_mount "$W/up:$W/low=ro" "$W/u"
+stressor_union_made
 low_before=$(tree_snapshot low)
 
 step "as root"
