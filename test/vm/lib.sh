@@ -530,13 +530,14 @@ UFS_FS_STRESSORS=(access chattr chdir chmod chown copy-file dentry dir dirdeep d
 	lockofd mknod open rename symlink sync-file touch utime xattr
 	mmap mmapfork seek readahead splice sendfile)
 
-# _ufs_stress STRESSOR SECONDS DIR [AS...]: one stress-ng run, two instances
-# with verification, in DIR; output in ./stress-ng.out, its status returned.
+# _ufs_stress STRESSOR SECONDS DIR OUT [AS...]: one stress-ng run, two
+# instances with verification, in DIR; its output in OUT, its status
+# returned.
 _ufs_stress() {
-	local s=$1 secs=$2 dir=$3
-	shift 3
+	local s=$1 secs=$2 dir=$3 out=$4
+	shift 4
 	"$@" timeout $((secs * 10 + 120)) stress-ng --"$s" 2 -t "${secs}s" --verify \
-		--temp-path "$dir" >stress-ng.out 2>&1
+		--temp-path "$dir" >"$out" 2>&1
 }
 
 # stressor_union_made: in the current directory, a union u of ext4 branches
@@ -581,13 +582,12 @@ stressors_vs_plain() {
 	shift 5
 	for s in "${list[@]}"; do
 		rc=0
-		_ufs_stress "$s" "$secs" "$dir" "$@" || rc=$?
+		_ufs_stress "$s" "$secs" "$dir" stress-ng.out "$@" || rc=$?
 		[[ $rc -ne 0 ]] || continue
-		if ! _ufs_stress "$s" "$secs" "$plain" "$@"; then
+		if ! _ufs_stress "$s" "$secs" "$plain" stress-ng.plain.out "$@"; then
 			unavailable+=("$s")
 			continue
 		fi
-		_ufs_stress "$s" "$secs" "$dir" "$@" || true
 		sed 's/^/    /' stress-ng.out | tail -20
 		fail "stress-ng --$s as $who in $dir: exit $rc, but 0 in $plain"
 	done
