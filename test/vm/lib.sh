@@ -558,17 +558,30 @@ stressor_union_made() {
 	union_mount "$PWD/up:$PWD/low=ro" "$PWD/u"
 }
 
-# stressor_dirs_tidied DIR...: removes the empty temporary directories
-# stress-ng left in each DIR (its fanotify stressor sometimes leaves one,
-# on plain ext4 exports too), so that comparing listings afterwards counts
-# only what it left with something in it.
-stressor_dirs_tidied() {
+# stressor_dirs_match DIR PLAIN WHAT: after the stressors, DIR (on the
+# union) lists the names PLAIN does. Empty temporary directories are
+# removed from both first: stress-ng's fanotify stressor sometimes leaves
+# one (on plain ext4 exports too), so only what it left with something in
+# it counts.
+stressor_dirs_match() {
 	local d t
-	for d in "$@"; do
+	for d in "$1" "$2"; do
 		for t in "$d"/tmp-stress-ng-*; do
 			[[ ! -d $t ]] || rmdir "$t" 2>/dev/null || true
 		done
 	done
+	assert_eq "$(ls -A "$2" | LC_ALL=C sort)" "$(ls -A "$1" | LC_ALL=C sort)" "$3"
+}
+
+# stressor_union_intact LOW_SNAPSHOT: the union of stressor_union_made
+# still reads its first files, and its read-only branch is unchanged
+# (tree_snapshot low, taken before the stressors).
+stressor_union_intact() {
+	local i
+	for i in 1 25 50; do
+		assert_file_content "u/work/f$i" "file $i"
+	done
+	[[ $(tree_snapshot low) == "$1" ]] || fail "the read-only branch changed"
 }
 
 # stressors_vs_plain WHO "STRESSOR..." SECONDS DIR PLAIN [AS...]: each
